@@ -1,0 +1,44 @@
+# Qoltanba: `make run` starts the sandbox server, `make test` runs every test.
+
+SWIFT ?= swift
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+BINARY := .build/debug/qoltanba
+
+# System packages: to build and run, and additionally to test.
+RUN_PACKAGES := zlib1g-dev libxml2 ca-certificates
+TEST_PACKAGES := postgresql python3 python3-venv curl
+
+.PHONY: run build test test-swift test-swift-postgres test-compat deps deps-test clean
+
+run: deps build
+	$(BINARY) serve --hostname 127.0.0.1 --port 8080
+
+build:
+	$(SWIFT) build --product qoltanba
+
+deps:
+	@scripts/install-packages.sh $(RUN_PACKAGES)
+
+deps-test: deps
+	@scripts/install-packages.sh $(TEST_PACKAGES)
+	@test -x $(PYTHON) || python3 -m venv $(VENV)
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+
+test: deps-test
+	$(SWIFT) build --build-tests
+	$(MAKE) test-swift test-swift-postgres test-compat
+
+# The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
+test-swift:
+	$(SWIFT) test --skip-build
+
+test-swift-postgres:
+	scripts/with-postgres.sh $(SWIFT) test --skip-build
+
+# The seed's own Python examples, the operator CLI and the OpenAPI document, against a running server.
+test-compat:
+	$(PYTHON) -m pytest -q tests/compat
+
+clean:
+	rm -rf .build $(VENV)

@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "qoltanba",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "qoltanba", targets: ["qoltanba"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/fluent.git", from: "4.13.0"),
+        .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
+        .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+    ],
+    targets: [
+        // The domain: sessions, identifiers, provider ports and errors. No Vapor, no Fluent.
+        .target(
+            name: "QoltanbaCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // Checks and (later) renders documents; C libraries are wrapped here only.
+        .target(name: "QoltanbaDocuments", dependencies: ["QoltanbaCore", "CXMLCheck"]),
+        // A narrow C entry to libxml2, so that its headers never meet Foundation's in Swift.
+        .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        // The HTTP server, persistence, operator commands and sandbox providers.
+        .target(
+            name: "QoltanbaServer",
+            dependencies: [
+                "QoltanbaCore",
+                "QoltanbaDocuments",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
+                .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+            ],
+            resources: [.copy("Resources")]
+        ),
+        // The entrypoint: bootstraps logging and runs the server's commands.
+        .executableTarget(
+            name: "qoltanba",
+            dependencies: ["QoltanbaServer"]
+        ),
+        .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
+        .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),
+        .testTarget(
+            name: "QoltanbaServerTests",
+            dependencies: [
+                "QoltanbaServer",
+                .product(name: "VaporTesting", package: "vapor"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,32 @@
+import Crypto
+import Foundation
+
+/// An integrator's API key: `qk_` and 43 base64url characters (32 random bytes).
+///
+/// Only ``hash`` is ever stored; the key itself is shown once, when made.
+public struct APIKeySecret: Sendable {
+    /// The whole key, to hand to the integrator once.
+    public let value: String
+
+    /// Wraps a key presented by a caller.
+    public init(_ value: String) { self.value = value }
+
+    /// A new random key.
+    public static func generate() -> APIKeySecret {
+        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        let text = bytes.base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return APIKeySecret("qk_" + text)
+    }
+
+    /// The hex SHA-256 of the key: what is stored and looked up. A plain hash suffices because
+    /// the key has 256 random bits; no slow hash is needed against guessing.
+    public var hash: String {
+        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The first characters, stored in the clear so that people can tell keys apart.
+    public var prefix: String { String(value.prefix(10)) }
+}

@@ -1,0 +1,66 @@
+/// An error of Qoltanba's domain: a stable ``Code`` and a `detail` text meant for the caller.
+///
+/// The texts of the seed's error table are reproduced exactly by the static members; only the
+/// server layer decides which HTTP status a code becomes.
+public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What kind of problem this is; stable across releases, so callers can branch on it.
+    public enum Code: String, Hashable, Sendable {
+        /// A request field is missing or malformed.
+        case invalidField
+        /// An uploaded file is larger than the configured limit.
+        case fileTooLarge
+        /// The request body is not of a media type the endpoint reads.
+        case unsupportedMediaType
+        /// The `x-api-key` header is missing, unknown or revoked.
+        case apiKeyNotFound
+        /// The organization the key belonged to no longer exists.
+        case organizationNotFound
+        /// No session has this id.
+        case sessionNotFound
+        /// The session belongs to another organization.
+        case sessionAccessDenied
+        /// The session is in a state that does not allow the action.
+        case sessionStateConflict
+        /// The IIN and phone are not a pair of the citizen registry.
+        case subjectNotFound
+        /// An operator command referred to something that does not exist or cannot be done.
+        case operatorError
+    }
+
+    /// What kind of problem this is.
+    public var code: Code
+    /// The text shown to the caller, e.g. `Session not found`.
+    public var detail: String
+
+    /// Creates an error with a code and a caller-facing text.
+    public init(_ code: Code, _ detail: String) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { detail }
+}
+
+extension QoltanbaError {
+    /// A field of a request is missing or malformed; the detail names the field first.
+    public static func invalidField(_ field: String, _ problem: String) -> QoltanbaError {
+        QoltanbaError(.invalidField, "\(field): \(problem)")
+    }
+
+    /// A field of a request is missing.
+    public static func missingField(_ field: String) -> QoltanbaError {
+        invalidField(field, "this field is required")
+    }
+
+    /// The seed's `organization api-key not found`.
+    public static let apiKeyNotFound = QoltanbaError(.apiKeyNotFound, "organization api-key not found")
+    /// The seed's `Organization not found`.
+    public static let organizationNotFound = QoltanbaError(.organizationNotFound, "Organization not found")
+    /// The seed's `Session not found`.
+    public static let sessionNotFound = QoltanbaError(.sessionNotFound, "Session not found")
+    /// The seed's `You don't have access to these session actions`.
+    public static let sessionAccessDenied = QoltanbaError(
+        .sessionAccessDenied, "You don't have access to these session actions")
+    /// The seed's `Subject not found in MCDB`.
+    public static let subjectNotFound = QoltanbaError(.subjectNotFound, "Subject not found in MCDB")
+}

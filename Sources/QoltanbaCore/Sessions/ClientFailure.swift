@@ -1,0 +1,48 @@
+/// The `reason` the signing client adds to the redirect URL when a session fails: the seed's 14
+/// values, each mapped to the failure type the status endpoint then reports.
+public enum ClientFailure: String, CaseIterable, Codable, Hashable, Sendable {
+    case refresh
+    case faceToFace = "f2f"
+    case liveness = "lv"
+    case closed
+    case livenessUnavailable = "lv-unavailable"
+    case password
+    case otp
+    case request
+    case reissue
+    case certificate
+    case passwordOTP = "password-otp"
+    case acceptCertificate = "accept-certificate"
+    case signDocument = "sign-doc"
+    case video
+
+    /// The failure reason the session is canceled with.
+    public var failureReason: FailureReason {
+        switch self {
+        case .liveness, .closed, .livenessUnavailable, .video: FailureReason(.liveness)
+        case .faceToFace: FailureReason(.faceToFace)
+        case .request, .certificate, .acceptCertificate, .reissue: FailureReason(.eDocument)
+        case .refresh, .password, .otp, .passwordOTP, .signDocument: FailureReason(.other)
+        }
+    }
+
+    /// The seed's description of the reason, shown to the signer.
+    public var seedDescription: String {
+        switch self {
+        case .refresh: "Session was not found, please do not refresh the page during the whole process"
+        case .faceToFace: "F2F pass error"
+        case .liveness: "Error in passing Liveness"
+        case .closed: "You closed the window while passing the liveness test"
+        case .livenessUnavailable: "Liveness service is currently unavailable"
+        case .password: "You have exceeded the allowed number of password attempts"
+        case .otp: "You have exceeded the allowed number of attempts to enter the SMS code"
+        case .request: "Error when sending a request to the E-Document"
+        case .reissue: "Certificate reissue error"
+        case .certificate: "Certificate creation initialization error"
+        case .passwordOTP: "You have exceeded the allowed number of attempts to enter the SMS code to create a password"
+        case .acceptCertificate: "Certificate issuance error"
+        case .signDocument: "Error in signing a document"
+        case .video: "Video download error"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// Why a session was canceled: the `failure_reason` of the status response.
+public struct FailureReason: Hashable, Codable, Sendable {
+    /// The seed's failure types.
+    public enum Kind: String, CaseIterable, Codable, Hashable, Sendable {
+        case expired = "EXPIRED"
+        case liveness = "LIVENESS"
+        case faceToFace = "FACE2FACE"
+        case eDocument = "EDOCUMENT"
+        case other = "OTHER"
+
+        /// The seed's detail text for this type.
+        public var seedDetail: String {
+            switch self {
+            case .expired: "Session has expired"
+            case .liveness, .faceToFace: "Liveness or F2F failed"
+            case .eDocument: "Could not send request to edocument service"
+            case .other: "Other"
+            }
+        }
+    }
+
+    /// The failure type, e.g. `EXPIRED`.
+    public var type: Kind
+    /// The human-readable detail, e.g. `Session has expired`.
+    public var detail: String
+
+    /// A reason of the given type with the seed's detail text.
+    public init(_ type: Kind) {
+        self.type = type
+        self.detail = type.seedDetail
+    }
+
+    /// A reason with an explicit detail text (as read back from storage).
+    public init(type: Kind, detail: String) {
+        self.type = type
+        self.detail = detail
+    }
+
+    /// The session outlived its time to live.
+    public static let expired = FailureReason(.expired)
+}

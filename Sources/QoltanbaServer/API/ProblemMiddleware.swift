@@ -1,0 +1,76 @@
+import QoltanbaCore
+import Vapor
+
+/// Turns every error into the seed's JSON shape `{"detail": "<text>"}` with the right status.
+///
+/// This is the one place where domain errors become HTTP. Unexpected errors are logged with the
+/// request id and answered with a bare 500, never with internals.
+struct ProblemMiddleware: AsyncMiddleware {
+    func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
+        do {
+            return try await next.respond(to: request)
+        } catch {
+            let (status, detail, headers) = problem(for: error, on: request)
+            let response = Response(status: status, headers: headers)
+            try response.content.encode(["detail": detail], as: .json)
+            return response
+        }
+    }
+
+    private func problem(for error: any Error, on request: Request) -> (HTTPStatus, String, HTTPHeaders) {
+        switch error {
+        case let error as QoltanbaError:
+            return (Self.status(of: error.code), error.detail, [:])
+        case let error as DecodingError:
+            return (.badRequest, Self.describe(error), [:])
+        case let abort as any AbortError where abort.status == .payloadTooLarge:
+            let limit = request.application.qoltanba.maximumUploadBytes
+            return (.payloadTooLarge, "the request body is too large: files may be at most \(limit) bytes", abort.headers)
+        case let abort as any AbortError where abort.status.code < 500:
+            return (abort.status, abort.reason, abort.headers)
+        default:
+            request.logger.report(error: error)
+            return (.internalServerError, "Internal server error", [:])
+        }
+    }
+
+    static func status(of code: QoltanbaError.Code) -> HTTPStatus {
+        switch code {
+        case .invalidField, .fileTooLarge, .operatorError: .badRequest
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound: .notFound
+        case .sessionAccessDenied, .sessionStateConflict: .conflict
+        }
+    }
+
+    /// A decoding error as a sentence that names the field, e.g. `iin: expected a string`.
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+            return keys.isEmpty ? "body" : keys.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(let type, let context):
+            return "\(path(context)): expected \(Self.name(of: type))"
+        case .valueNotFound(let type, let context):
+            return "\(path(context)): expected \(Self.name(of: type)), got null"
+        case .keyNotFound(let key, _):
+            return "\(key.stringValue): this field is required"
+        case .dataCorrupted(let context):
+            return context.codingPath.isEmpty
+                ? "body: not a valid JSON object"
+                : "\(path(context)): \(context.debugDescription)"
+        @unknown default:
+            return "body: not a valid JSON object"
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Double.Type: "a number"
+        default: String(describing: type).hasPrefix("Dictionary") ? "a JSON object" : "a different type"
+        }
+    }
+}

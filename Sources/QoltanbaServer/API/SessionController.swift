@@ -1,0 +1,120 @@
+import Foundation
+import QoltanbaCore
+import Vapor
+
+/// The seed's integrator endpoints under `/api/v1/session`.
+struct SessionController: RouteCollection {
+    let configuration: QoltanbaConfiguration
+
+    func boot(routes: any RoutesBuilder) throws {
+        let session = routes.grouped("api", "v1", "session").grouped(APIKeyMiddleware())
+        // Room for the multipart framing and the other fields around a file of the largest size.
+        let envelope = 64 * 1024
+        let multipartLimit = configuration.maximumUploadBytes + envelope
+        let base64Limit = (configuration.maximumUploadBytes + 2) / 3 * 4 + envelope
+
+        session.on(.POST, "create", body: .collect(maxSize: "64kb"), use: create)
+        session.on(.POST, "documents", "upload", body: .collect(maxSize: ByteCount(value: multipartLimit)), use: upload)
+        session.on(.POST, "documents", "upload", "base64", body: .collect(maxSize: ByteCount(value: base64Limit)),
+                   use: uploadBase64)
+        session.get("result", use: result)
+        session.get("status", use: status)
+    }
+
+    private func service(_ request: Request) -> SessionService {
+        SessionService(
+            database: request.db, configuration: configuration, registry: request.application.citizenRegistry,
+            organizationID: request.organizationID, logger: request.logger)
+    }
+
+    func create(request: Request) async throws -> CreatedSessionResponse {
+        try await service(request).create(try request.decodeJSONBody(CreateSessionRequest.self))
+    }
+
+    func upload(request: Request) async throws -> DocumentResponse {
+        guard let type = request.headers.contentType, type.type == "multipart", type.subType == "form-data",
+              let boundary = type.parameters["boundary"]
+        else {
+            throw QoltanbaError(
+                .unsupportedMediaType,
+                "the body must be multipart/form-data with the fields session_id, name and file")
+        }
+        let form = try Self.formParts(request.body.data ?? ByteBuffer(), boundary: boundary)
+        guard let sessionPart = form["session_id"] else { throw QoltanbaError.missingField("session_id") }
+        guard let namePart = form["name"] else { throw QoltanbaError.missingField("name") }
+        guard let filePart = form["file"] else { throw QoltanbaError.missingField("file") }
+        return try await service(request).upload(
+            sessionText: String(buffer: sessionPart.body), name: String(buffer: namePart.body),
+            content: Array(buffer: filePart.body), fileField: "file")
+    }
+
+    func uploadBase64(request: Request) async throws -> DocumentResponse {
+        let body = try request.decodeJSONBody(Base64UploadRequest.self)
+        guard let sessionText = body.session_id else { throw QoltanbaError.missingField("session_id") }
+        guard let name = body.name else { throw QoltanbaError.missingField("name") }
+        guard let encoded = body.base64_file else { throw QoltanbaError.missingField("base64_file") }
+        guard let content = Self.decodeBase64(encoded) else {
+            throw QoltanbaError.invalidField("base64_file", "not valid base64")
+        }
+        return try await service(request).upload(
+            sessionText: sessionText, name: name, content: content, fileField: "base64_file")
+    }
+
+    func result(request: Request) async throws -> SessionResultResponse {
+        try await service(request).result(sessionText: request.query[String.self, at: "session_id"])
+    }
+
+    func status(request: Request) async throws -> SessionStatusResponse {
+        try await service(request).status(sessionText: request.query[String.self, at: "session_id"])
+    }
+
+    /// The parts of a multipart/form-data body by field name (the first of a repeated name wins).
+    /// Plain fields and file parts read the same: Python's `requests` sends every entry of
+    /// `files=` as a file part, `session_id` and `name` included.
+    static func formParts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [String: MultipartPart] = [:]
+        var headers = HTTPHeaders()
+        var content = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in content.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            let part = MultipartPart(headers: headers, body: content)
+            if let name = headers.contentDisposition?.name, parts[name] == nil { parts[name] = part }
+            headers = HTTPHeaders()
+            content = ByteBuffer()
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
+        }
+        return parts
+    }
+
+    /// Standard or URL-safe base64, with or without padding, with line breaks allowed; an optional
+    /// `data:…;base64,` prefix is accepted too.
+    static func decodeBase64(_ text: String) -> [UInt8]? {
+        var payload = Substring(text)
+        if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") {
+            payload = payload[payload.index(after: comma)...]
+        }
+        var cleaned = String(payload.filter { !$0.isWhitespace })
+            .replacingOccurrences(of: "-", with: "+")
+            .replacingOccurrences(of: "_", with: "/")
+        guard cleaned.count % 4 != 1 else { return nil }
+        while cleaned.count % 4 != 0 { cleaned.append("=") }
+        return Data(base64Encoded: cleaned).map(Array.init)
+    }
+}
+
+extension Request {
+    /// Decodes the body as JSON whatever its `Content-Type` says; an empty or non-JSON body is a
+    /// 400 that says so.
+    func decodeJSONBody<T: Decodable>(_ type: T.Type) throws -> T {
+        guard let body = self.body.data, body.readableBytes > 0 else {
+            throw QoltanbaError.invalidField("body", "a JSON object is required")
+        }
+        return try JSONDecoder().decode(T.self, from: body)
+    }
+}

@@ -1,0 +1,134 @@
+import Crypto
+import Fluent
+import Foundation
+import QoltanbaCore
+import QoltanbaDocuments
+import Vapor
+
+/// The integrator API's operations on sessions and their documents, for one organization.
+struct SessionService {
+    let database: any Database
+    let configuration: QoltanbaConfiguration
+    let registry: any CitizenRegistry
+    let organizationID: UUID
+    let logger: Logger
+
+    /// The largest `metadata` accepted, as JSON bytes.
+    static let maximumMetadataBytes = 16 * 1024
+
+    private var sessions: SessionRepository { SessionRepository(database: database) }
+
+    /// Validates the request, checks the IIN and phone against the registry, and creates a session.
+    func create(_ request: CreateSessionRequest) async throws -> CreatedSessionResponse {
+        guard let iinText = request.iin else { throw QoltanbaError.missingField("iin") }
+        guard let phoneText = request.phone else { throw QoltanbaError.missingField("phone") }
+        let iin = try IIN(iinText)
+        let phone = try PhoneNumber(phoneText)
+        let type = try request.document_type.map(DocumentType.init(parsing:)) ?? .pdf
+        let metadata = try Self.encodeMetadata(request.metadata)
+
+        guard try await registry.citizen(iin: iin, phone: phone) != nil else {
+            logger.info("session refused: subject not found", metadata: ["iin": "\(iin.masked)"])
+            throw QoltanbaError.subjectNotFound
+        }
+
+        let now = Date()
+        let lifecycle = SessionLifecycle.new(createdAt: now, timeToLive: Double(configuration.sessionTimeToLive))
+        let session = SigningSessionModel(
+            id: UUID(), organizationID: organizationID, checkID: UUID(), iin: iin, phone: phone,
+            documentType: type, metadata: metadata, createdAt: now, expiresAt: lifecycle.expiresAt)
+        try await session.create(on: database)
+        logger.info("session created", metadata: [
+            "session.id": "\(session.id!)", "iin": "\(iin.masked)", "document_type": "\(type.rawValue)",
+        ])
+        return CreatedSessionResponse(
+            session_id: session.id!, created_at: APITimestamp.format(now), check_id: session.checkID)
+    }
+
+    private static func encodeMetadata(_ metadata: JSONValue?) throws -> String? {
+        switch metadata {
+        case nil, .null?:
+            return nil
+        case .object?:
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            let data = try encoder.encode(metadata)
+            guard data.count <= maximumMetadataBytes else {
+                throw QoltanbaError.invalidField("metadata", "must be at most \(maximumMetadataBytes) bytes as JSON")
+            }
+            return String(decoding: data, as: UTF8.self)
+        default:
+            throw QoltanbaError.invalidField("metadata", "must be a JSON object")
+        }
+    }
+
+    /// Stores a document in a `STARTED` session after checking the name and the file.
+    ///
+    /// - Parameters:
+    ///   - sessionText: the `session_id` field as sent.
+    ///   - name: the display name as sent.
+    ///   - content: the file's bytes.
+    ///   - fileField: which field carried the file, for error texts.
+    func upload(sessionText: String, name: String, content: [UInt8], fileField: String) async throws -> DocumentResponse {
+        let session = try await ownedSession(sessionText)
+        guard session.lifecycle.acceptsDocuments else {
+            throw QoltanbaError(
+                .sessionStateConflict,
+                "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
+        }
+        let upload = try DocumentUpload(
+            name: name, content: content, fileField: fileField, type: session.type,
+            maximumBytes: configuration.maximumUploadBytes)
+
+        let now = Date()
+        let digest = SHA256.hash(data: upload.content).map { String(format: "%02x", $0) }.joined()
+        let document = DocumentModel(
+            id: UUID(), sessionID: session.id!, name: upload.name, mediaType: session.type.mediaType,
+            size: upload.content.count, sha256: digest, at: now)
+        let file = DocumentFileModel(documentID: document.id!, content: Data(upload.content))
+        try await database.transaction { transaction in
+            try await document.create(on: transaction)
+            try await file.create(on: transaction)
+        }
+        logger.info("document uploaded", metadata: [
+            "session.id": "\(session.id!)", "document.id": "\(document.id!)", "size": "\(upload.content.count)",
+        ])
+        return DocumentResponse(
+            id: document.id!, name: document.name, sign: nil,
+            created_at: APITimestamp.format(now), updated_at: APITimestamp.format(now))
+    }
+
+    /// The session's status and, when canceled, why.
+    func status(sessionText: String?) async throws -> SessionStatusResponse {
+        let session = try await ownedSession(try Self.required(sessionText))
+        let lifecycle = session.lifecycle
+        return SessionStatusResponse(
+            session_id: session.id!, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
+            created_at: APITimestamp.format(session.createdAt), updated_at: APITimestamp.format(session.updatedAt))
+    }
+
+    /// The session's documents with their signatures (null until signed).
+    func result(sessionText: String?) async throws -> SessionResultResponse {
+        let session = try await ownedSession(try Self.required(sessionText))
+        let documents = try await DocumentModel.query(on: database)
+            .filter(\.$session.$id == session.id!)
+            .sort(\.$createdAt)
+            .all()
+        return SessionResultResponse(
+            session_id: session.id!,
+            docs: documents.map { .init(id: $0.id!, name: $0.name, sign: $0.sign) })
+    }
+
+    private static func required(_ sessionText: String?) throws -> String {
+        guard let text = sessionText, !text.isEmpty else { throw QoltanbaError.missingField("session_id") }
+        return text
+    }
+
+    /// The session named by a `session_id` field: an id that is not a UUID names no session.
+    private func ownedSession(_ text: String) async throws -> SigningSessionModel {
+        guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw QoltanbaError.sessionNotFound
+        }
+        return try await sessions.find(id, ownedBy: organizationID)
+    }
+}

@@ -1,0 +1,32 @@
+import Vapor
+import QoltanbaCore
+
+extension Application {
+    private struct ConfigurationKey: StorageKey {
+        typealias Value = QoltanbaConfiguration
+    }
+
+    /// The configuration the application was configured with.
+    public var qoltanba: QoltanbaConfiguration {
+        get {
+            guard let configuration = storage[ConfigurationKey.self] else {
+                fatalError("configure(_:with:) has not been called")
+            }
+            return configuration
+        }
+        set { storage[ConfigurationKey.self] = newValue }
+    }
+
+    private struct RegistryKey: StorageKey {
+        typealias Value = any CitizenRegistry
+    }
+
+    /// The citizen registry (MCDB) port.
+    var citizenRegistry: any CitizenRegistry {
+        get {
+            guard let registry = storage[RegistryKey.self] else { fatalError("no citizen registry configured") }
+            return registry
+        }
+        set { storage[RegistryKey.self] = newValue }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+
+/// Every setting of the server, read from `QOLTANBA_*` environment variables.
+///
+/// The README's configuration table lists the same keys with the same defaults; keep both in step.
+public struct QoltanbaConfiguration: Sendable {
+    /// `sandbox` (test citizens, sandbox providers, demo organization) or `production`.
+    public enum Mode: String, Sendable {
+        case sandbox
+        case production
+    }
+
+    /// Where the data lives.
+    public enum Database: Sendable, Equatable {
+        /// An SQLite file at this path.
+        case sqlite(path: String)
+        /// A PostgreSQL server, by `postgres://` URL.
+        case postgres(url: String)
+    }
+
+    public var mode: Mode
+    public var dataDirectory: String
+    public var database: Database
+    /// The PostgreSQL schema to work in (its `search_path`); nil for the server's default.
+    public var databaseSchema: String?
+    public var publicURL: String
+    public var sessionTimeToLive: Int
+    public var maximumUploadBytes: Int
+    public var corsOrigins: [String]
+    public var expirySweepInterval: Int
+    public var logLevel: Logger.Level
+
+    /// A configuration error, naming the variable and what is wrong with its value.
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Reads the configuration from an environment dictionary.
+    /// - Throws: ``Invalid`` naming the first variable whose value cannot be used.
+    public init(environment: [String: String]) throws {
+        func value(_ key: String) -> String? {
+            guard let text = environment[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            return text
+        }
+        func positive(_ key: String, default fallback: Int) throws -> Int {
+            guard let text = value(key) else { return fallback }
+            guard let number = Int(text), number > 0 else {
+                throw Invalid(description: "\(key) must be a positive whole number, got '\(text)'")
+            }
+            return number
+        }
+
+        let modeText = value("QOLTANBA_MODE") ?? "sandbox"
+        guard let mode = Mode(rawValue: modeText.lowercased()) else {
+            throw Invalid(description: "QOLTANBA_MODE must be 'sandbox' or 'production', got '\(modeText)'")
+        }
+        self.mode = mode
+        self.dataDirectory = value("QOLTANBA_DATA_DIR") ?? "./data"
+
+        switch value("QOLTANBA_DATABASE_URL") {
+        case let url? where url.hasPrefix("postgres://") || url.hasPrefix("postgresql://"):
+            self.database = .postgres(url: url)
+        case let url? where url.contains("://"):
+            throw Invalid(description: "QOLTANBA_DATABASE_URL must be an SQLite file path or a postgres:// URL")
+        case let path?:
+            self.database = .sqlite(path: path)
+        case nil where mode == .production:
+            throw Invalid(description: "QOLTANBA_DATABASE_URL is required in production mode (a postgres:// URL)")
+        case nil:
+            self.database = .sqlite(path: (dataDirectory as NSString).appendingPathComponent("qoltanba.sqlite"))
+        }
+
+        self.databaseSchema = value("QOLTANBA_DATABASE_SCHEMA")
+        if let schema = databaseSchema,
+           !schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) {
+            throw Invalid(description: "QOLTANBA_DATABASE_SCHEMA may contain only letters, digits and underscores")
+        }
+
+        let publicURL = value("QOLTANBA_PUBLIC_URL") ?? "http://127.0.0.1:8080"
+        guard let parsed = URL(string: publicURL), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+        else {
+            throw Invalid(description: "QOLTANBA_PUBLIC_URL must be an http(s) URL, got '\(publicURL)'")
+        }
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+
+        self.sessionTimeToLive = try positive("QOLTANBA_SESSION_TTL_SECONDS", default: 1800)
+        self.maximumUploadBytes = try positive(
+            "QOLTANBA_MAX_UPLOAD_BYTES", default: mode == .sandbox ? 30 * 1024 : 20 * 1024 * 1024)
+        self.expirySweepInterval = try positive("QOLTANBA_EXPIRY_SWEEP_SECONDS", default: 30)
+
+        let origins = value("QOLTANBA_CORS_ORIGINS") ?? (mode == .sandbox ? "*" : "")
+        self.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
+
+        let levelText = value("QOLTANBA_LOG_LEVEL") ?? "info"
+        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
+            throw Invalid(description: "QOLTANBA_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        self.logLevel = level
+    }
+
+    /// The configuration of this process's environment.
+    public static func fromProcessEnvironment() throws -> QoltanbaConfiguration {
+        try QoltanbaConfiguration(environment: ProcessInfo.processInfo.environment)
+    }
+}

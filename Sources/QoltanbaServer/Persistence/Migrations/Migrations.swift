@@ -1,0 +1,13 @@
+import Fluent
+
+extension Migrations {
+    /// Registers every migration in order. Shipped migrations are never edited: a change is a new one.
+    func addQoltanbaMigrations() {
+        add(CreateOrganizations())
+        add(CreateAPIKeys())
+        add(CreateCitizens())
+        add(CreateSigningSessions())
+        add(CreateDocuments())
+        add(CreateDocumentFiles())
+    }
+}

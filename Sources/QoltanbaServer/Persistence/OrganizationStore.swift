@@ -1,0 +1,61 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+
+/// Organizations and their API keys: what the operator CLI (and the sandbox demo) manage.
+struct OrganizationStore {
+    let database: any Database
+
+    /// Creates an organization with a unique, non-empty name.
+    func createOrganization(named rawName: String) async throws -> OrganizationModel {
+        let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else { throw QoltanbaError(.operatorError, "the organization name must not be empty") }
+        guard try await OrganizationModel.query(on: database).filter(\.$name == name).first() == nil else {
+            throw QoltanbaError(.operatorError, "an organization named '\(name)' already exists")
+        }
+        let organization = OrganizationModel(name: name)
+        try await organization.create(on: database)
+        return organization
+    }
+
+    /// The organization with this id or, failing that, this exact name.
+    func organization(idOrName: String) async throws -> OrganizationModel {
+        if let id = UUID(uuidString: idOrName), let found = try await OrganizationModel.find(id, on: database) {
+            return found
+        }
+        if let found = try await OrganizationModel.query(on: database).filter(\.$name == idOrName).first() {
+            return found
+        }
+        throw QoltanbaError(.operatorError, "no organization has the id or name '\(idOrName)'")
+    }
+
+    /// Makes a new key for the organization; the returned secret is the only copy of it.
+    func createAPIKey(for organization: OrganizationModel, label: String) async throws -> (APIKeyModel, APIKeySecret) {
+        let secret = APIKeySecret.generate()
+        let key = APIKeyModel(
+            organizationID: try organization.requireID(), prefix: secret.prefix, secretHash: secret.hash,
+            label: label.trimmingCharacters(in: .whitespacesAndNewlines))
+        try await key.create(on: database)
+        return (key, secret)
+    }
+
+    /// The organization's keys, newest first, revoked ones included.
+    func apiKeys(of organization: OrganizationModel) async throws -> [APIKeyModel] {
+        try await APIKeyModel.query(on: database)
+            .filter(\.$organization.$id == organization.requireID())
+            .sort(\.$createdAt, .descending)
+            .all()
+    }
+
+    /// Revokes a key; revoking a revoked key changes nothing.
+    /// - Returns: whether the key was active until now.
+    func revokeAPIKey(id text: String) async throws -> Bool {
+        guard let id = UUID(uuidString: text), let key = try await APIKeyModel.find(id, on: database) else {
+            throw QoltanbaError(.operatorError, "no API key has the id '\(text)'")
+        }
+        guard key.revokedAt == nil else { return false }
+        key.revokedAt = Date()
+        try await key.save(on: database)
+        return true
+    }
+}

@@ -1,0 +1,72 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import SQLKit
+
+/// Loads sessions and persists their lifecycle transitions.
+///
+/// Every load applies expiry first, so no read ever shows an active session past its time to
+/// live. A transition is written only if the stored status is still the one it started from, so
+/// two instances (or the sweeper and a request) can never both move the same session.
+struct SessionRepository {
+    let database: any Database
+
+    /// The session with this id, expired first if it is due; nil when there is none.
+    func find(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
+        guard let session = try await SigningSessionModel.find(id, on: database) else { return nil }
+        var lifecycle = session.lifecycle
+        if case .changed(let from, let to) = lifecycle.expireIfDue(at: now) {
+            return try await record(session, from: from, to: to, at: now)
+        }
+        return session
+    }
+
+    /// The session with this id when it belongs to `organizationID`.
+    /// - Throws: `Session not found`, or `You don't have access to these session actions` for
+    ///   another organization's session.
+    func find(_ id: UUID, ownedBy organizationID: UUID, now: Date = Date()) async throws -> SigningSessionModel {
+        guard let session = try await find(id, now: now) else { throw QoltanbaError.sessionNotFound }
+        guard session.$organization.id == organizationID else { throw QoltanbaError.sessionAccessDenied }
+        return session
+    }
+
+    /// Writes a transition if the stored status is still `from`, and returns the session as stored
+    /// afterwards (re-read when another writer got there first).
+    @discardableResult
+    func record(
+        _ session: SigningSessionModel, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
+    ) async throws -> SigningSessionModel {
+        guard let id = session.id else { throw QoltanbaError.sessionNotFound }
+        let sql = database as! any SQLDatabase
+        let updated = try await sql.update(SigningSessionModel.schema)
+            .set("status", to: state.status.rawValue)
+            .set("failure_type", to: state.failureReason?.type.rawValue)
+            .set("failure_detail", to: state.failureReason?.detail)
+            .set("updated_at", to: now)
+            .where("id", .equal, id)
+            .where("status", .equal, from.rawValue)
+            .returning("id")
+            .all()
+        guard updated.isEmpty else {
+            session.status = state.status.rawValue
+            session.failureType = state.failureReason?.type.rawValue
+            session.failureDetail = state.failureReason?.detail
+            session.updatedAt = now
+            return session
+        }
+        guard let current = try await SigningSessionModel.find(id, on: database) else {
+            throw QoltanbaError.sessionNotFound
+        }
+        return current
+    }
+
+    /// Ids of active sessions whose time to live has run out, oldest first.
+    func expiredActiveSessionIDs(now: Date, limit: Int) async throws -> [UUID] {
+        try await SigningSessionModel.query(on: database)
+            .filter(\.$status ~~ [SessionStatus.started.rawValue, SessionStatus.process.rawValue])
+            .filter(\.$expiresAt <= now)
+            .sort(\.$expiresAt)
+            .limit(limit)
+            .all(\.$id)
+    }
+}

@@ -1,0 +1,50 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+
+/// The sandbox's test citizens, read from `Resources/sandbox-citizens.json` and kept in the
+/// `citizens` table, the file being the source of truth.
+enum SandboxCitizens {
+    struct Entry: Decodable {
+        var iin: String
+        var phone: String
+        var outcome: SandboxOutcome
+        var name: PersonName
+        var latinName: PersonName
+    }
+
+    /// The entries of the data file, validated.
+    static func load() throws -> [Entry] {
+        guard let url = Bundle.module.url(forResource: "sandbox-citizens", withExtension: "json", subdirectory: "Resources")
+        else {
+            throw QoltanbaError(.operatorError, "the sandbox citizens data file is missing from the build")
+        }
+        let entries = try JSONDecoder().decode([Entry].self, from: Data(contentsOf: url))
+        for entry in entries {
+            _ = try IIN(entry.iin)
+            _ = try PhoneNumber(entry.phone)
+        }
+        return entries
+    }
+
+    /// Inserts or updates every test citizen.
+    static func seed(on database: any Database) async throws {
+        let entries = try load()
+        try await database.transaction { transaction in
+            for entry in entries {
+                let model = try await CitizenModel.query(on: transaction).filter(\.$iin == entry.iin).first()
+                    ?? CitizenModel()
+                model.iin = entry.iin
+                model.phone = entry.phone
+                model.surname = entry.name.surname
+                model.givenName = entry.name.givenName
+                model.patronymic = entry.name.patronymic
+                model.latinSurname = entry.latinName.surname
+                model.latinGivenName = entry.latinName.givenName
+                model.latinPatronymic = entry.latinName.patronymic
+                model.sandboxOutcome = entry.outcome.rawValue
+                try await model.save(on: transaction)
+            }
+        }
+    }
+}

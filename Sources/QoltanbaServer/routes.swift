@@ -1,0 +1,14 @@
+import Fluent
+import SQLKit
+import Vapor
+
+func routes(_ app: Application) throws {
+    try app.register(collection: SessionController(configuration: app.qoltanba))
+    try app.register(collection: OpenAPIController(publicURL: app.qoltanba.publicURL))
+
+    // For load balancers: 200 when the database answers.
+    app.get("health") { request async throws -> [String: String] in
+        _ = try await (request.db as! any SQLDatabase).raw("SELECT 1").all()
+        return ["status": "ok"]
+    }
+}

@@ -1,0 +1,4 @@
+import Foundation
+import QoltanbaServer
+
+exit(await Entrypoint.main())

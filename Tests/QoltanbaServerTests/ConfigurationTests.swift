@@ -1,0 +1,44 @@
+import Foundation
+@testable import QoltanbaServer
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    @Test("sandbox defaults")
+    func sandboxDefaults() throws {
+        let configuration = try QoltanbaConfiguration(environment: [:])
+        #expect(configuration.mode == .sandbox)
+        #expect(configuration.database == .sqlite(path: "./data/qoltanba.sqlite"))
+        #expect(configuration.publicURL == "http://127.0.0.1:8080")
+        #expect(configuration.sessionTimeToLive == 1800)
+        #expect(configuration.maximumUploadBytes == 30 * 1024)
+        #expect(configuration.corsOrigins == ["*"])
+    }
+
+    @Test("production defaults and its required database")
+    func production() throws {
+        #expect(throws: QoltanbaConfiguration.Invalid.self) {
+            try QoltanbaConfiguration(environment: ["QOLTANBA_MODE": "production"])
+        }
+        let configuration = try QoltanbaConfiguration(environment: [
+            "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
+        ])
+        #expect(configuration.database == .postgres(url: "postgres://u:p@db:5432/qoltanba"))
+        #expect(configuration.maximumUploadBytes == 20 * 1024 * 1024)
+        #expect(configuration.corsOrigins.isEmpty)
+    }
+
+    @Test("a bad value names its variable", arguments: [
+        ("QOLTANBA_MODE", "staging"), ("QOLTANBA_SESSION_TTL_SECONDS", "0"), ("QOLTANBA_SESSION_TTL_SECONDS", "soon"),
+        ("QOLTANBA_MAX_UPLOAD_BYTES", "-1"), ("QOLTANBA_PUBLIC_URL", "ftp://x"), ("QOLTANBA_DATABASE_URL", "mysql://x"),
+        ("QOLTANBA_DATABASE_SCHEMA", "a;drop"), ("QOLTANBA_LOG_LEVEL", "loud"),
+    ])
+    func invalid(_ key: String, _ value: String) {
+        do {
+            _ = try QoltanbaConfiguration(environment: [key: value])
+            Issue.record("\(key)=\(value) was accepted")
+        } catch {
+            #expect("\(error)".contains(key))
+        }
+    }
+}

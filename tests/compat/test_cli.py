@@ -1,0 +1,66 @@
+"""The operator CLI: results alone on stdout, messages on stderr, non-zero exits with a clear message."""
+import re
+import uuid
+
+import requests
+
+UUID_LINE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\n$")
+
+
+def test_org_and_api_key_lifecycle(server):
+    name = f"Bank {uuid.uuid4().hex[:8]}"
+    created = server.cli("org", "create", "--name", name)
+    assert created.returncode == 0, created.stderr
+    assert UUID_LINE.match(created.stdout), created.stdout
+    org_id = created.stdout.strip()
+
+    # By name and by id; the key alone on stdout.
+    key_run = server.cli("apikey", "create", "--org", name, "--label", "backend")
+    assert key_run.returncode == 0, key_run.stderr
+    key = key_run.stdout.strip()
+    assert re.fullmatch(r"qk_[A-Za-z0-9_-]{43}", key) and key_run.stdout == key + "\n"
+    assert key not in key_run.stderr
+    second = server.cli("apikey", "create", "--org", org_id).stdout.strip()
+    assert second != key
+
+    session = requests.post(server.url + "/api/v1/session/create/", headers={"x-api-key": key},
+                            json={"iin": "760212350620", "phone": "77021234567"})
+    assert session.status_code == 200, session.text
+
+    listing = server.cli("apikey", "list", "--org", org_id)
+    assert listing.returncode == 0, listing.stderr
+    rows = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert len(rows) == 2
+    assert key not in listing.stdout and all(len(row) == 6 for row in rows)
+    row = next(row for row in rows if row[2] == "backend")
+    assert key.startswith(row[1]) and row[5] == "active" and row[4] != "-"
+
+    revoked = server.cli("apikey", "revoke", row[0])
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout == ""
+    after = requests.post(server.url + "/api/v1/session/create/", headers={"x-api-key": key},
+                          json={"iin": "760212350620", "phone": "77021234567"})
+    assert after.status_code == 404
+    assert after.json() == {"detail": "organization api-key not found"}
+    assert "revoked" in server.cli("apikey", "list", "--org", name).stdout
+    # The other key of the organization still works.
+    assert requests.get(server.url + "/api/v1/session/status/", headers={"x-api-key": second},
+                        params={"session_id": session.json()["session_id"]}).status_code == 200
+
+
+def test_mistakes_exit_non_zero_with_a_message(server):
+    for args, message in [
+        (["org", "create"], "--name is required"),
+        (["apikey", "create", "--org", "No such organization"], "no organization has the id or name"),
+        (["apikey", "list", "--org", str(uuid.uuid4())], "no organization has the id or name"),
+        (["apikey", "revoke", str(uuid.uuid4())], "no API key has the id"),
+    ]:
+        run = server.cli(*args)
+        assert run.returncode != 0, args
+        assert run.stdout == "", args
+        assert message in run.stderr, (args, run.stderr)
+
+    name = f"Duplicate {uuid.uuid4().hex[:8]}"
+    assert server.cli("org", "create", "--name", name).returncode == 0
+    again = server.cli("org", "create", "--name", name)
+    assert again.returncode != 0 and "already exists" in again.stderr
