@@ -4,7 +4,7 @@ import QoltanbaCore
 /// Operator command output: the result alone on standard output, everything else on standard error.
 enum Output {
     static func result(_ line: String) {
-        print(line)
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
     }
 
     static func message(_ line: String) {

@@ -22,7 +22,7 @@ struct QoltanbaServeCommand: AsyncCommand {
             "http://\(address.ipAddress ?? "127.0.0.1"):\(address.port ?? 8080)"
         } ?? app.qoltanba.publicURL
         if let demoKey {
-            print(try SandboxDemo.banner(url: url, key: demoKey))
+            Output.result(try SandboxDemo.banner(url: url, key: demoKey))
         }
         app.logger.notice("Qoltanba \(app.qoltanba.mode.rawValue) serving", metadata: ["url": "\(url)"])
     }
