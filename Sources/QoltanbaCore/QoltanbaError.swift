@@ -38,6 +38,7 @@ public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible 
         self.detail = detail
     }
 
+    /// The detail text.
     public var description: String { detail }
 }
 

@@ -5,6 +5,7 @@ import Vapor
 /// The `qoltanba` executable: reads the configuration, sends every log line to standard error
 /// (standard output carries command results only), and runs the requested command.
 public enum Entrypoint {
+    /// Runs the command line's command and returns the process's exit status.
     public static func main() async -> Int32 {
         let configuration: QoltanbaConfiguration
         do {

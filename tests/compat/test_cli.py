@@ -64,3 +64,8 @@ def test_mistakes_exit_non_zero_with_a_message(server):
     assert server.cli("org", "create", "--name", name).returncode == 0
     again = server.cli("org", "create", "--name", name)
     assert again.returncode != 0 and "already exists" in again.stderr
+
+
+def test_migrate_is_a_command_too(server):
+    run = server.cli("migrate", "--yes")
+    assert run.returncode == 0, run.stderr

@@ -20,8 +20,11 @@ public struct Citizen: Hashable, Sendable {
 
 /// A surname, a given name and a patronymic (empty when the person has none).
 public struct PersonName: Hashable, Sendable, Codable {
+    /// The family name.
     public var surname: String
+    /// The first name.
     public var givenName: String
+    /// The patronymic (in the NCA certificate profile, the `G` attribute).
     public var patronymic: String
 
     /// Creates a name.

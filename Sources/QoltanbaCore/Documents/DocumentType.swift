@@ -1,6 +1,8 @@
 /// The kind of document a session signs, chosen at creation.
 public enum DocumentType: String, CaseIterable, Codable, Hashable, Sendable {
+    /// PDF documents.
     case pdf
+    /// XML documents.
     case xml
 
     /// Parses the seed's spellings: `pdf`, `xml`, `.pdf`, `.xml`, in any letter case.

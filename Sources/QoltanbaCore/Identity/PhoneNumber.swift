@@ -17,5 +17,6 @@ public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
         String(digits.prefix(4)) + "***" + String(digits.suffix(4))
     }
 
+    /// The masked form, so that interpolation never shows the whole number.
     public var description: String { masked }
 }

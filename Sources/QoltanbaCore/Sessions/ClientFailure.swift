@@ -1,19 +1,33 @@
 /// The `reason` the signing client adds to the redirect URL when a session fails: the seed's 14
 /// values, each mapped to the failure type the status endpoint then reports.
 public enum ClientFailure: String, CaseIterable, Codable, Hashable, Sendable {
+    /// The session was not found (or is not this browser's, or has ended).
     case refresh
+    /// The face did not match.
     case faceToFace = "f2f"
+    /// Liveness failed.
     case liveness = "lv"
+    /// The signer closed the window during liveness.
     case closed
+    /// The liveness service is unavailable.
     case livenessUnavailable = "lv-unavailable"
+    /// Too many wrong passwords.
     case password
+    /// Too many wrong SMS codes while signing.
     case otp
+    /// The certificate ("E-Document") service could not be reached.
     case request
+    /// Reissuing an expired certificate failed.
     case reissue
+    /// Starting the certificate's creation failed.
     case certificate
+    /// Too many wrong SMS codes while creating a password.
     case passwordOTP = "password-otp"
+    /// Issuing the certificate failed.
     case acceptCertificate = "accept-certificate"
+    /// Signing a document failed.
     case signDocument = "sign-doc"
+    /// The liveness video could not be received.
     case video
 
     /// The failure reason the session is canceled with.

@@ -2,10 +2,15 @@
 public struct FailureReason: Hashable, Codable, Sendable {
     /// The seed's failure types.
     public enum Kind: String, CaseIterable, Codable, Hashable, Sendable {
+        /// The session outlived its time to live.
         case expired = "EXPIRED"
+        /// The liveness check failed or could not run.
         case liveness = "LIVENESS"
+        /// The face did not match the registry photo.
         case faceToFace = "FACE2FACE"
+        /// The certificate ("E-Document") service failed.
         case eDocument = "EDOCUMENT"
+        /// Any other failure: passwords, codes, signing, a lost session.
         case other = "OTHER"
 
         /// The seed's detail text for this type.

@@ -9,9 +9,13 @@ import struct Foundation.Date
 public struct SessionLifecycle: Hashable, Sendable {
     /// The status and, when canceled, why.
     public enum State: Hashable, Sendable {
+        /// Created; documents may be uploaded.
         case started
+        /// The signer is in the signing client.
         case process
+        /// Every document is signed.
         case finished
+        /// Failed, canceled or expired, for this reason.
         case canceled(FailureReason)
 
         /// The status as the API names it.

@@ -24,6 +24,9 @@ struct ProblemMiddleware: AsyncMiddleware {
         case let error as DecodingError:
             return (.badRequest, Self.describe(error), [:])
         case let abort as any AbortError where abort.status == .payloadTooLarge:
+            guard request.url.path.contains("/documents/upload") else {
+                return (.payloadTooLarge, "the request body is too large", abort.headers)
+            }
             let limit = request.application.qoltanba.maximumUploadBytes
             return (.payloadTooLarge, "the request body is too large: files may be at most \(limit) bytes", abort.headers)
         case let abort as any AbortError where abort.status.code < 500:

@@ -7,7 +7,9 @@ import Logging
 public struct QoltanbaConfiguration: Sendable {
     /// `sandbox` (test citizens, sandbox providers, demo organization) or `production`.
     public enum Mode: String, Sendable {
+        /// Test citizens, sandbox providers, a demo organization and key.
         case sandbox
+        /// Real providers and a database named explicitly.
         case production
     }
 
@@ -19,20 +21,30 @@ public struct QoltanbaConfiguration: Sendable {
         case postgres(url: String)
     }
 
+    /// `QOLTANBA_MODE`.
     public var mode: Mode
+    /// `QOLTANBA_DATA_DIR`: the SQLite file and the sandbox's demo key live here.
     public var dataDirectory: String
+    /// `QOLTANBA_DATABASE_URL`.
     public var database: Database
     /// The PostgreSQL schema to work in (its `search_path`); nil for the server's default.
     public var databaseSchema: String?
+    /// `QOLTANBA_PUBLIC_URL`, without a trailing slash.
     public var publicURL: String
+    /// `QOLTANBA_SESSION_TTL_SECONDS`.
     public var sessionTimeToLive: Int
+    /// `QOLTANBA_MAX_UPLOAD_BYTES`.
     public var maximumUploadBytes: Int
+    /// `QOLTANBA_CORS_ORIGINS`, split at commas; `["*"]` allows any origin.
     public var corsOrigins: [String]
+    /// `QOLTANBA_EXPIRY_SWEEP_SECONDS`.
     public var expirySweepInterval: Int
+    /// `QOLTANBA_LOG_LEVEL`.
     public var logLevel: Logger.Level
 
     /// A configuration error, naming the variable and what is wrong with its value.
     public struct Invalid: Error, CustomStringConvertible {
+        /// What is wrong, naming the variable.
         public let description: String
     }
 
