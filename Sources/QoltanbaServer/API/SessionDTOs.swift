@@ -25,22 +25,34 @@ struct Base64UploadRequest: Decodable {
     var base64_file: String?
 }
 
+/// An optional that is written as `null` when absent, as the seed's responses show
+/// (`"sign": null`, `"failure_reason": null`), where Swift would leave the key out.
+@propertyWrapper
+struct NullWhenAbsent<Value: Codable & Sendable>: Codable, Sendable {
+    var wrappedValue: Value?
+
+    init(wrappedValue: Value?) {
+        self.wrappedValue = wrappedValue
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        if let wrappedValue { try container.encode(wrappedValue) } else { try container.encodeNil() }
+    }
+}
+
 /// A document as both uploads answer it; `sign` is null until the document is signed.
 struct DocumentResponse: Content {
     var id: UUID
     var name: String
-    var sign: String?
+    @NullWhenAbsent var sign: String?
     var created_at: String
     var updated_at: String
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(name, forKey: .name)
-        try container.encode(sign, forKey: .sign)
-        try container.encode(created_at, forKey: .created_at)
-        try container.encode(updated_at, forKey: .updated_at)
-    }
 }
 
 /// `GET /api/v1/session/result/`.
@@ -48,14 +60,7 @@ struct SessionResultResponse: Content {
     struct Document: Content {
         var id: UUID
         var name: String
-        var sign: String?
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(id, forKey: .id)
-            try container.encode(name, forKey: .name)
-            try container.encode(sign, forKey: .sign)
-        }
+        @NullWhenAbsent var sign: String?
     }
 
     var session_id: UUID
@@ -66,18 +71,9 @@ struct SessionResultResponse: Content {
 struct SessionStatusResponse: Content {
     var session_id: UUID
     var status: SessionStatus
-    var failure_reason: FailureReason?
+    @NullWhenAbsent var failure_reason: FailureReason?
     var created_at: String
     var updated_at: String
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(session_id, forKey: .session_id)
-        try container.encode(status, forKey: .status)
-        try container.encode(failure_reason, forKey: .failure_reason)
-        try container.encode(created_at, forKey: .created_at)
-        try container.encode(updated_at, forKey: .updated_at)
-    }
 }
 
 /// The one timestamp format of the API: ISO 8601 in UTC with milliseconds, `2024-01-01T00:00:00.000Z`.
