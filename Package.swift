@@ -13,12 +13,25 @@ let package = Package(
         .package(url: "https://github.com/vapor/fluent-sqlite-driver.git", from: "4.9.0"),
         .package(url: "https://github.com/vapor/fluent-postgres-driver.git", from: "2.14.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         // The domain: sessions, identifiers, provider ports and errors. No Vapor, no Fluent.
         .target(
             name: "QoltanbaCore",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The trust core: certificate authority, key custody, CMS signing and verification. No Vapor.
+        .target(
+            name: "QoltanbaPKI",
+            dependencies: [
+                "QoltanbaCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+            ]
         ),
         // Checks and (later) renders documents; C libraries are wrapped here only.
         .target(name: "QoltanbaDocuments", dependencies: ["QoltanbaCore", "CXMLCheck"]),
@@ -31,6 +44,7 @@ let package = Package(
             dependencies: [
                 "QoltanbaCore",
                 "QoltanbaDocuments",
+                "QoltanbaPKI",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
@@ -44,6 +58,7 @@ let package = Package(
             dependencies: ["QoltanbaServer"]
         ),
         .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
+        .testTarget(name: "QoltanbaPKITests", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
         .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),
         .testTarget(
             name: "QoltanbaServerTests",

@@ -1,0 +1,159 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// A CMS SignedData (RFC 5652 §5) inside its ContentInfo, read from BER or DER and written as DER.
+///
+/// ```
+/// ContentInfo ::= SEQUENCE { contentType ContentType, content [0] EXPLICIT ANY }
+/// SignedData ::= SEQUENCE {
+///   version CMSVersion,
+///   digestAlgorithms SET OF DigestAlgorithmIdentifier,
+///   encapContentInfo EncapsulatedContentInfo,
+///   certificates [0] IMPLICIT CertificateSet OPTIONAL,
+///   crls [1] IMPLICIT RevocationInfoChoices OPTIONAL,
+///   signerInfos SET OF SignerInfo }
+/// EncapsulatedContentInfo ::= SEQUENCE { eContentType ContentType, eContent [0] EXPLICIT OCTET STRING OPTIONAL }
+/// ```
+///
+/// Digest algorithms, certificates, CRLs and signer infos keep their encodings, so that adding a
+/// signer leaves every earlier one byte for byte as it was.
+public struct CMSSignedData: Sendable {
+    /// Encoded DigestAlgorithmIdentifiers.
+    var digestAlgorithms: [[UInt8]]
+    /// The type of the signed content, usually id-data.
+    public var contentType: ASN1ObjectIdentifier
+    /// The attached content; nil when the signature is detached.
+    public var content: [UInt8]?
+    /// Encoded CertificateChoices.
+    var certificateEncodings: [[UInt8]]
+    /// Encoded RevocationInfoChoices.
+    var crlEncodings: [[UInt8]]
+    /// The signers, in the order they appear.
+    public var signerInfos: [CMSSignerInfo]
+
+    /// A SignedData with no signer yet.
+    init(contentType: ASN1ObjectIdentifier, content: [UInt8]?) {
+        self.digestAlgorithms = []
+        self.contentType = contentType
+        self.content = content
+        self.certificateEncodings = []
+        self.crlEncodings = []
+        self.signerInfos = []
+    }
+
+    /// Reads a ContentInfo holding a SignedData.
+    /// - Throws: ``CMSError/malformed(_:)`` when the bytes are not one.
+    public init(berEncoded bytes: [UInt8]) throws {
+        do {
+            let root = try BER.parse(bytes)
+            let info = try root.expect(.sequence).children
+            guard info.count == 2, try ASN1ObjectIdentifier(berEncoded: info[0]) == OID.signedData else {
+                throw CMSError.malformed("not a CMS SignedData")
+            }
+            let wrapper = try info[1].expect(.context(0)).children
+            guard wrapper.count == 1 else { throw CMSError.malformed("the SignedData wrapper is not one value") }
+            var fields = try wrapper[0].expect(.sequence).children[...]
+            guard fields.count >= 4 else { throw CMSError.malformed("the SignedData has too few fields") }
+            _ = try Int(berEncoded: fields.removeFirst())
+            self.digestAlgorithms = try fields.removeFirst().expect(.set).children.map { Array($0.encodedBytes) }
+
+            let encapsulated = try fields.removeFirst().expect(.sequence).children
+            guard let typeNode = encapsulated.first else { throw CMSError.malformed("no eContentType") }
+            self.contentType = try ASN1ObjectIdentifier(berEncoded: typeNode)
+            if encapsulated.count > 1 {
+                let explicit = try encapsulated[1].expect(.context(0)).children
+                guard let octets = explicit.first else { throw CMSError.malformed("an empty eContent") }
+                self.content = Array(try octets.stringBytes)
+            } else {
+                self.content = nil
+            }
+
+            self.certificateEncodings = []
+            self.crlEncodings = []
+            if let next = fields.first, next.identifier == .context(0) {
+                self.certificateEncodings = try fields.removeFirst().children.map { Array($0.encodedBytes) }
+            }
+            if let next = fields.first, next.identifier == .context(1) {
+                self.crlEncodings = try fields.removeFirst().children.map { Array($0.encodedBytes) }
+            }
+            guard let signers = fields.first, fields.count == 1 else {
+                throw CMSError.malformed("the SignedData's signerInfos are missing or followed by more fields")
+            }
+            self.signerInfos = try signers.expect(.set).children.map(CMSSignerInfo.init(node:))
+        } catch let error as CMSError {
+            throw error
+        } catch {
+            throw CMSError.malformed("not a readable CMS structure (\(error))")
+        }
+    }
+
+    /// The certificates the SignedData carries (other certificate formats are skipped).
+    public var certificates: [Certificate] {
+        certificateEncodings.compactMap { try? Certificate(derEncoded: $0) }
+    }
+
+    /// Adds a certificate unless an identical one is there.
+    mutating func addCertificate(_ certificate: Certificate) throws {
+        let encoded = try DERWriter.bytes { try $0.serialize(certificate) }
+        if !certificateEncodings.contains(encoded) { certificateEncodings.append(encoded) }
+    }
+
+    /// Adds a signer and its digest algorithm.
+    mutating func addSigner(_ signer: CMSSignerInfo) throws {
+        let digest = try DERWriter.bytes { try DERWriter.algorithm(signer.digestAlgorithm, to: &$0) }
+        let known = try digestAlgorithms.map { try ASN1ObjectIdentifier(berEncoded: try BER.parse($0).children[0]) }
+        if !known.contains(signer.digestAlgorithm) { digestAlgorithms.append(digest) }
+        signerInfos.append(signer)
+    }
+
+    /// The ContentInfo as DER (the parts kept from a BER input are written as they came).
+    public func derEncoded() throws -> [UInt8] {
+        // Version 3 when any signer is identified by key identifier or the content is not id-data.
+        let version = contentType != OID.data || signerInfos.contains { $0.version == 3 } ? 3 : 1
+        return try DERWriter.bytes { serializer in
+            try serializer.appendConstructedNode(identifier: .sequence) { info in
+                try info.serialize(OID.signedData)
+                try info.appendConstructedNode(identifier: .context(0)) { wrapper in
+                    try wrapper.appendConstructedNode(identifier: .sequence) { signed in
+                        try signed.serialize(version)
+                        try DERWriter.appendSet(digestAlgorithms, identifier: .set, to: &signed)
+                        try signed.appendConstructedNode(identifier: .sequence) { encapsulated in
+                            try encapsulated.serialize(contentType)
+                            if let content {
+                                try encapsulated.appendConstructedNode(identifier: .context(0)) { explicit in
+                                    try explicit.serialize(ASN1OctetString(contentBytes: content[...]))
+                                }
+                            }
+                        }
+                        if !certificateEncodings.isEmpty {
+                            try DERWriter.appendSet(certificateEncodings, identifier: .context(0), to: &signed)
+                        }
+                        if !crlEncodings.isEmpty {
+                            try DERWriter.appendSet(crlEncodings, identifier: .context(1), to: &signed)
+                        }
+                        try DERWriter.appendSet(signerInfos.map(\.encoded), identifier: .set, to: &signed)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why a CMS could not be read or made.
+public enum CMSError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The bytes are not a CMS SignedData Qoltanba can read.
+    case malformed(String)
+    /// A detached signature was given no content to check or co-sign.
+    case contentMissing
+    /// The CMS signs a digest algorithm or with a key Qoltanba cannot use.
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let reason): reason
+        case .contentMissing: "the signature is detached and no content was given"
+        case .unsupported(let reason): reason
+        }
+    }
+}

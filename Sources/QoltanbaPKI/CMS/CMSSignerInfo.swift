@@ -1,0 +1,130 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// One signer of a SignedData (RFC 5652 §5.3).
+///
+/// ```
+/// SignerInfo ::= SEQUENCE {
+///   version CMSVersion,
+///   sid SignerIdentifier,
+///   digestAlgorithm DigestAlgorithmIdentifier,
+///   signedAttrs [0] IMPLICIT SignedAttributes OPTIONAL,
+///   signatureAlgorithm SignatureAlgorithmIdentifier,
+///   signature SignatureValue,
+///   unsignedAttrs [1] IMPLICIT UnsignedAttributes OPTIONAL }
+/// SignerIdentifier ::= CHOICE {
+///   issuerAndSerialNumber IssuerAndSerialNumber,
+///   subjectKeyIdentifier [0] SubjectKeyIdentifier }
+/// ```
+public struct CMSSignerInfo: Sendable {
+    /// How a signer names its certificate.
+    public enum Identifier: Hashable, Sendable {
+        /// The certificate's issuer and serial number (the serial as INTEGER content bytes).
+        case issuerAndSerialNumber(issuer: DistinguishedName, serial: [UInt8])
+        /// The certificate's subject key identifier.
+        case subjectKeyIdentifier([UInt8])
+
+        /// Whether `certificate` is the one named.
+        public func matches(_ certificate: Certificate) -> Bool {
+            switch self {
+            case .issuerAndSerialNumber(let issuer, let serial):
+                return certificate.issuer == issuer && Array(certificate.serialNumber.bytes) == serial
+            case .subjectKeyIdentifier(let identifier):
+                let ski = try? certificate.extensions.subjectKeyIdentifier
+                return ski.map { Array($0.keyIdentifier) == identifier } ?? false
+            }
+        }
+    }
+
+    /// The SignerInfo as encoded; written back unchanged.
+    public let encoded: [UInt8]
+    /// 1 for issuer-and-serial identification, 3 for key identifiers.
+    public let version: Int
+    /// Which certificate signed.
+    public let identifier: Identifier
+    /// The digest algorithm of the content and the signed attributes.
+    public let digestAlgorithm: ASN1ObjectIdentifier
+    /// The signed attributes by type (each attribute's values as nodes); nil when there are none.
+    public let signedAttributes: [ASN1ObjectIdentifier: [ASN1Node]]?
+    /// The signed attributes in their DER `SET OF` form: what the signature covers.
+    let signedAttributesForSignature: [UInt8]?
+    /// The signature algorithm as written (OpenSSL writes plain `rsaEncryption`).
+    public let signatureAlgorithm: ASN1ObjectIdentifier
+    /// The signature value.
+    public let signature: [UInt8]
+
+    init(node: ASN1Node) throws {
+        var fields = try node.expect(.sequence).children[...]
+        guard fields.count >= 5 else { throw CMSError.malformed("a SignerInfo has too few fields") }
+        self.encoded = Array(node.encodedBytes)
+        self.version = try Int(berEncoded: fields.removeFirst())
+
+        let sid = fields.removeFirst()
+        if sid.identifier == .sequence {
+            let parts = try sid.children
+            guard parts.count == 2, parts[1].identifier == .integer else {
+                throw CMSError.malformed("a malformed IssuerAndSerialNumber")
+            }
+            let issuer = try DistinguishedName(derEncoded: parts[0])
+            self.identifier = .issuerAndSerialNumber(issuer: issuer, serial: Array(try parts[1].stringBytes))
+        } else if sid.identifier == .context(0) {
+            self.identifier = .subjectKeyIdentifier(Array(try sid.stringBytes))
+        } else {
+            throw CMSError.malformed("an unknown SignerIdentifier")
+        }
+
+        self.digestAlgorithm = try ASN1ObjectIdentifier(berEncoded: try fields.removeFirst().expect(.sequence).children[0])
+
+        if let attributesNode = fields.first, attributesNode.identifier == .context(0) {
+            fields.removeFirst()
+            var attributes: [ASN1ObjectIdentifier: [ASN1Node]] = [:]
+            for attribute in try attributesNode.children {
+                let parts = try attribute.expect(.sequence).children
+                guard parts.count == 2 else { throw CMSError.malformed("a malformed attribute") }
+                attributes[try ASN1ObjectIdentifier(berEncoded: parts[0])] = try parts[1].expect(.set).children
+            }
+            self.signedAttributes = attributes
+            // The signature covers the attributes with the SET OF tag in place of [0] IMPLICIT.
+            var bytes = Array(attributesNode.encodedBytes)
+            bytes[0] = 0x31
+            self.signedAttributesForSignature = bytes
+        } else {
+            self.signedAttributes = nil
+            self.signedAttributesForSignature = nil
+        }
+
+        guard fields.count >= 2 else { throw CMSError.malformed("a SignerInfo without a signature") }
+        self.signatureAlgorithm = try ASN1ObjectIdentifier(berEncoded: try fields.removeFirst().expect(.sequence).children[0])
+        self.signature = Array(try fields.removeFirst().expect(.octetString).stringBytes)
+    }
+
+    /// The DER of a new SignerInfo, identified by issuer and serial number, signed with `key`
+    /// over `attributes` (each an encoded Attribute).
+    static func make(
+        certificate: Certificate, attributes: [[UInt8]], key: SigningKey
+    ) throws -> CMSSignerInfo {
+        let attributeSet = try DERWriter.bytes { try DERWriter.appendSet(attributes, identifier: .set, to: &$0) }
+        let signature = try key.sign(attributeSet)
+        var implicit = attributeSet
+        implicit[0] = 0xA0
+
+        let encoded = try DERWriter.bytes { serializer in
+            try serializer.appendConstructedNode(identifier: .sequence) { info in
+                try info.serialize(1)
+                try info.appendConstructedNode(identifier: .sequence) { sid in
+                    try sid.serialize(certificate.issuer)
+                    sid.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: certificate.serialNumber.bytes) }
+                }
+                try DERWriter.algorithm(OID.sha256, to: &info)
+                info.serializeRawBytes(implicit)
+                switch key {
+                case .p256: try DERWriter.algorithm(OID.ecdsaWithSHA256, to: &info)
+                case .rsa: try DERWriter.algorithm(OID.sha256WithRSA, nullParameters: true, to: &info)
+                }
+                try info.serialize(ASN1OctetString(contentBytes: signature[...]))
+            }
+        }
+        return try CMSSignerInfo(node: try DER.parse(encoded))
+    }
+}
