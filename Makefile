@@ -7,7 +7,7 @@ BINARY := .build/debug/qoltanba
 
 # System packages: to build and run, and additionally to test.
 RUN_PACKAGES := zlib1g-dev libxml2 ca-certificates
-TEST_PACKAGES := postgresql python3 python3-venv curl
+TEST_PACKAGES := postgresql python3 python3-venv curl openssl
 
 .PHONY: run build test test-swift test-swift-postgres test-compat deps deps-test clean
 

@@ -65,6 +65,7 @@ let package = Package(
             dependencies: [
                 "QoltanbaServer",
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
     ]

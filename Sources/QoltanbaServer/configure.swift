@@ -48,10 +48,12 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(QoltanbaServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(OrganizationCommands(), as: "org")
     app.asyncCommands.use(APIKeyCommands(), as: "apikey")
+    app.asyncCommands.use(CertificateCommands(), as: "cert")
 }
 
 extension Application {
-    /// Brings the database up to date (migrations, then the sandbox's test citizens) and tunes
+    /// Brings the database up to date (migrations, then the sandbox's test citizens), loads or
+    /// creates the certificate authority, and tunes
     /// SQLite. Safe to call from several instances at once: on PostgreSQL the migrations run
     /// under an advisory lock.
     public func prepareDatabase() async throws {
@@ -68,6 +70,7 @@ extension Application {
         if qoltanba.mode == .sandbox {
             try await SandboxCitizens.seed(on: db)
         }
+        pki = try await PKIService.load(database: db, configuration: qoltanba, masterKey: try loadMasterKey(), logger: logger)
     }
 
     /// WAL lets readers and a writer work at once; a busy timeout makes a writer wait for another

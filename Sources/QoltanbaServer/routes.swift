@@ -4,6 +4,8 @@ import Vapor
 
 func routes(_ app: Application) throws {
     try app.register(collection: SessionController(configuration: app.qoltanba))
+    try app.register(collection: SignatureController(configuration: app.qoltanba))
+    try app.register(collection: PKIController())
     try app.register(collection: OpenAPIController(publicURL: app.qoltanba.publicURL))
 
     // For load balancers: 200 when the database answers.

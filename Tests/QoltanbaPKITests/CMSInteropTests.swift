@@ -45,6 +45,7 @@ struct CMSInteropTests {
         #expect(signer.certificateSerial == certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined())
         #expect(signer.issuer?.contains("Qoltanba Test Issuing CA") == true)
         #expect(abs(signer.signingTime!.timeIntervalSinceNow) < 60)
+        #expect(signer.signatureAlgorithm == (algorithm == .p256 ? "ecdsa-with-SHA256" : "sha256WithRSAEncryption"))
     }
 
     @Test("the signed attributes make CAdES-BES: an independent parser shows signingCertificateV2 for the signer")

@@ -20,8 +20,14 @@ struct ConfigurationTests {
         #expect(throws: QoltanbaConfiguration.Invalid.self) {
             try QoltanbaConfiguration(environment: ["QOLTANBA_MODE": "production"])
         }
+        #expect(throws: QoltanbaConfiguration.Invalid.self) {
+            try QoltanbaConfiguration(environment: [
+                "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
+            ])
+        }
         let configuration = try QoltanbaConfiguration(environment: [
             "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
+            "QOLTANBA_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
         ])
         #expect(configuration.database == .postgres(url: "postgres://u:p@db:5432/qoltanba"))
         #expect(configuration.maximumUploadBytes == 20 * 1024 * 1024)
@@ -32,6 +38,8 @@ struct ConfigurationTests {
         ("QOLTANBA_MODE", "staging"), ("QOLTANBA_SESSION_TTL_SECONDS", "0"), ("QOLTANBA_SESSION_TTL_SECONDS", "soon"),
         ("QOLTANBA_MAX_UPLOAD_BYTES", "-1"), ("QOLTANBA_PUBLIC_URL", "ftp://x"), ("QOLTANBA_DATABASE_URL", "mysql://x"),
         ("QOLTANBA_DATABASE_SCHEMA", "a;drop"), ("QOLTANBA_LOG_LEVEL", "loud"),
+        ("QOLTANBA_MASTER_KEY", "c2hvcnQ="), ("QOLTANBA_SIGNER_KEY_ALGORITHM", "gost"),
+        ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"),
     ])
     func invalid(_ key: String, _ value: String) {
         do {

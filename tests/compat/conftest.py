@@ -22,6 +22,7 @@ def free_port():
 class Server:
     def __init__(self, data_dir, port):
         self.url = f"http://127.0.0.1:{port}"
+        self.data_dir = data_dir
         self.env = {
             **os.environ,
             "QOLTANBA_MODE": "sandbox",

@@ -1,5 +1,6 @@
 """The operator CLI: results alone on stdout, messages on stderr, non-zero exits with a clear message."""
 import re
+import subprocess
 import uuid
 
 import requests
@@ -69,3 +70,33 @@ def test_mistakes_exit_non_zero_with_a_message(server):
 def test_migrate_is_a_command_too(server):
     run = server.cli("migrate", "--yes")
     assert run.returncode == 0, run.stderr
+
+
+def test_cert_commands_check_their_input(server):
+    listing = server.cli("cert", "list")
+    assert listing.returncode == 0, listing.stderr
+    assert "SERIAL\tIIN" in listing.stderr
+    for args, message in [
+        (["cert", "list", "--iin", "871008401428"], "iin: the control digit does not match"),
+        (["cert", "revoke", "DEADBEEF"], "no certificate has the serial 'DEADBEEF'"),
+        (["cert", "revoke", "DEADBEEF", "--reason", "bored"], "--reason must be one of unspecified, key-compromise"),
+    ]:
+        run = server.cli(*args)
+        assert run.returncode != 0, args
+        assert run.stdout == "", args
+        assert message in run.stderr, (args, run.stderr)
+
+
+def test_production_refuses_to_start_without_a_master_key(server, tmp_path):
+    env = {**server.env, "QOLTANBA_MODE": "production", "QOLTANBA_DATA_DIR": str(tmp_path),
+           "QOLTANBA_DATABASE_URL": str(tmp_path / "production.sqlite")}
+    env.pop("QOLTANBA_MASTER_KEY", None)
+    run = subprocess.run([str(server_binary()), "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "QOLTANBA_MASTER_KEY is required in production mode" in run.stderr
+    assert not (tmp_path / "master.key").exists()
+
+
+def server_binary():
+    from conftest import BINARY
+    return BINARY

@@ -1,6 +1,7 @@
 """The running server: limits over a real socket, the start banner, and the OpenAPI document."""
 import base64
 import re
+import subprocess
 
 import requests
 from openapi_spec_validator import validate
@@ -92,3 +93,27 @@ def test_openapi_document_is_valid_and_lists_every_route(server):
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
     for path in document["paths"]:
         assert path in page.text
+
+
+def test_published_pki_verifies_with_openssl(server, tmp_path):
+    for name in ["root.pem", "issuing.pem", "root.cer", "issuing.cer", "crl"]:
+        response = requests.get(f"{server.url}/pki/{name}")
+        assert response.status_code == 200, name
+        (tmp_path / name).write_bytes(response.content)
+    chain = subprocess.run(["openssl", "verify", "-CAfile", "root.pem", "issuing.pem"],
+                           cwd=tmp_path, capture_output=True, text=True)
+    assert chain.returncode == 0, chain.stdout + chain.stderr
+    crl = subprocess.run(["openssl", "crl", "-inform", "DER", "-in", "crl", "-CAfile", "issuing.pem", "-noout"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert crl.returncode == 0 and "verify OK" in crl.stdout + crl.stderr, crl.stdout + crl.stderr
+    der = subprocess.run(["openssl", "x509", "-inform", "DER", "-in", "root.cer", "-noout", "-subject"],
+                         cwd=tmp_path, capture_output=True, text=True)
+    assert "Qoltanba Sandbox Root CA" in der.stdout
+    assert (server.data_dir / "master.key").stat().st_mode & 0o077 == 0
+
+
+def test_verify_endpoint_refuses_what_is_not_a_cms(server):
+    response = requests.post(server.url + "/api/v1/signature/verify/", headers={"x-api-key": server.key},
+                             json={"cms": base64.b64encode(b"hello").decode()})
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("cms: not a CMS SignedData")

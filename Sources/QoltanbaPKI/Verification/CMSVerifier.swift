@@ -73,7 +73,7 @@ public struct CMSVerifier: Sendable {
             report.signatureAlgorithm = signerInfo.signatureAlgorithm.description
             return outcome(.indeterminate, .unsupportedAlgorithm)
         }
-        report.signatureAlgorithm = String(describing: algorithm)
+        report.signatureAlgorithm = Self.name(of: algorithm)
         guard let content else { return outcome(.indeterminate, .signedDataNotFound) }
 
         // The content digest, through the signed attributes when there are any.
@@ -127,6 +127,19 @@ public struct CMSVerifier: Sendable {
         case (OID.sha384WithRSA, OID.sha384), (OID.rsaEncryption, OID.sha384): return .sha384WithRSAEncryption
         case (OID.sha512WithRSA, OID.sha512), (OID.rsaEncryption, OID.sha512): return .sha512WithRSAEncryption
         default: return nil
+        }
+    }
+
+    /// The usual name of a signature algorithm, e.g. `ecdsa-with-SHA256`.
+    static func name(of algorithm: Certificate.SignatureAlgorithm) -> String {
+        switch algorithm {
+        case .ecdsaWithSHA256: "ecdsa-with-SHA256"
+        case .ecdsaWithSHA384: "ecdsa-with-SHA384"
+        case .ecdsaWithSHA512: "ecdsa-with-SHA512"
+        case .sha256WithRSAEncryption: "sha256WithRSAEncryption"
+        case .sha384WithRSAEncryption: "sha384WithRSAEncryption"
+        case .sha512WithRSAEncryption: "sha512WithRSAEncryption"
+        default: String(describing: algorithm)
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QoltanbaPKI
 
 /// Every setting of the server, read from `QOLTANBA_*` environment variables.
 ///
@@ -41,6 +42,13 @@ public struct QoltanbaConfiguration: Sendable {
     public var expirySweepInterval: Int
     /// `QOLTANBA_LOG_LEVEL`.
     public var logLevel: Logger.Level
+    /// `QOLTANBA_MASTER_KEY`: required in production; the sandbox keeps one in the data folder
+    /// when it is not set. Secret.
+    public var masterKey: MasterKey?
+    /// `QOLTANBA_SIGNER_KEY_ALGORITHM`: the algorithm of new signer keys.
+    public var signerKeyAlgorithm: SigningKey.Algorithm
+    /// `QOLTANBA_CERTIFICATE_VALIDITY_DAYS`: how long a signer certificate is valid.
+    public var certificateValidityDays: Int
 
     /// A configuration error, naming the variable and what is wrong with its value.
     public struct Invalid: Error, CustomStringConvertible {
@@ -110,6 +118,24 @@ public struct QoltanbaConfiguration: Sendable {
             throw Invalid(description: "QOLTANBA_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = level
+
+        if let text = value("QOLTANBA_MASTER_KEY") {
+            do {
+                self.masterKey = try MasterKey(base64: text)
+            } catch {
+                throw Invalid(description: "QOLTANBA_MASTER_KEY must be base64 of exactly 32 bytes (make one with: openssl rand -base64 32)")
+            }
+        } else if mode == .production {
+            throw Invalid(description: "QOLTANBA_MASTER_KEY is required in production mode: base64 of 32 random bytes (make one with: openssl rand -base64 32), kept outside the database")
+        } else {
+            self.masterKey = nil
+        }
+        let algorithmText = value("QOLTANBA_SIGNER_KEY_ALGORITHM") ?? SigningKey.Algorithm.p256.rawValue
+        guard let algorithm = SigningKey.Algorithm(rawValue: algorithmText.lowercased()) else {
+            throw Invalid(description: "QOLTANBA_SIGNER_KEY_ALGORITHM must be 'ecdsa-p256' or 'rsa-2048', got '\(algorithmText)'")
+        }
+        self.signerKeyAlgorithm = algorithm
+        self.certificateValidityDays = try positive("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", default: 365)
     }
 
     /// The configuration of this process's environment.

@@ -9,5 +9,8 @@ extension Migrations {
         add(CreateSigningSessions())
         add(CreateDocuments())
         add(CreateDocumentFiles())
+        add(CreateAuthorityCertificates())
+        add(CreateSignerCertificates())
+        add(CreateRevocationLists())
     }
 }

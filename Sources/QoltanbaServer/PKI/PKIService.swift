@@ -1,0 +1,236 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import QoltanbaPKI
+import Vapor
+import SwiftASN1
+import X509
+
+/// Qoltanba's certificate authority as the server runs it: created on first start and kept in
+/// the database (keys sealed under the master key), signer certificates with their sealed keys,
+/// revocation and the CRL.
+struct PKIService: Sendable {
+    let authority: CertificateAuthority
+    let custody: KeyCustody
+    let crlURL: String
+    let signerKeyAlgorithm: SigningKey.Algorithm
+    let certificateValidity: TimeInterval
+
+    /// How long a CRL is valid; a new one is issued when less than an hour of it is left.
+    static let crlLifetime: TimeInterval = 24 * 3600
+
+    /// Loads the authority, creating it when the database has none.
+    static func load(database: any Database, configuration: QoltanbaConfiguration, masterKey: MasterKey, logger: Logger) async throws -> PKIService {
+        let authority: CertificateAuthority
+        if let stored = try await loadAuthority(database: database, masterKey: masterKey) {
+            authority = stored
+        } else {
+            let name = configuration.mode == .sandbox ? "Qoltanba Sandbox" : "Qoltanba"
+            let created = try CertificateAuthority.create(name: name)
+            do {
+                try await database.transaction { transaction in
+                    for (role, certificate, key) in [
+                        ("root", created.authority.root, created.rootKey),
+                        ("issuing", created.authority.issuing, created.issuingKey),
+                    ] {
+                        try await AuthorityCertificateModel(
+                            role: role, certificate: Data(try certificate.derBytes()),
+                            sealedKey: Data(try masterKey.seal(key.pkcs8, context: "ca-\(role)"))
+                        ).create(on: transaction)
+                    }
+                }
+                authority = created.authority
+                logger.notice("created the certificate authority", metadata: ["name": "\(name)"])
+            } catch {
+                // Another instance created it first.
+                guard let stored = try await loadAuthority(database: database, masterKey: masterKey) else { throw error }
+                authority = stored
+            }
+        }
+        return PKIService(
+            authority: authority, custody: KeyCustody(masterKey: masterKey),
+            crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
+            certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400)
+    }
+
+    private static func loadAuthority(database: any Database, masterKey: MasterKey) async throws -> CertificateAuthority? {
+        let rows = try await AuthorityCertificateModel.query(on: database).all()
+        guard let root = rows.first(where: { $0.role == "root" }), let issuing = rows.first(where: { $0.role == "issuing" })
+        else { return nil }
+        let issuingKey: [UInt8]
+        do {
+            issuingKey = try masterKey.open(Array(issuing.sealedKey), context: "ca-issuing")
+        } catch {
+            throw QoltanbaError(
+                .operatorError,
+                "the certificate authority's key cannot be opened with this master key: QOLTANBA_MASTER_KEY (or the sandbox's master.key) is not the one the authority was created with")
+        }
+        return CertificateAuthority(
+            root: try Certificate(derEncoded: Array(root.certificate)),
+            issuing: try Certificate(derEncoded: Array(issuing.certificate)),
+            issuingKey: try SigningKey(pkcs8: issuingKey, algorithm: .p256))
+    }
+
+    // MARK: Signer certificates
+
+    /// Issues a certificate for `identity` with a new key sealed under `password`.
+    func issue(for identity: SignerIdentity, password: String, on database: any Database, now: Date = Date()) async throws
+        -> (SignerCertificateModel, Certificate)
+    {
+        let key = try SigningKey.generate(signerKeyAlgorithm)
+        let certificate = try authority.issueSignerCertificate(
+            for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: certificateValidity)
+        let serial = Self.hex(certificate.serialNumber.bytes)
+        let sealed = try custody.seal(key, password: password, owner: Self.keyOwner(iin: identity.iin.digits, serial: serial))
+        let model = SignerCertificateModel()
+        model.iin = identity.iin.digits
+        model.serial = serial
+        model.certificate = Data(try certificate.derBytes())
+        model.algorithm = key.algorithm.rawValue
+        model.sealedKey = String(decoding: try JSONEncoder().encode(sealed), as: UTF8.self)
+        model.notBefore = certificate.notValidBefore
+        model.notAfter = certificate.notValidAfter
+        try await model.create(on: database)
+        return (model, certificate)
+    }
+
+    /// Opens a signer's key with their password.
+    /// - Throws: `KeyCustodyError.wrongPassword` for a wrong password, so that attempts can be counted.
+    func signingKey(of model: SignerCertificateModel, password: String) throws -> SigningKey {
+        let sealed = try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8))
+        return try custody.open(sealed, password: password, owner: Self.keyOwner(iin: model.iin, serial: model.serial))
+    }
+
+    private static func keyOwner(iin: String, serial: String) -> String { "\(iin)/\(serial)" }
+
+    /// Signer certificates, newest first, optionally of one IIN.
+    func certificates(iin: String?, on database: any Database) async throws -> [SignerCertificateModel] {
+        var query = SignerCertificateModel.query(on: database).sort(\.$createdAt, .descending)
+        if let iin { query = query.filter(\.$iin == iin) }
+        return try await query.all()
+    }
+
+    /// Revokes a certificate by serial (hex, any case, colons allowed) and issues a new CRL.
+    func revoke(serial text: String, reason: RevokedCertificate.Reason, on database: any Database, now: Date = Date()) async throws
+        -> SignerCertificateModel
+    {
+        let serial = text.replacingOccurrences(of: ":", with: "").uppercased()
+        guard let model = try await SignerCertificateModel.query(on: database).filter(\.$serial == serial).first() else {
+            throw QoltanbaError(.operatorError, "no certificate has the serial '\(text)'")
+        }
+        guard model.revokedAt == nil else {
+            throw QoltanbaError(.operatorError, "the certificate \(serial) is already revoked")
+        }
+        model.revokedAt = now
+        model.revocationReason = reason.rawValue
+        try await model.save(on: database)
+        _ = try await issueRevocationList(on: database, now: now)
+        return model
+    }
+
+    // MARK: CRL
+
+    /// The current CRL: the newest issued, or a new one when it is about to lapse.
+    func currentRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
+        if let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
+           latest.nextUpdate.timeIntervalSince(now) > 3600
+        {
+            return Array(latest.der)
+        }
+        return try await issueRevocationList(on: database, now: now)
+    }
+
+    /// Issues the next CRL with every revoked certificate.
+    func issueRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
+        let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
+        let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map {
+            RevokedCertificate(
+                serial: Self.bytes(hex: $0.serial), revokedAt: $0.revokedAt!,
+                reason: RevokedCertificate.Reason(rawValue: $0.revocationReason ?? 0) ?? .unspecified)
+        }
+        let number = (latest?.number ?? 0) + 1
+        let der = try authority.revocationList(
+            revoked: revoked, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(Self.crlLifetime))
+        do {
+            try await RevocationListModel(
+                number: number, der: Data(der), thisUpdate: now, nextUpdate: now.addingTimeInterval(Self.crlLifetime)
+            ).create(on: database)
+            return der
+        } catch {
+            // Another instance issued this number first: serve the newest.
+            guard let newest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
+                  newest.number >= number
+            else { throw error }
+            return Array(newest.der)
+        }
+    }
+
+    /// A verifier trusting Qoltanba's root and checking revocation against the current CRL.
+    func verifier(on database: any Database) async throws -> CMSVerifier {
+        let crl = try await currentRevocationList(on: database)
+        return CMSVerifier(
+            trustRoots: [authority.root], intermediates: [authority.issuing],
+            revocation: try RevocationListChecker(crl: crl, issuer: authority.issuing))
+    }
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02X", $0) }.joined()
+    }
+
+    static func bytes(hex: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var index = hex.startIndex
+        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index != hex.endIndex {
+            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
+            index = next
+        }
+        return bytes
+    }
+}
+
+extension Certificate {
+    /// The certificate as DER.
+    func derBytes() throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+}
+
+extension Application {
+    private struct PKIKey: StorageKey {
+        typealias Value = PKIService
+    }
+
+    /// The certificate authority, ready once `prepareDatabase()` has run.
+    var pki: PKIService {
+        get {
+            guard let pki = storage[PKIKey.self] else { fatalError("prepareDatabase() has not loaded the PKI") }
+            return pki
+        }
+        set { storage[PKIKey.self] = newValue }
+    }
+
+    /// The master key: `QOLTANBA_MASTER_KEY`, or in the sandbox `master.key` in the data folder,
+    /// made on first start (readable by the owner only).
+    func loadMasterKey() throws -> MasterKey {
+        if let key = qoltanba.masterKey { return key }
+        let file = URL(fileURLWithPath: qoltanba.dataDirectory).appendingPathComponent("master.key")
+        if let text = try? String(contentsOf: file, encoding: .utf8) {
+            do {
+                return try MasterKey(base64: text)
+            } catch {
+                throw QoltanbaError(.operatorError, "\(file.path) does not hold a master key (base64 of 32 bytes)")
+            }
+        }
+        let key = MasterKey.generate()
+        try FileManager.default.createDirectory(atPath: qoltanba.dataDirectory, withIntermediateDirectories: true)
+        guard FileManager.default.createFile(
+            atPath: file.path, contents: Data((key.base64 + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        else {
+            throw QoltanbaError(.operatorError, "cannot write the sandbox master key to \(file.path)")
+        }
+        logger.notice("generated the sandbox master key", metadata: ["path": "\(file.path)"])
+        return key
+    }
+}
