@@ -9,7 +9,7 @@ BINARY := .build/debug/qoltanba
 RUN_PACKAGES := zlib1g-dev libxml2 ca-certificates
 TEST_PACKAGES := postgresql python3 python3-venv curl openssl
 
-.PHONY: run build test test-swift test-swift-postgres test-compat deps deps-test clean
+.PHONY: run build bench-pki test test-swift test-swift-postgres test-compat deps deps-test clean
 
 run: deps build
 	$(BINARY) serve --hostname 127.0.0.1 --port 8080
@@ -39,6 +39,12 @@ test-swift-postgres:
 # The seed's own Python examples, the operator CLI and the OpenAPI document, against a running server.
 test-compat:
 	$(PYTHON) -m pytest -q tests/compat
+
+# CMS sign/verify rates for P-256 and RSA-2048 beside `openssl speed` (release build).
+bench-pki: deps
+	@scripts/install-packages.sh openssl
+	$(SWIFT) build -c release --product qoltanba-bench
+	.build/release/qoltanba-bench
 
 clean:
 	rm -rf .build $(VENV)

@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "qoltanba", targets: ["qoltanba"]),
+        .executable(name: "qoltanba-bench", targets: ["QoltanbaBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -57,6 +58,8 @@ let package = Package(
             name: "qoltanba",
             dependencies: ["QoltanbaServer"]
         ),
+        // `make bench-pki`: CMS sign and verify rates beside OpenSSL's.
+        .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
         .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
         .testTarget(name: "QoltanbaPKITests", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
         .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),

@@ -5,6 +5,8 @@ import uuid
 
 import requests
 
+from conftest import BINARY
+
 UUID_LINE = re.compile(r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}\n$")
 
 
@@ -91,12 +93,7 @@ def test_production_refuses_to_start_without_a_master_key(server, tmp_path):
     env = {**server.env, "QOLTANBA_MODE": "production", "QOLTANBA_DATA_DIR": str(tmp_path),
            "QOLTANBA_DATABASE_URL": str(tmp_path / "production.sqlite")}
     env.pop("QOLTANBA_MASTER_KEY", None)
-    run = subprocess.run([str(server_binary()), "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run([str(BINARY), "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
     assert run.returncode != 0
     assert "QOLTANBA_MASTER_KEY is required in production mode" in run.stderr
     assert not (tmp_path / "master.key").exists()
-
-
-def server_binary():
-    from conftest import BINARY
-    return BINARY

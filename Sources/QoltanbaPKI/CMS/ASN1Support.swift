@@ -97,12 +97,33 @@ enum DERWriter {
         return left.count < right.count
     }
 
-    /// A `SET OF` (or an implicitly tagged one) of already encoded elements, sorted.
-    static func appendSet(_ elements: [[UInt8]], identifier: ASN1Identifier, to serializer: inout DER.Serializer) throws {
-        try serializer.appendConstructedNode(identifier: identifier) { inner in
-            for element in elements.sorted(by: setOrder) { inner.serializeRawBytes(element) }
+    /// A node from its tag byte and its content's parts. Built content first, then the header,
+    /// so that no byte is moved twice (SwiftASN1's serializer shifts a node's whole content when
+    /// its length takes more than one byte, which dominates on kilobyte-sized CMS).
+    static func node(_ tag: UInt8, _ parts: [[UInt8]]) -> [UInt8] {
+        let length = parts.reduce(0) { $0 + $1.count }
+        var bytes: [UInt8] = [tag]
+        bytes.reserveCapacity(length + 6)
+        if length < 0x80 {
+            bytes.append(UInt8(length))
+        } else {
+            let lengthBytes = withUnsafeBytes(of: UInt64(length).bigEndian) { Array($0.drop { $0 == 0 }) }
+            bytes.append(0x80 | UInt8(lengthBytes.count))
+            bytes += lengthBytes
         }
+        for part in parts { bytes += part }
+        return bytes
     }
+
+    /// A `SET OF` (or an implicitly tagged one) of already encoded elements, sorted as DER wants.
+    static func set(_ tag: UInt8, _ elements: [[UInt8]]) -> [UInt8] {
+        node(tag, elements.sorted(by: setOrder))
+    }
+
+    static let sequenceTag: UInt8 = 0x30
+    static let setTag: UInt8 = 0x31
+    static let octetStringTag: UInt8 = 0x04
+    static func contextTag(_ number: UInt8) -> UInt8 { 0xA0 | number }
 
     /// An AlgorithmIdentifier with absent parameters.
     static func algorithm(_ oid: ASN1ObjectIdentifier, nullParameters: Bool = false, to serializer: inout DER.Serializer) throws {
@@ -114,16 +135,17 @@ enum DERWriter {
 
     /// A time as X.509 and CMS want it: UTCTime until 2049, GeneralizedTime from 2050.
     static func time(_ date: Date, to serializer: inout DER.Serializer) throws {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        if c.year! < 2050 {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var c = tm()
+        gmtime_r(&seconds, &c)
+        let (year, month, day) = (Int(c.tm_year) + 1900, Int(c.tm_mon) + 1, Int(c.tm_mday))
+        let (hours, minutes, second) = (Int(c.tm_hour), Int(c.tm_min), Int(c.tm_sec))
+        if year < 2050 {
             try serializer.serialize(UTCTime(
-                year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!))
+                year: year, month: month, day: day, hours: hours, minutes: minutes, seconds: second))
         } else {
             try serializer.serialize(GeneralizedTime(
-                year: c.year!, month: c.month!, day: c.day!, hours: c.hour!, minutes: c.minute!, seconds: c.second!,
-                fractionalSeconds: 0))
+                year: year, month: month, day: day, hours: hours, minutes: minutes, seconds: second, fractionalSeconds: 0))
         }
     }
 

@@ -29,8 +29,40 @@ public struct CMSSignedData: Sendable {
     var certificateEncodings: [[UInt8]]
     /// Encoded RevocationInfoChoices.
     var crlEncodings: [[UInt8]]
-    /// The signers, in the order they appear.
-    public var signerInfos: [CMSSignerInfo]
+    /// The signers: as read, or as added (then only their encoding is kept).
+    enum SignerEntry: Sendable {
+        case parsed(CMSSignerInfo)
+        case encoded([UInt8])
+
+        var encoded: [UInt8] {
+            switch self {
+            case .parsed(let info): info.encoded
+            case .encoded(let bytes): bytes
+            }
+        }
+
+        /// Qoltanba writes version 1 signers (issuer and serial number).
+        var version: Int {
+            switch self {
+            case .parsed(let info): info.version
+            case .encoded: 1
+            }
+        }
+    }
+
+    var signerEntries: [SignerEntry]
+
+    /// The signers, in the order they appear (those added since reading included).
+    public var signerInfos: [CMSSignerInfo] {
+        get throws {
+            try signerEntries.map { entry in
+                switch entry {
+                case .parsed(let info): info
+                case .encoded(let bytes): try CMSSignerInfo(node: try DER.parse(bytes))
+                }
+            }
+        }
+    }
 
     /// A SignedData with no signer yet.
     init(contentType: ASN1ObjectIdentifier, content: [UInt8]?) {
@@ -39,7 +71,7 @@ public struct CMSSignedData: Sendable {
         self.content = content
         self.certificateEncodings = []
         self.crlEncodings = []
-        self.signerInfos = []
+        self.signerEntries = []
     }
 
     /// Reads a ContentInfo holding a SignedData.
@@ -80,7 +112,7 @@ public struct CMSSignedData: Sendable {
             guard let signers = fields.first, fields.count == 1 else {
                 throw CMSError.malformed("the SignedData's signerInfos are missing or followed by more fields")
             }
-            self.signerInfos = try signers.expect(.set).children.map(CMSSignerInfo.init(node:))
+            self.signerEntries = try signers.expect(.set).children.map { .parsed(try CMSSignerInfo(node: $0)) }
         } catch let error as CMSError {
             throw error
         } catch {
@@ -93,50 +125,40 @@ public struct CMSSignedData: Sendable {
         certificateEncodings.compactMap { try? Certificate(derEncoded: $0) }
     }
 
-    /// Adds a certificate unless an identical one is there.
-    mutating func addCertificate(_ certificate: Certificate) throws {
-        let encoded = try DERWriter.bytes { try $0.serialize(certificate) }
+    /// Adds an encoded certificate unless an identical one is there.
+    mutating func addCertificate(encoded: [UInt8]) {
         if !certificateEncodings.contains(encoded) { certificateEncodings.append(encoded) }
     }
 
-    /// Adds a signer and its digest algorithm.
-    mutating func addSigner(_ signer: CMSSignerInfo) throws {
-        let digest = try DERWriter.bytes { try DERWriter.algorithm(signer.digestAlgorithm, to: &$0) }
+    /// Adds an encoded SignerInfo, and its digest algorithm unless the SignedData lists it.
+    mutating func addSigner(encoded: [UInt8], digestAlgorithm: ASN1ObjectIdentifier) throws {
         let known = try digestAlgorithms.map { try ASN1ObjectIdentifier(berEncoded: try BER.parse($0).children[0]) }
-        if !known.contains(signer.digestAlgorithm) { digestAlgorithms.append(digest) }
-        signerInfos.append(signer)
+        if !known.contains(digestAlgorithm) {
+            digestAlgorithms.append(try DERWriter.bytes { try DERWriter.algorithm(digestAlgorithm, to: &$0) })
+        }
+        signerEntries.append(.encoded(encoded))
     }
 
     /// The ContentInfo as DER (the parts kept from a BER input are written as they came).
     public func derEncoded() throws -> [UInt8] {
         // Version 3 when any signer is identified by key identifier or the content is not id-data.
-        let version = contentType != OID.data || signerInfos.contains { $0.version == 3 } ? 3 : 1
-        return try DERWriter.bytes { serializer in
-            try serializer.appendConstructedNode(identifier: .sequence) { info in
-                try info.serialize(OID.signedData)
-                try info.appendConstructedNode(identifier: .context(0)) { wrapper in
-                    try wrapper.appendConstructedNode(identifier: .sequence) { signed in
-                        try signed.serialize(version)
-                        try DERWriter.appendSet(digestAlgorithms, identifier: .set, to: &signed)
-                        try signed.appendConstructedNode(identifier: .sequence) { encapsulated in
-                            try encapsulated.serialize(contentType)
-                            if let content {
-                                try encapsulated.appendConstructedNode(identifier: .context(0)) { explicit in
-                                    try explicit.serialize(ASN1OctetString(contentBytes: content[...]))
-                                }
-                            }
-                        }
-                        if !certificateEncodings.isEmpty {
-                            try DERWriter.appendSet(certificateEncodings, identifier: .context(0), to: &signed)
-                        }
-                        if !crlEncodings.isEmpty {
-                            try DERWriter.appendSet(crlEncodings, identifier: .context(1), to: &signed)
-                        }
-                        try DERWriter.appendSet(signerInfos.map(\.encoded), identifier: .set, to: &signed)
-                    }
-                }
-            }
+        let version = contentType != OID.data || signerEntries.contains { $0.version == 3 } ? 3 : 1
+        var encapsulated = [try DERWriter.bytes { try $0.serialize(contentType) }]
+        if let content {
+            encapsulated.append(DERWriter.node(DERWriter.contextTag(0), [DERWriter.node(DERWriter.octetStringTag, [content])]))
         }
+        var fields = [
+            try DERWriter.bytes { try $0.serialize(version) },
+            DERWriter.set(DERWriter.setTag, digestAlgorithms),
+            DERWriter.node(DERWriter.sequenceTag, encapsulated),
+        ]
+        if !certificateEncodings.isEmpty { fields.append(DERWriter.set(DERWriter.contextTag(0), certificateEncodings)) }
+        if !crlEncodings.isEmpty { fields.append(DERWriter.set(DERWriter.contextTag(1), crlEncodings)) }
+        fields.append(DERWriter.set(DERWriter.setTag, signerEntries.map(\.encoded)))
+        return DERWriter.node(DERWriter.sequenceTag, [
+            try DERWriter.bytes { try $0.serialize(OID.signedData) },
+            DERWriter.node(DERWriter.contextTag(0), [DERWriter.node(DERWriter.sequenceTag, fields)]),
+        ])
     }
 }
 

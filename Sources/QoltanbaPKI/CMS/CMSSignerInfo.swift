@@ -98,33 +98,4 @@ public struct CMSSignerInfo: Sendable {
         self.signatureAlgorithm = try ASN1ObjectIdentifier(berEncoded: try fields.removeFirst().expect(.sequence).children[0])
         self.signature = Array(try fields.removeFirst().expect(.octetString).stringBytes)
     }
-
-    /// The DER of a new SignerInfo, identified by issuer and serial number, signed with `key`
-    /// over `attributes` (each an encoded Attribute).
-    static func make(
-        certificate: Certificate, attributes: [[UInt8]], key: SigningKey
-    ) throws -> CMSSignerInfo {
-        let attributeSet = try DERWriter.bytes { try DERWriter.appendSet(attributes, identifier: .set, to: &$0) }
-        let signature = try key.sign(attributeSet)
-        var implicit = attributeSet
-        implicit[0] = 0xA0
-
-        let encoded = try DERWriter.bytes { serializer in
-            try serializer.appendConstructedNode(identifier: .sequence) { info in
-                try info.serialize(1)
-                try info.appendConstructedNode(identifier: .sequence) { sid in
-                    try sid.serialize(certificate.issuer)
-                    sid.appendPrimitiveNode(identifier: .integer) { $0.append(contentsOf: certificate.serialNumber.bytes) }
-                }
-                try DERWriter.algorithm(OID.sha256, to: &info)
-                info.serializeRawBytes(implicit)
-                switch key {
-                case .p256: try DERWriter.algorithm(OID.ecdsaWithSHA256, to: &info)
-                case .rsa: try DERWriter.algorithm(OID.sha256WithRSA, nullParameters: true, to: &info)
-                }
-                try info.serialize(ASN1OctetString(contentBytes: signature[...]))
-            }
-        }
-        return try CMSSignerInfo(node: try DER.parse(encoded))
-    }
 }

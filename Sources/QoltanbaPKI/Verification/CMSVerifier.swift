@@ -39,7 +39,7 @@ public struct CMSVerifier: Sendable {
         let content = signedData.content ?? detachedContent
         let certificates = signedData.certificates
         var signers: [SignatureReport.Signer] = []
-        for signerInfo in signedData.signerInfos {
+        for signerInfo in try signedData.signerInfos {
             signers.append(await verify(
                 signerInfo, contentType: signedData.contentType, content: content,
                 certificates: certificates, now: now))
