@@ -52,10 +52,10 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
 }
 
 extension Application {
-    /// Brings the database up to date (migrations, then the sandbox's test citizens), loads or
-    /// creates the certificate authority, and tunes
-    /// SQLite. Safe to call from several instances at once: on PostgreSQL the migrations run
-    /// under an advisory lock.
+    /// Brings the database up to date (migrations, then the sandbox's test citizens), tunes
+    /// SQLite, and loads or creates the certificate authority. Safe to call from several
+    /// instances at once: on PostgreSQL the migrations run under an advisory lock, and the CA is
+    /// created once.
     public func prepareDatabase() async throws {
         switch qoltanba.database {
         case .sqlite:

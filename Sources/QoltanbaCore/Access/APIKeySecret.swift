@@ -24,7 +24,7 @@ public struct APIKeySecret: Sendable {
     /// The hex SHA-256 of the key: what is stored and looked up. A plain hash suffices because
     /// the key has 256 random bits; no slow hash is needed against guessing.
     public var hash: String {
-        SHA256.hash(data: Data(value.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(value.utf8)).hexString
     }
 
     /// The first characters, stored in the clear so that people can tell keys apart.

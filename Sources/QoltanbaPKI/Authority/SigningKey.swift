@@ -73,10 +73,21 @@ public enum SigningKey: Sendable {
         }
     }
 
+    /// `ECDSA-Sig-Value ::= SEQUENCE { r INTEGER, s INTEGER }` from the 64 bytes `r || s`.
+    static func derECDSASignature(raw: [UInt8]) -> [UInt8] {
+        func integer(_ half: ArraySlice<UInt8>) -> DERTree {
+            var value = Array(half.drop { $0 == 0 })
+            if value.isEmpty || value[0] & 0x80 != 0 { value.insert(0, at: 0) }
+            return .node(0x02, [.raw(value)])
+        }
+        let half = raw.count / 2
+        return DERTree.node(0x30, [integer(raw[..<half]), integer(raw[half...])]).bytes
+    }
+
     /// Signs `bytes` with SHA-256: a DER ECDSA signature, or an RSA PKCS #1 v1.5 signature.
     public func sign(_ bytes: some DataProtocol) throws -> [UInt8] {
         switch self {
-        case .p256(let key): Array(try key.signature(for: bytes).derRepresentation)
+        case .p256(let key): Self.derECDSASignature(raw: Array(try key.signature(for: bytes).rawRepresentation))
         case .rsa(let key): Array(try key.signature(for: bytes, padding: .insecurePKCS1v1_5).rawRepresentation)
         }
     }

@@ -97,27 +97,14 @@ enum DERWriter {
         return left.count < right.count
     }
 
-    /// A node from its tag byte and its content's parts. Built content first, then the header,
-    /// so that no byte is moved twice (SwiftASN1's serializer shifts a node's whole content when
-    /// its length takes more than one byte, which dominates on kilobyte-sized CMS).
+    /// A node from its tag byte and its content's parts, as bytes.
     static func node(_ tag: UInt8, _ parts: [[UInt8]]) -> [UInt8] {
-        let length = parts.reduce(0) { $0 + $1.count }
-        var bytes: [UInt8] = [tag]
-        bytes.reserveCapacity(length + 6)
-        if length < 0x80 {
-            bytes.append(UInt8(length))
-        } else {
-            let lengthBytes = withUnsafeBytes(of: UInt64(length).bigEndian) { Array($0.drop { $0 == 0 }) }
-            bytes.append(0x80 | UInt8(lengthBytes.count))
-            bytes += lengthBytes
-        }
-        for part in parts { bytes += part }
-        return bytes
+        DERTree.node(tag, parts.map(DERTree.raw)).bytes
     }
 
     /// A `SET OF` (or an implicitly tagged one) of already encoded elements, sorted as DER wants.
-    static func set(_ tag: UInt8, _ elements: [[UInt8]]) -> [UInt8] {
-        node(tag, elements.sorted(by: setOrder))
+    static func set(_ tag: UInt8, _ elements: [[UInt8]]) -> DERTree {
+        .node(tag, (elements.count > 1 ? elements.sorted(by: setOrder) : elements).map(DERTree.raw))
     }
 
     static let sequenceTag: UInt8 = 0x30
@@ -168,5 +155,63 @@ enum DERWriter {
             throw ASN1Error.invalidASN1Object(reason: "an impossible date")
         }
         return date
+    }
+}
+
+/// DER built as a tree and written once into a buffer of the final size.
+///
+/// SwiftASN1's serializer shifts a node's whole content when its length takes more than one
+/// byte, which dominates the cost of kilobyte-sized CMS; here every byte is copied once.
+indirect enum DERTree {
+    /// Bytes already encoded.
+    case raw([UInt8])
+    /// A node: tag byte and children.
+    case node(UInt8, [DERTree])
+
+    /// The size of the encoding.
+    var count: Int {
+        switch self {
+        case .raw(let bytes): return bytes.count
+        case .node(_, let children):
+            let length = children.reduce(0) { $0 + $1.count }
+            return 1 + Self.lengthCount(length) + length
+        }
+    }
+
+    /// The encoding.
+    var bytes: [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(count)
+        write(to: &bytes)
+        return bytes
+    }
+
+    private func write(to bytes: inout [UInt8]) {
+        switch self {
+        case .raw(let raw):
+            bytes += raw
+        case .node(let tag, let children):
+            let length = children.reduce(0) { $0 + $1.count }
+            bytes.append(tag)
+            if length < 0x80 {
+                bytes.append(UInt8(length))
+            } else {
+                let octets = Self.lengthCount(length) - 1
+                bytes.append(0x80 | UInt8(octets))
+                for index in stride(from: octets - 1, through: 0, by: -1) { bytes.append(UInt8(truncatingIfNeeded: length >> (8 * index))) }
+            }
+            for child in children { child.write(to: &bytes) }
+        }
+    }
+
+    private static func lengthCount(_ length: Int) -> Int {
+        guard length >= 0x80 else { return 1 }
+        var octets = 0
+        var rest = length
+        while rest > 0 {
+            octets += 1
+            rest >>= 8
+        }
+        return 1 + octets
     }
 }

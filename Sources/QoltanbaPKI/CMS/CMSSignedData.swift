@@ -139,26 +139,28 @@ public struct CMSSignedData: Sendable {
         signerEntries.append(.encoded(encoded))
     }
 
+    static let signedDataType: [UInt8] = try! DERWriter.bytes { try $0.serialize(OID.signedData) }
+
     /// The ContentInfo as DER (the parts kept from a BER input are written as they came).
     public func derEncoded() throws -> [UInt8] {
         // Version 3 when any signer is identified by key identifier or the content is not id-data.
         let version = contentType != OID.data || signerEntries.contains { $0.version == 3 } ? 3 : 1
-        var encapsulated = [try DERWriter.bytes { try $0.serialize(contentType) }]
+        var encapsulated: [DERTree] = [.raw(try DERWriter.bytes { try $0.serialize(contentType) })]
         if let content {
-            encapsulated.append(DERWriter.node(DERWriter.contextTag(0), [DERWriter.node(DERWriter.octetStringTag, [content])]))
+            encapsulated.append(.node(DERWriter.contextTag(0), [.node(DERWriter.octetStringTag, [.raw(content)])]))
         }
-        var fields = [
-            try DERWriter.bytes { try $0.serialize(version) },
+        var fields: [DERTree] = [
+            .raw(try DERWriter.bytes { try $0.serialize(version) }),
             DERWriter.set(DERWriter.setTag, digestAlgorithms),
-            DERWriter.node(DERWriter.sequenceTag, encapsulated),
+            .node(DERWriter.sequenceTag, encapsulated),
         ]
         if !certificateEncodings.isEmpty { fields.append(DERWriter.set(DERWriter.contextTag(0), certificateEncodings)) }
         if !crlEncodings.isEmpty { fields.append(DERWriter.set(DERWriter.contextTag(1), crlEncodings)) }
         fields.append(DERWriter.set(DERWriter.setTag, signerEntries.map(\.encoded)))
-        return DERWriter.node(DERWriter.sequenceTag, [
-            try DERWriter.bytes { try $0.serialize(OID.signedData) },
-            DERWriter.node(DERWriter.contextTag(0), [DERWriter.node(DERWriter.sequenceTag, fields)]),
-        ])
+        return DERTree.node(DERWriter.sequenceTag, [
+            .raw(Self.signedDataType),
+            .node(DERWriter.contextTag(0), [.node(DERWriter.sequenceTag, fields)]),
+        ]).bytes
     }
 }
 

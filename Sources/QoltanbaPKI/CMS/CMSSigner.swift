@@ -101,7 +101,7 @@ public struct CMSSigner: Sendable {
             try Self.attribute(OID.signingTime) { try DERWriter.time(signingTime, to: &$0) },
             signingCertificateAttribute,
         ]
-        let attributeSet = DERWriter.set(DERWriter.setTag, attributes)
+        let attributeSet = DERWriter.set(DERWriter.setTag, attributes).bytes
         let signature = try key.sign(attributeSet)
         var implicitAttributes = attributeSet
         implicitAttributes[0] = DERWriter.contextTag(0)  // [0] IMPLICIT here; the signature covers the SET OF form

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import QoltanbaCore
 import SwiftASN1
 import X509
 
@@ -63,7 +64,7 @@ public struct CMSVerifier: Sendable {
         }
         report.iin = certificate.subject.iin
         report.name = certificate.subject.commonName
-        report.certificateSerial = certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined()
+        report.certificateSerial = certificate.serialNumber.bytes.hexString.uppercased()
         report.issuer = certificate.issuer.description
         if let time = signerInfo.signedAttributes?[OID.signingTime]?.first {
             report.signingTime = try? DERWriter.date(from: time)

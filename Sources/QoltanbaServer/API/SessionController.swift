@@ -53,7 +53,7 @@ struct SessionController: RouteCollection {
         guard let sessionText = body.session_id else { throw QoltanbaError.missingField("session_id") }
         guard let name = body.name else { throw QoltanbaError.missingField("name") }
         guard let encoded = body.base64_file else { throw QoltanbaError.missingField("base64_file") }
-        guard let content = Self.decodeBase64(encoded) else {
+        guard let content = Base64Field.decode(encoded) else {
             throw QoltanbaError.invalidField("base64_file", "not valid base64")
         }
         return try await service(request).upload(
@@ -90,21 +90,6 @@ struct SessionController: RouteCollection {
             throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
         }
         return parts
-    }
-
-    /// Standard or URL-safe base64, with or without padding, with line breaks allowed; an optional
-    /// `data:…;base64,` prefix is accepted too.
-    static func decodeBase64(_ text: String) -> [UInt8]? {
-        var payload = Substring(text)
-        if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") {
-            payload = payload[payload.index(after: comma)...]
-        }
-        var cleaned = String(payload.filter { !$0.isWhitespace })
-            .replacingOccurrences(of: "-", with: "+")
-            .replacingOccurrences(of: "_", with: "/")
-        guard cleaned.count % 4 != 1 else { return nil }
-        while cleaned.count % 4 != 0 { cleaned.append("=") }
-        return Data(base64Encoded: cleaned).map(Array.init)
     }
 }
 

@@ -81,7 +81,7 @@ struct SessionService {
             maximumBytes: configuration.maximumUploadBytes)
 
         let now = Date()
-        let digest = SHA256.hash(data: upload.content).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: upload.content).hexString
         let document = DocumentModel(
             id: UUID(), sessionID: session.id!, name: upload.name, mediaType: session.type.mediaType,
             size: upload.content.count, sha256: digest, at: now)

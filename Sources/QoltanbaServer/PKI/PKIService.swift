@@ -80,7 +80,7 @@ struct PKIService: Sendable {
         let key = try SigningKey.generate(signerKeyAlgorithm)
         let certificate = try authority.issueSignerCertificate(
             for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: certificateValidity)
-        let serial = Self.hex(certificate.serialNumber.bytes)
+        let serial = certificate.serialNumber.bytes.hexString.uppercased()
         let sealed = try custody.seal(key, password: password, owner: Self.keyOwner(iin: identity.iin.digits, serial: serial))
         let model = SignerCertificateModel()
         model.iin = identity.iin.digits
@@ -171,10 +171,6 @@ struct PKIService: Sendable {
         return CMSVerifier(
             trustRoots: [authority.root], intermediates: [authority.issuing],
             revocation: try RevocationListChecker(crl: crl, issuer: authority.issuing))
-    }
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02X", $0) }.joined()
     }
 
     static func bytes(hex: String) -> [UInt8] {

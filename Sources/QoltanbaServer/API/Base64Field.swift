@@ -1,0 +1,19 @@
+import Foundation
+
+/// Base64 as request fields carry it.
+enum Base64Field {
+    /// Standard or URL-safe base64, with or without padding, with line breaks allowed; an optional
+    /// `data:…;base64,` prefix is accepted too.
+    static func decode(_ text: String) -> [UInt8]? {
+        var payload = Substring(text)
+        if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") {
+            payload = payload[payload.index(after: comma)...]
+        }
+        var cleaned = String(payload.filter { !$0.isWhitespace })
+            .replacingOccurrences(of: "-", with: "+")
+            .replacingOccurrences(of: "_", with: "/")
+        guard cleaned.count % 4 != 1 else { return nil }
+        while cleaned.count % 4 != 0 { cleaned.append("=") }
+        return Data(base64Encoded: cleaned).map(Array.init)
+    }
+}
