@@ -36,7 +36,7 @@ test-swift:
 test-swift-postgres:
 	scripts/with-postgres.sh $(SWIFT) test --skip-build
 
-# The seed's own Python examples, the operator CLI and the OpenAPI document, against a running server.
+# The API reference's own Python examples, the operator CLI, OpenAPI and /pki, against a running server.
 test-compat:
 	$(PYTHON) -m pytest -q tests/compat
 

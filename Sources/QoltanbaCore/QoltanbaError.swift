@@ -1,6 +1,6 @@
 /// An error of Qoltanba's domain: a stable ``Code`` and a `detail` text meant for the caller.
 ///
-/// The texts of the seed's error table are reproduced exactly by the static members; only the
+/// The texts of the API reference's error table are reproduced exactly by the static members; only the
 /// server layer decides which HTTP status a code becomes.
 public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible {
     /// What kind of problem this is; stable across releases, so callers can branch on it.
@@ -53,15 +53,15 @@ extension QoltanbaError {
         invalidField(field, "this field is required")
     }
 
-    /// The seed's `organization api-key not found`.
+    /// The API reference's `organization api-key not found`.
     public static let apiKeyNotFound = QoltanbaError(.apiKeyNotFound, "organization api-key not found")
-    /// The seed's `Organization not found`.
+    /// The API reference's `Organization not found`.
     public static let organizationNotFound = QoltanbaError(.organizationNotFound, "Organization not found")
-    /// The seed's `Session not found`.
+    /// The API reference's `Session not found`.
     public static let sessionNotFound = QoltanbaError(.sessionNotFound, "Session not found")
-    /// The seed's `You don't have access to these session actions`.
+    /// The API reference's `You don't have access to these session actions`.
     public static let sessionAccessDenied = QoltanbaError(
         .sessionAccessDenied, "You don't have access to these session actions")
-    /// The seed's `Subject not found in MCDB`.
+    /// The API reference's `Subject not found in MCDB`.
     public static let subjectNotFound = QoltanbaError(.subjectNotFound, "Subject not found in MCDB")
 }

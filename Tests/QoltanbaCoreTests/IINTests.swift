@@ -76,7 +76,7 @@ struct PhoneNumberTests {
 
 @Suite("Document types")
 struct DocumentTypeTests {
-    @Test("accepts the seed's spellings", arguments: [
+    @Test("accepts the API reference's spellings", arguments: [
         ("pdf", DocumentType.pdf), (".pdf", .pdf), ("PDF", .pdf), ("xml", .xml), (".xml", .xml), (".XML", .xml),
     ])
     func spellings(_ text: String, _ expected: DocumentType) throws {

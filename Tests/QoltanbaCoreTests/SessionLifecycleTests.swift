@@ -81,7 +81,7 @@ struct SessionLifecycleTests {
 
 @Suite("Failure reasons")
 struct FailureReasonTests {
-    @Test("the seed's detail texts")
+    @Test("the API reference's detail texts")
     func details() {
         #expect(FailureReason(.expired).detail == "Session has expired")
         #expect(FailureReason(.liveness).detail == "Liveness or F2F failed")

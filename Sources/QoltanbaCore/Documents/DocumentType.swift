@@ -5,7 +5,7 @@ public enum DocumentType: String, CaseIterable, Codable, Hashable, Sendable {
     /// XML documents.
     case xml
 
-    /// Parses the seed's spellings: `pdf`, `xml`, `.pdf`, `.xml`, in any letter case.
+    /// Parses the API reference's spellings: `pdf`, `xml`, `.pdf`, `.xml`, in any letter case.
     /// - Throws: ``QoltanbaError`` with code `invalidField` naming `document_type`.
     public init(parsing text: String) throws(QoltanbaError) {
         let name = text.hasPrefix(".") ? String(text.dropFirst()) : text

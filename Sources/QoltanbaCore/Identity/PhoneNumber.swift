@@ -1,4 +1,4 @@
-/// A Kazakh mobile number in the seed's format: `77` followed by nine digits.
+/// A Kazakh mobile number in the API reference's format: `77` followed by nine digits.
 public struct PhoneNumber: Hashable, Sendable, CustomStringConvertible {
     /// The eleven digits, e.g. `77011234567`.
     public let digits: String

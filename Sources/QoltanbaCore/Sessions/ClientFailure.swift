@@ -1,4 +1,4 @@
-/// The `reason` the signing client adds to the redirect URL when a session fails: the seed's 14
+/// The `reason` the signing client adds to the redirect URL when a session fails: the API reference's 14
 /// values, each mapped to the failure type the status endpoint then reports.
 public enum ClientFailure: String, CaseIterable, Codable, Hashable, Sendable {
     /// The session was not found (or is not this browser's, or has ended).
@@ -40,8 +40,8 @@ public enum ClientFailure: String, CaseIterable, Codable, Hashable, Sendable {
         }
     }
 
-    /// The seed's description of the reason, shown to the signer.
-    public var seedDescription: String {
+    /// The API reference's description of the reason, shown to the signer.
+    public var standardDescription: String {
         switch self {
         case .refresh: "Session was not found, please do not refresh the page during the whole process"
         case .faceToFace: "F2F pass error"

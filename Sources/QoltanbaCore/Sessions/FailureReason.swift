@@ -1,6 +1,6 @@
 /// Why a session was canceled: the `failure_reason` of the status response.
 public struct FailureReason: Hashable, Codable, Sendable {
-    /// The seed's failure types.
+    /// The API reference's failure types.
     public enum Kind: String, CaseIterable, Codable, Hashable, Sendable {
         /// The session outlived its time to live.
         case expired = "EXPIRED"
@@ -13,8 +13,8 @@ public struct FailureReason: Hashable, Codable, Sendable {
         /// Any other failure: passwords, codes, signing, a lost session.
         case other = "OTHER"
 
-        /// The seed's detail text for this type.
-        public var seedDetail: String {
+        /// The API reference's detail text for this type.
+        public var standardDetail: String {
             switch self {
             case .expired: "Session has expired"
             case .liveness, .faceToFace: "Liveness or F2F failed"
@@ -29,10 +29,10 @@ public struct FailureReason: Hashable, Codable, Sendable {
     /// The human-readable detail, e.g. `Session has expired`.
     public var detail: String
 
-    /// A reason of the given type with the seed's detail text.
+    /// A reason of the given type with the API reference's detail text.
     public init(_ type: Kind) {
         self.type = type
-        self.detail = type.seedDetail
+        self.detail = type.standardDetail
     }
 
     /// A reason with an explicit detail text (as read back from storage).

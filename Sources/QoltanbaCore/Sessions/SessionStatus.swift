@@ -1,4 +1,4 @@
-/// The four statuses of a signing session, spelled as the seed spells them.
+/// The four statuses of a signing session, spelled as the API reference spells them.
 public enum SessionStatus: String, CaseIterable, Codable, Hashable, Sendable {
     /// Created by the integrator; documents may be uploaded.
     case started = "STARTED"

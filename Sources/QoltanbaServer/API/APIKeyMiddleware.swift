@@ -4,7 +4,7 @@ import Vapor
 
 /// Authenticates the `x-api-key` header and remembers the key's organization on the request.
 ///
-/// A missing, unknown or revoked key is the seed's 404 `organization api-key not found`.
+/// A missing, unknown or revoked key is the API reference's 404 `organization api-key not found`.
 struct APIKeyMiddleware: AsyncMiddleware {
     /// How stale `last_used_at` may get before a request writes it again.
     static let lastUsedResolution: TimeInterval = 60

@@ -1,7 +1,7 @@
 import QoltanbaCore
 import Vapor
 
-/// Turns every error into the seed's JSON shape `{"detail": "<text>"}` with the right status.
+/// Turns every error into the API reference's JSON shape `{"detail": "<text>"}` with the right status.
 ///
 /// This is the one place where domain errors become HTTP. Unexpected errors are logged with the
 /// request id and answered with a bare 500, never with internals.

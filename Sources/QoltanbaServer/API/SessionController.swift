@@ -2,7 +2,7 @@ import Foundation
 import QoltanbaCore
 import Vapor
 
-/// The seed's integrator endpoints under `/api/v1/session`.
+/// The API reference's integrator endpoints under `/api/v1/session`.
 struct SessionController: RouteCollection {
     let configuration: QoltanbaConfiguration
 

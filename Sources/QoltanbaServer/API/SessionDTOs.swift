@@ -25,7 +25,7 @@ struct Base64UploadRequest: Decodable {
     var base64_file: String?
 }
 
-/// An optional that is written as `null` when absent, as the seed's responses show
+/// An optional that is written as `null` when absent, as the API reference's responses show
 /// (`"sign": null`, `"failure_reason": null`), where Swift would leave the key out.
 @propertyWrapper
 struct NullWhenAbsent<Value: Codable & Sendable>: Codable, Sendable {

@@ -51,7 +51,7 @@ final class SigningSessionModel: Model, @unchecked Sendable {
         case .finished: state = .finished
         case .canceled, nil:
             let type = failureType.flatMap(FailureReason.Kind.init(rawValue:)) ?? .other
-            state = .canceled(FailureReason(type: type, detail: failureDetail ?? type.seedDetail))
+            state = .canceled(FailureReason(type: type, detail: failureDetail ?? type.standardDetail))
         }
         return SessionLifecycle(state: state, expiresAt: expiresAt)
     }

@@ -1,8 +1,8 @@
-"""The seed's own Python examples, run against Qoltanba.
+"""The API reference's own Python examples, run against Qoltanba.
 
-The files in seed_examples/ are the seed document's examples as printed, with the indentation the
+The files in reference_examples/ are the reference's examples as printed, with the indentation the
 text lost restored and three typos fixed (`"API_KEY".`, `If`, `))`). This test changes only what
-the seed marks as placeholders: the host, the API key, and the `<…>` values.
+the reference marks as placeholders: its host, the API key, and the `<…>` values.
 """
 import base64
 import contextlib
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from conftest import minimal_pdf
 
-EXAMPLES = Path(__file__).parent / "seed_examples"
+EXAMPLES = Path(__file__).parent / "reference_examples"
 
 
 def run_example(name, server, **placeholders):
@@ -73,7 +73,7 @@ def test_create_upload_result_status(server, tmp_path):
     assert status["status"] == "STARTED" and status["failure_reason"] is None
 
 
-def test_example_errors_print_the_seed_texts(server):
+def test_example_errors_print_the_reference_texts(server):
     response, printed = run_example("status.py", server, **{"<session_id>": "3fa85f64-5717-4562-b3fc-2c963f66afa6"})
     assert response.status_code == 404
     assert json.loads(response.text) == {"detail": "Session not found"}
