@@ -135,6 +135,25 @@ struct PKIEndpointTests {
         }
     }
 
+    @Test("a revocation whose CRL was never written is picked up by the next CRL request")
+    func selfHealingCRL() async throws {
+        try await TestServer.with { server in
+            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", on: server.app.db)
+            let before = try await server.send(.GET, "/pki/crl", key: "")
+            // As if the process stopped between recording the revocation and issuing the CRL.
+            model.revokedAt = Date()
+            model.revocationReason = RevokedCertificate.Reason.superseded.rawValue
+            try await model.save(on: server.app.db)
+
+            let after = try await server.send(.GET, "/pki/crl", key: "")
+            let checker = try RevocationListChecker(crl: Array(after.body.readableBytesView), issuer: server.app.pki.authority.issuing)
+            #expect(checker.entry(for: certificate)?.reason == .superseded)
+            let earlier = try RevocationListChecker(crl: Array(before.body.readableBytesView), issuer: server.app.pki.authority.issuing)
+            #expect(earlier.entry(for: certificate) == nil)
+            #expect(try await RevocationListModel.query(on: server.app.db).count() == 2)
+        }
+    }
+
     @Test("bad requests are 400s naming the field")
     func badRequests() async throws {
         try await TestServer.with { server in

@@ -36,17 +36,24 @@ class Server:
             [str(BINARY), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
             env=self.env, stdout=open(self.stdout, "w"), stderr=open(data_dir / "serve.stderr", "w"),
         )
+        try:
+            self.wait_until_up(data_dir)
+            self.key = self.banner_value(r"Demo API key \(x-api-key\): (\S+)")
+        except BaseException:
+            self.stop()
+            raise
+
+    def wait_until_up(self, data_dir):
         deadline = time.monotonic() + 60
         while True:
             try:
                 if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    break
+                    return
             except requests.ConnectionError:
                 pass
             if self.process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("qoltanba serve did not start: " + (data_dir / "serve.stderr").read_text())
             time.sleep(0.2)
-        self.key = self.banner_value(r"Demo API key \(x-api-key\): (\S+)")
 
     def banner_value(self, pattern):
         deadline = time.monotonic() + 10
@@ -63,7 +70,10 @@ class Server:
 
     def stop(self):
         self.process.terminate()
-        self.process.wait(timeout=30)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 @pytest.fixture(scope="session")

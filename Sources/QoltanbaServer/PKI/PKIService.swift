@@ -3,7 +3,6 @@ import Foundation
 import QoltanbaCore
 import QoltanbaPKI
 import Vapor
-import SwiftASN1
 import X509
 
 /// Qoltanba's certificate authority as the server runs it: created on first start and kept in
@@ -130,38 +129,43 @@ struct PKIService: Sendable {
 
     // MARK: CRL
 
-    /// The current CRL: the newest issued, or a new one when it is about to lapse.
+    /// The current CRL: the newest issued, unless it is about to lapse or a revocation came after
+    /// it (a revocation whose CRL was never written, by a crash or a concurrent instance); then a
+    /// new one.
     func currentRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
+        let newestRevocation = try await SignerCertificateModel.query(on: database)
+            .filter(\.$revokedAt != nil).sort(\.$revokedAt, .descending).first()?.revokedAt
         if let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
-           latest.nextUpdate.timeIntervalSince(now) > 3600
+           latest.nextUpdate.timeIntervalSince(now) > 3600,
+           newestRevocation.map({ $0 <= latest.thisUpdate }) ?? true
         {
             return Array(latest.der)
         }
         return try await issueRevocationList(on: database, now: now)
     }
 
-    /// Issues the next CRL with every revoked certificate.
+    /// Issues the next CRL with every revoked certificate. When another instance takes the same
+    /// number first, it tries again with the next.
     func issueRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
-        let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
-        let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map {
-            RevokedCertificate(
-                serial: Self.bytes(hex: $0.serial), revokedAt: $0.revokedAt!,
-                reason: RevokedCertificate.Reason(rawValue: $0.revocationReason ?? 0) ?? .unspecified)
-        }
-        let number = (latest?.number ?? 0) + 1
-        let der = try authority.revocationList(
-            revoked: revoked, number: number, thisUpdate: now, nextUpdate: now.addingTimeInterval(Self.crlLifetime))
-        do {
-            try await RevocationListModel(
-                number: number, der: Data(der), thisUpdate: now, nextUpdate: now.addingTimeInterval(Self.crlLifetime)
-            ).create(on: database)
-            return der
-        } catch {
-            // Another instance issued this number first: serve the newest.
-            guard let newest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
-                  newest.number >= number
-            else { throw error }
-            return Array(newest.der)
+        var attempt = 0
+        while true {
+            attempt += 1
+            let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
+            let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map {
+                RevokedCertificate(
+                    serial: Self.bytes(hex: $0.serial), revokedAt: $0.revokedAt!,
+                    reason: RevokedCertificate.Reason(rawValue: $0.revocationReason ?? 0) ?? .unspecified)
+            }
+            let number = (latest?.number ?? 0) + 1
+            let nextUpdate = now.addingTimeInterval(Self.crlLifetime)
+            let der = try authority.revocationList(revoked: revoked, number: number, thisUpdate: now, nextUpdate: nextUpdate)
+            do {
+                try await RevocationListModel(number: number, der: Data(der), thisUpdate: now, nextUpdate: nextUpdate)
+                    .create(on: database)
+                return der
+            } catch where attempt < 3 {
+                continue
+            }
         }
     }
 
