@@ -17,6 +17,9 @@ struct SessionCreateTests {
                 #expect(Set(json.keys) == ["session_id", "created_at", "check_id"])
                 let id = try #require(UUID(uuidString: json["session_id"] as? String ?? ""))
                 #expect(UUID(uuidString: json["check_id"] as? String ?? "") != nil)
+                // Ids are written in lower case, as the API reference shows them.
+                #expect(json["session_id"] as? String == id.uuidString.lowercased())
+                #expect((json["check_id"] as? String)?.lowercased() == json["check_id"] as? String)
                 #expect((json["created_at"] as? String)?.wholeMatch(of: /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/) != nil)
                 let stored = try #require(try await SigningSessionModel.find(id, on: server.app.db))
                 #expect(stored.status == "STARTED")

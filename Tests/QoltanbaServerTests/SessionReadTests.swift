@@ -17,7 +17,7 @@ struct SessionReadTests {
                 #expect(response.status == .ok)
                 let json = try response.json()
                 #expect(Set(json.keys) == ["session_id", "status", "failure_reason", "created_at", "updated_at"])
-                #expect(json["session_id"] as? String == id.uuidString)
+                #expect(json["session_id"] as? String == id.apiString)
                 #expect(json["status"] as? String == "STARTED")
                 #expect(json["failure_reason"] is NSNull)
             }
@@ -40,7 +40,7 @@ struct SessionReadTests {
                 let response = try await server.send(.GET, "\(path)?session_id=\(id)")
                 #expect(response.status == .ok)
                 let json = try response.json()
-                #expect(json["session_id"] as? String == id.uuidString)
+                #expect(json["session_id"] as? String == id.apiString)
                 let docs = try #require(json["docs"] as? [[String: Any]])
                 #expect(docs.map { $0["id"] as? String } == uploaded)
                 #expect(docs.map { $0["name"] as? String } == ["first.pdf", "second.pdf"])

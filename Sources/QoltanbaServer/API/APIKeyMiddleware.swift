@@ -29,7 +29,7 @@ struct APIKeyMiddleware: AsyncMiddleware {
             try await key.save(on: request.db)
         }
         request.organizationID = organizationID
-        request.logger[metadataKey: "organization.id"] = .string(organizationID.uuidString)
+        request.logger[metadataKey: "organization.id"] = .string(organizationID.apiString)
         return try await next.respond(to: request)
     }
 }

@@ -13,9 +13,9 @@ struct CreateSessionRequest: Decodable {
 
 /// The answer to a session's creation.
 struct CreatedSessionResponse: Content {
-    var session_id: UUID
+    var session_id: String
     var created_at: String
-    var check_id: UUID
+    var check_id: String
 }
 
 /// The body of `POST /api/v1/session/documents/upload/base64/`.
@@ -48,7 +48,7 @@ struct NullWhenAbsent<Value: Codable & Sendable>: Codable, Sendable {
 
 /// A document as both uploads answer it; `sign` is null until the document is signed.
 struct DocumentResponse: Content {
-    var id: UUID
+    var id: String
     var name: String
     @NullWhenAbsent var sign: String?
     var created_at: String
@@ -58,22 +58,27 @@ struct DocumentResponse: Content {
 /// `GET /api/v1/session/result/`.
 struct SessionResultResponse: Content {
     struct Document: Content {
-        var id: UUID
+        var id: String
         var name: String
         @NullWhenAbsent var sign: String?
     }
 
-    var session_id: UUID
+    var session_id: String
     var docs: [Document]
 }
 
 /// `GET /api/v1/session/status/`.
 struct SessionStatusResponse: Content {
-    var session_id: UUID
+    var session_id: String
     var status: SessionStatus
     @NullWhenAbsent var failure_reason: FailureReason?
     var created_at: String
     var updated_at: String
+}
+
+extension UUID {
+    /// The id as the API writes it: lower case, as the API reference's examples show.
+    var apiString: String { uuidString.lowercased() }
 }
 
 /// The one timestamp format of the API: ISO 8601 in UTC with milliseconds, `2024-01-01T00:00:00.000Z`.

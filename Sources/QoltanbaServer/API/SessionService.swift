@@ -42,7 +42,7 @@ struct SessionService {
             "session.id": "\(session.id!)", "iin": "\(iin.masked)", "document_type": "\(type.rawValue)",
         ])
         return CreatedSessionResponse(
-            session_id: session.id!, created_at: APITimestamp.format(now), check_id: session.checkID)
+            session_id: session.id!.apiString, created_at: APITimestamp.format(now), check_id: session.checkID.apiString)
     }
 
     private static func encodeMetadata(_ metadata: JSONValue?) throws -> String? {
@@ -94,7 +94,7 @@ struct SessionService {
             "session.id": "\(session.id!)", "document.id": "\(document.id!)", "size": "\(upload.content.count)",
         ])
         return DocumentResponse(
-            id: document.id!, name: document.name, sign: nil,
+            id: document.id!.apiString, name: document.name, sign: nil,
             created_at: APITimestamp.format(now), updated_at: APITimestamp.format(now))
     }
 
@@ -103,7 +103,7 @@ struct SessionService {
         let session = try await ownedSession(try Self.required(sessionText))
         let lifecycle = session.lifecycle
         return SessionStatusResponse(
-            session_id: session.id!, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
+            session_id: session.id!.apiString, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
             created_at: APITimestamp.format(session.createdAt), updated_at: APITimestamp.format(session.updatedAt))
     }
 
@@ -115,8 +115,8 @@ struct SessionService {
             .sort(\.$createdAt)
             .all()
         return SessionResultResponse(
-            session_id: session.id!,
-            docs: documents.map { .init(id: $0.id!, name: $0.name, sign: $0.sign) })
+            session_id: session.id!.apiString,
+            docs: documents.map { .init(id: $0.id!.apiString, name: $0.name, sign: $0.sign) })
     }
 
     private static func required(_ sessionText: String?) throws -> String {

@@ -24,7 +24,7 @@ struct APIKeyCommands: AsyncCommandGroup {
             let organization = try await store.organization(idOrName: organizationRef)
             let (key, secret) = try await store.createAPIKey(for: organization, label: signature.label ?? "")
             Output.result(secret.value)
-            Output.message("created API key \(try key.requireID()) for '\(organization.name)'; it is not shown again")
+            Output.message("created API key \(try key.requireID().apiString) for '\(organization.name)'; it is not shown again")
         }
     }
 
@@ -45,7 +45,7 @@ struct APIKeyCommands: AsyncCommandGroup {
             Output.message("ID\tPREFIX\tLABEL\tCREATED\tLAST_USED\tSTATUS")
             for key in keys {
                 let fields = [
-                    try key.requireID().uuidString, key.prefix, key.label.isEmpty ? "-" : key.label,
+                    try key.requireID().apiString, key.prefix, key.label.isEmpty ? "-" : key.label,
                     key.createdAt.map(APITimestamp.format) ?? "-", key.lastUsedAt.map(APITimestamp.format) ?? "-",
                     key.revokedAt == nil ? "active" : "revoked",
                 ]

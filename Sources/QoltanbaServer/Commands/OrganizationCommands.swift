@@ -20,7 +20,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             try await context.application.prepareDatabase()
             let organization = try await OrganizationStore(database: context.application.db)
                 .createOrganization(named: name)
-            Output.result(try organization.requireID().uuidString)
+            Output.result(try organization.requireID().apiString)
             Output.message("created organization '\(organization.name)'")
         }
     }
