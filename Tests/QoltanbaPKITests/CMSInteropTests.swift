@@ -61,7 +61,7 @@ struct CMSInteropTests {
             #expect(printed.output.contains("object: \(attribute)"), "\(attribute)")
         }
         // The ESSCertIDv2 hash is the SHA-256 of the signer's certificate.
-        let certificateHash = SHA256.hash(data: try DERWriter.bytes { try $0.serialize(certificate) })
+        let certificateHash = SHA256.hash(data: try certificate.derBytes())
         let hex = certificateHash.map { String(format: "%02X", $0) }.joined()
         let dump = printed.output.replacingOccurrences(of: " ", with: "").replacingOccurrences(of: "\n", with: "")
         #expect(dump.contains(String(hex.prefix(16))), "the certificate hash is not in the attribute dump")

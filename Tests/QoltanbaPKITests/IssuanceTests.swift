@@ -10,7 +10,7 @@ struct IssuanceTests {
     @Test("a signer certificate carries every field of the NCA profile", arguments: SigningKey.Algorithm.allCases)
     func profile(_ algorithm: SigningKey.Algorithm) throws {
         let (key, issued) = try PKIFixture.signer(algorithm)
-        let certificate = try Certificate(derEncoded: try DERWriter.bytes { try $0.serialize(issued) })
+        let certificate = try Certificate(derEncoded: try issued.derBytes())
 
         // Subject.
         let subject = certificate.subject

@@ -23,15 +23,14 @@ public struct CMSSigner: Sendable {
     let signatureAlgorithm: [UInt8]
 
     static let version1: [UInt8] = [0x02, 0x01, 0x01]
-    static let messageDigestType: [UInt8] = try! DERWriter.bytes { try $0.serialize(OID.messageDigest) }
     static let sha256Algorithm: [UInt8] = try! DERWriter.bytes { try DERWriter.algorithm(OID.sha256, to: &$0) }
 
     /// A signer with its key, its certificate and the CA certificates to include.
     public init(key: SigningKey, certificate: Certificate, chain: [Certificate]) throws {
         self.key = key
         self.certificate = certificate
-        let certificateDER = try DERWriter.bytes { try $0.serialize(certificate) }
-        self.certificateEncodings = try [certificateDER] + chain.map { chained in try DERWriter.bytes { try $0.serialize(chained) } }
+        let certificateDER = try certificate.derBytes()
+        self.certificateEncodings = try [certificateDER] + chain.map { try $0.derBytes() }
         let issuerAndSerial = try DERWriter.bytes { serializer in
             try serializer.appendConstructedNode(identifier: .sequence) { sid in
                 try sid.serialize(certificate.issuer)
@@ -95,9 +94,7 @@ public struct CMSSigner: Sendable {
         let contentType = signedData.contentType
         let attributes = [
             try Self.attribute(OID.contentType) { try $0.serialize(contentType) },
-            DERWriter.node(DERWriter.sequenceTag, [
-                Self.messageDigestType, DERWriter.node(DERWriter.setTag, [DERWriter.node(DERWriter.octetStringTag, [digest])]),
-            ]),
+            try Self.attribute(OID.messageDigest) { try $0.serialize(ASN1OctetString(contentBytes: digest[...])) },
             try Self.attribute(OID.signingTime) { try DERWriter.time(signingTime, to: &$0) },
             signingCertificateAttribute,
         ]

@@ -1,7 +1,8 @@
+import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import QoltanbaCore
 import Vapor
-import Fluent
 
 /// Cancels active sessions whose time to live has run out, every few seconds, so that a session
 /// nobody reads still ends as `EXPIRED`.
@@ -43,7 +44,7 @@ final class SessionExpirySweeper: LifecycleHandler, Sendable {
         while true {
             let ids = try await repository.expiredActiveSessionIDs(now: now, limit: 200)
             for id in ids {
-                if let session = try await repository.find(id, now: now), session.status == "CANCELED" {
+                if let session = try await repository.find(id, now: now), session.status == SessionStatus.canceled.rawValue {
                     expired += 1
                     logger.info("session expired", metadata: ["session.id": "\(id)"])
                 }

@@ -3,7 +3,7 @@ import X509
 
 extension Certificate {
     /// The certificate as DER.
-    func derBytes() throws -> [UInt8] {
+    public func derBytes() throws -> [UInt8] {
         var serializer = DER.Serializer()
         try serializer.serialize(self)
         return serializer.serializedBytes
