@@ -4,8 +4,11 @@ import Foundation
 import QoltanbaCore
 import QoltanbaPKI
 
-/// Runs `body` repeatedly for about `seconds` and returns the operations per second.
-func rate(seconds limit: Double = 2, _ body: () async throws -> Void) async rethrows -> Double {
+/// Runs `body` repeatedly for about `seconds` and returns the operations per second. It runs on the caller's
+/// actor, so that no call pays for a hop between executors.
+func rate(
+    seconds limit: Double = 1, isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> Void
+) async rethrows -> Double {
     try await body()  // warm up
     let clock = ContinuousClock()
     let start = clock.now
@@ -19,28 +22,33 @@ func rate(seconds limit: Double = 2, _ body: () async throws -> Void) async reth
     }
 }
 
-/// OpenSSL's `speed` sign/s and verify/s for the two algorithms.
-func opensslSpeed() throws -> [SigningKey.Algorithm: (sign: Double, verify: Double)] {
+/// OpenSSL's `speed` sign/s and verify/s for one algorithm, measured for one second.
+func opensslSpeed(_ algorithm: SigningKey.Algorithm) throws -> (sign: Double, verify: Double) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-    process.arguments = ["speed", "-seconds", "2", "ecdsap256", "rsa2048"]
+    process.arguments = ["speed", "-seconds", "1", algorithm == .p256 ? "ecdsap256" : "rsa2048"]
     let pipe = Pipe()
     process.standardOutput = pipe
     process.standardError = FileHandle.nullDevice
+    // `speed` times itself with SIGALRM; the threads Swift's concurrency runs on block it, and a child inherits
+    // the mask of the thread that starts it.
+    var all = sigset_t(), previous = sigset_t()
+    sigemptyset(&all)
+    pthread_sigmask(SIG_SETMASK, &all, &previous)
+    defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
     try process.run()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
-    var rates: [SigningKey.Algorithm: (Double, Double)] = [:]
-    for line in output.split(separator: "\n") {
+    for line in output.split(separator: "\n") where line.contains("rsa 2048 bits") || line.contains("ecdsa (nistp256)") {
         let fields = line.split(separator: " ").map(String.init)
-        guard fields.count >= 4, let verify = Double(fields[fields.count - 1]), let sign = Double(fields[fields.count - 2])
-        else { continue }
-        if line.contains("rsa 2048 bits") { rates[.rsa2048] = (sign, verify) }
-        if line.contains("ecdsa (nistp256)") { rates[.p256] = (sign, verify) }
+        if fields.count >= 4, let verify = Double(fields[fields.count - 1]), let sign = Double(fields[fields.count - 2]) {
+            return (sign, verify)
+        }
     }
-    return rates
+    return (.nan, .nan)
 }
 
+let rounds = 3
 let content = Array(repeating: UInt8(ascii: "q"), count: 1024)
 let (authority, _, _) = try CertificateAuthority.create(name: "Qoltanba Benchmark")
 let identity = SignerIdentity(
@@ -54,10 +62,10 @@ if ProcessInfo.processInfo.environment["QOLTANBA_BENCH_PROFILE"] != nil {
     for _ in 0..<20000 { _ = try signer.sign(content) }
     exit(0)
 }
-let openssl = try opensslSpeed()
 
 print("CMS SignedData over 1 KiB, attached, CAdES-BES attributes, signer certificate and issuing CA included.")
-print("Verify = digest, signature, validity and the chain to the root. Single thread.\n")
+print("Verify = digest, signature, validity and the chain to the root. Single thread.")
+print("This machine is shared: each rate is the best of \(rounds) one-second rounds, Qoltanba's and OpenSSL's interleaved.\n")
 func column(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
 print(column("algorithm", 12) + column("CMS sign/s", 12) + column("openssl sign/s", 16) + column("ratio", 7)
     + column("swift-crypto sign/s", 21) + column("CMS verify/s", 14) + column("openssl verify/s", 18) + "ratio")
@@ -68,16 +76,18 @@ for algorithm in SigningKey.Algorithm.allCases {
         for: identity, publicKey: key.publicKey, crlURL: "http://127.0.0.1:8080/pki/crl")
     let signer = try CMSSigner(key: key, certificate: certificate, chain: [authority.issuing])
     let cms = try signer.sign(content)
-    let signRate = try await rate {
-        _ = try signer.sign(content)
+    var signRate = 0.0, primitive = 0.0, reference = (sign: 0.0, verify: 0.0)
+    for _ in 0..<rounds {
+        let openssl = try opensslSpeed(algorithm)
+        reference = (max(reference.sign, openssl.sign), max(reference.verify, openssl.verify))
+        signRate = max(signRate, try await rate { _ = try signer.sign(content) })
+        // The bare signature primitive (SHA-256 and the signature, no CMS): the floor under the CMS rate.
+        primitive = max(primitive, try await rate { _ = try key.sign(content) })
     }
     let verifyRate = try await rate {
         let report = try await verifier.verify(cms)
         precondition(report.indication == .totalPassed)
     }
-    // The bare signature primitive (SHA-256 and the signature, no CMS): the floor under the CMS rate.
-    let primitive = try await rate { _ = try key.sign(content) }
-    let reference = openssl[algorithm] ?? (.nan, .nan)
     goalMet = goalMet && signRate / reference.sign >= 0.5
     print(column(algorithm.rawValue, 12) + column(String(format: "%.0f", signRate), 12)
         + column(String(format: "%.0f", reference.sign), 16) + column(String(format: "%.2f", signRate / reference.sign), 7)
@@ -86,5 +96,4 @@ for algorithm in SigningKey.Algorithm.allCases {
         + String(format: "%.2f", verifyRate / reference.verify))
 }
 print("\nGoal: CMS sign rate at least half of OpenSSL's raw signature rate: \(goalMet ? "met" : "NOT met").")
-print("swift-crypto sign/s is the bare primitive Qoltanba signs with (BoringSSL inside swift-crypto); the CMS rate")
-print("cannot exceed it, so where it is itself below half of OpenSSL's rate, the goal is out of reach of the encoding.")
+print("swift-crypto sign/s is the bare primitive Qoltanba signs with (SHA-256 and the signature, no CMS).")
