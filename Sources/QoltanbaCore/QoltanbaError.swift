@@ -23,6 +23,10 @@ public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible 
         case sessionStateConflict
         /// The IIN and phone are not a pair of the citizen registry.
         case subjectNotFound
+        /// The signing client's step that the request belongs to is not the current one.
+        case stepNotFound
+        /// An external service (e.g. the citizen registry) could not be asked.
+        case serviceUnavailable
         /// An operator command referred to something that does not exist or cannot be done.
         case operatorError
     }
@@ -64,4 +68,12 @@ extension QoltanbaError {
         .sessionAccessDenied, "You don't have access to these session actions")
     /// The API reference's `Subject not found in MCDB`.
     public static let subjectNotFound = QoltanbaError(.subjectNotFound, "Subject not found in MCDB")
+    /// The API reference's `Liveness session not found`.
+    public static let livenessSessionNotFound = QoltanbaError(.stepNotFound, "Liveness session not found")
+    /// The API reference's `F2F session not found`.
+    public static let faceMatchSessionNotFound = QoltanbaError(.stepNotFound, "F2F session not found")
+    /// The API reference's `Certificate not found`.
+    public static let certificateNotFound = QoltanbaError(.stepNotFound, "Certificate not found")
+    /// The citizen registry could not be asked.
+    public static let registryUnavailable = QoltanbaError(.serviceUnavailable, "Citizen registry (MCDB) is not available")
 }

@@ -29,7 +29,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     }
     app.migrations.addQoltanbaMigrations()
 
-    app.citizenRegistry = DatabaseCitizenRegistry(database: app.db)
+    app.configureProviders()
 
     app.middleware = Middlewares()
     if !configuration.corsOrigins.isEmpty {
@@ -44,6 +44,9 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.middleware.use(ProblemMiddleware())
 
     try routes(app)
+    if configuration.mode == .sandbox {
+        try app.register(collection: SandboxSMSController())
+    }
 
     app.asyncCommands.use(QoltanbaServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(OrganizationCommands(), as: "org")

@@ -7,6 +7,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SignatureController(configuration: app.qoltanba))
     try app.register(collection: PKIController())
     try app.register(collection: OpenAPIController(publicURL: app.qoltanba.publicURL))
+    try app.register(collection: SigningClientController(configuration: app.qoltanba))
 
     // For load balancers: 200 when the database answers.
     app.get("health") { request async throws -> [String: String] in

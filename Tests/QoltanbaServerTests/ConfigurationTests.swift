@@ -25,19 +25,34 @@ struct ConfigurationTests {
                 "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
             ])
         }
-        let configuration = try QoltanbaConfiguration(environment: [
+        var environment = [
             "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
             "QOLTANBA_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
-        ])
+        ]
+        // Every provider but the E-Document service is required, each naming its variable.
+        for name in ["REGISTRY", "LIVENESS", "FACE_MATCH", "SMS"] {
+            #expect {
+                try QoltanbaConfiguration(environment: environment)
+            } throws: { error in
+                "\(error)".contains("QOLTANBA_\(name)_URL is required in production mode")
+            }
+            environment["QOLTANBA_\(name)_URL"] = "https://\(name.lowercased()).example.kz/api"
+        }
+        environment["QOLTANBA_SMS_TOKEN"] = "secret"
+        let configuration = try QoltanbaConfiguration(environment: environment)
         #expect(configuration.database == .postgres(url: "postgres://u:p@db:5432/qoltanba"))
         #expect(configuration.maximumUploadBytes == 20 * 1024 * 1024)
         #expect(configuration.corsOrigins.isEmpty)
+        #expect(configuration.sms == .init(url: "https://sms.example.kz/api", token: "secret"))
+        #expect(configuration.eDocument == nil)
+        #expect(configuration.providerTimeout == 10)
     }
 
     @Test("a bad value names its variable", arguments: [
         ("QOLTANBA_MODE", "staging"), ("QOLTANBA_SESSION_TTL_SECONDS", "0"), ("QOLTANBA_SESSION_TTL_SECONDS", "soon"),
         ("QOLTANBA_MAX_UPLOAD_BYTES", "-1"), ("QOLTANBA_PUBLIC_URL", "ftp://x"), ("QOLTANBA_DATABASE_URL", "mysql://x"),
         ("QOLTANBA_DATABASE_SCHEMA", "a;drop"), ("QOLTANBA_LOG_LEVEL", "loud"),
+        ("QOLTANBA_LIVENESS_URL", "not a url"), ("QOLTANBA_PROVIDER_TIMEOUT_SECONDS", "0"),
         ("QOLTANBA_MASTER_KEY", "c2hvcnQ="), ("QOLTANBA_SIGNER_KEY_ALGORITHM", "gost"),
         ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"),
     ])

@@ -8,13 +8,16 @@ public struct Citizen: Hashable, Sendable {
     public var name: PersonName
     /// Names in Latin transliteration.
     public var latinName: PersonName
+    /// The registry photo (JPEG or PNG), when the registry has one: the face match's reference.
+    public var photo: [UInt8]?
 
     /// Creates a citizen record.
-    public init(iin: IIN, phone: PhoneNumber, name: PersonName, latinName: PersonName) {
+    public init(iin: IIN, phone: PhoneNumber, name: PersonName, latinName: PersonName, photo: [UInt8]? = nil) {
         self.iin = iin
         self.phone = phone
         self.name = name
         self.latinName = latinName
+        self.photo = photo
     }
 }
 

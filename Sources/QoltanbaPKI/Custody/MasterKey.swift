@@ -29,19 +29,34 @@ public struct MasterKey: Sendable {
         key.withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
-    /// Encrypts with AES-256-GCM; `context` is authenticated, so a box opens only for its purpose.
-    public func seal(_ plaintext: [UInt8], context: String) throws -> [UInt8] {
-        Array(try AES.GCM.seal(plaintext, using: key, authenticating: Data(context.utf8)).combined!)
+    /// A key for one purpose, derived with HKDF from the master key and, when given, a second
+    /// secret kept elsewhere (e.g. a token only a browser holds): then neither alone makes it.
+    public func derivedKey(purpose: String, secret: [UInt8] = []) -> SymmetricKey {
+        var material = key.withUnsafeBytes { Array($0) }
+        material += secret
+        return HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: SymmetricKey(data: material), info: Data(purpose.utf8), outputByteCount: 32)
     }
 
-    /// Decrypts a box of ``seal(_:context:)``.
-    /// - Throws: ``KeyCustodyError/cannotOpen`` when the key or the context is not the one it was sealed with.
-    public func open(_ box: [UInt8], context: String) throws(KeyCustodyError) -> [UInt8] {
+    /// Encrypts with AES-256-GCM under the master key, or under the key derived with `secret`;
+    /// `context` is authenticated, so a box opens only for its purpose.
+    public func seal(_ plaintext: [UInt8], context: String, secret: [UInt8]? = nil) throws -> [UInt8] {
+        Array(try AES.GCM.seal(plaintext, using: sealingKey(context, secret), authenticating: Data(context.utf8)).combined!)
+    }
+
+    /// Decrypts a box of ``seal(_:context:secret:)``.
+    /// - Throws: ``KeyCustodyError/cannotOpen`` when the key, the secret or the context is not the one it was sealed with.
+    public func open(_ box: [UInt8], context: String, secret: [UInt8]? = nil) throws(KeyCustodyError) -> [UInt8] {
         do {
-            return Array(try AES.GCM.open(AES.GCM.SealedBox(combined: box), using: key, authenticating: Data(context.utf8)))
+            let sealed = try AES.GCM.SealedBox(combined: box)
+            return Array(try AES.GCM.open(sealed, using: sealingKey(context, secret), authenticating: Data(context.utf8)))
         } catch {
             throw .cannotOpen
         }
+    }
+
+    private func sealingKey(_ context: String, _ secret: [UInt8]?) -> SymmetricKey {
+        secret.map { derivedKey(purpose: "seal " + context, secret: $0) } ?? key
     }
 }
 

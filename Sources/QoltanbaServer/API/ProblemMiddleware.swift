@@ -41,7 +41,8 @@ struct ProblemMiddleware: AsyncMiddleware {
         switch code {
         case .invalidField, .fileTooLarge, .operatorError: .badRequest
         case .unsupportedMediaType: .unsupportedMediaType
-        case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound: .notFound
+        case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound, .stepNotFound: .notFound
+        case .serviceUnavailable: .serviceUnavailable
         case .sessionAccessDenied, .sessionStateConflict: .conflict
         }
     }

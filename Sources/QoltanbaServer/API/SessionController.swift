@@ -23,7 +23,7 @@ struct SessionController: RouteCollection {
 
     private func service(_ request: Request) -> SessionService {
         SessionService(
-            database: request.db, configuration: configuration, registry: request.application.citizenRegistry,
+            database: request.db, configuration: configuration, registry: request.application.providers.registry,
             organizationID: request.organizationID, logger: request.logger)
     }
 

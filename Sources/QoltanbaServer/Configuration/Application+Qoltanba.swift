@@ -16,17 +16,4 @@ extension Application {
         }
         set { storage[ConfigurationKey.self] = newValue }
     }
-
-    private struct RegistryKey: StorageKey {
-        typealias Value = any CitizenRegistry
-    }
-
-    /// The citizen registry (MCDB) port.
-    var citizenRegistry: any CitizenRegistry {
-        get {
-            guard let registry = storage[RegistryKey.self] else { fatalError("no citizen registry configured") }
-            return registry
-        }
-        set { storage[RegistryKey.self] = newValue }
-    }
 }

@@ -50,6 +50,27 @@ public struct QoltanbaConfiguration: Sendable {
     /// `QOLTANBA_CERTIFICATE_VALIDITY_DAYS`: how long a signer certificate is valid.
     public var certificateValidityDays: Int
 
+    /// An HTTP provider: where it is and the bearer token to send.
+    public struct ProviderEndpoint: Sendable, Equatable {
+        /// The URL every request is posted to.
+        public var url: String
+        /// `Authorization: Bearer` token, when set. Secret.
+        public var token: String?
+    }
+
+    /// `QOLTANBA_REGISTRY_URL` / `_TOKEN`: the citizen registry; nil for the sandbox's test citizens.
+    public var registry: ProviderEndpoint?
+    /// `QOLTANBA_LIVENESS_URL` / `_TOKEN`; nil for the sandbox's.
+    public var liveness: ProviderEndpoint?
+    /// `QOLTANBA_FACE_MATCH_URL` / `_TOKEN`; nil for the sandbox's.
+    public var faceMatch: ProviderEndpoint?
+    /// `QOLTANBA_SMS_URL` / `_TOKEN`; nil for the sandbox's inbox.
+    public var sms: ProviderEndpoint?
+    /// `QOLTANBA_EDOCUMENT_URL` / `_TOKEN`; nil: the sandbox's (in the sandbox) or the built-in CA approves.
+    public var eDocument: ProviderEndpoint?
+    /// `QOLTANBA_PROVIDER_TIMEOUT_SECONDS`: how long an HTTP provider may take to answer.
+    public var providerTimeout: Int
+
     /// A configuration error, naming the variable and what is wrong with its value.
     public struct Invalid: Error, CustomStringConvertible {
         /// What is wrong, naming the variable.
@@ -136,6 +157,25 @@ public struct QoltanbaConfiguration: Sendable {
         }
         self.signerKeyAlgorithm = algorithm
         self.certificateValidityDays = try positive("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", default: 365)
+
+        func endpoint(_ name: String, requiredInProduction: Bool) throws -> ProviderEndpoint? {
+            guard let url = value("QOLTANBA_\(name)_URL") else {
+                if requiredInProduction && mode == .production {
+                    throw Invalid(description: "QOLTANBA_\(name)_URL is required in production mode (the README's \"Providers\" describes the service it calls)")
+                }
+                return nil
+            }
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+                throw Invalid(description: "QOLTANBA_\(name)_URL must be an http(s) URL, got '\(url)'")
+            }
+            return ProviderEndpoint(url: url, token: value("QOLTANBA_\(name)_TOKEN"))
+        }
+        self.registry = try endpoint("REGISTRY", requiredInProduction: true)
+        self.liveness = try endpoint("LIVENESS", requiredInProduction: true)
+        self.faceMatch = try endpoint("FACE_MATCH", requiredInProduction: true)
+        self.sms = try endpoint("SMS", requiredInProduction: true)
+        self.eDocument = try endpoint("EDOCUMENT", requiredInProduction: false)
+        self.providerTimeout = try positive("QOLTANBA_PROVIDER_TIMEOUT_SECONDS", default: 10)
     }
 
     /// The configuration of this process's environment.

@@ -126,12 +126,7 @@ struct OpenAPIPage {
         return name
     }
 
-    private func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;")
-            .replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private func escape(_ text: String) -> String { HTML.escape(text) }
 
     /// Escapes the text and turns `code spans` into `<code>`.
     private func inline(_ text: String) -> String {

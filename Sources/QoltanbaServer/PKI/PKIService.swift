@@ -11,6 +11,8 @@ import X509
 struct PKIService: Sendable {
     let authority: CertificateAuthority
     let custody: KeyCustody
+    /// The master key, for the other secrets it protects (SMS code hashes, sealed passwords).
+    let masterKey: MasterKey
     let crlURL: String
     let signerKeyAlgorithm: SigningKey.Algorithm
     let certificateValidity: TimeInterval
@@ -47,7 +49,7 @@ struct PKIService: Sendable {
             }
         }
         return PKIService(
-            authority: authority, custody: KeyCustody(masterKey: masterKey),
+            authority: authority, custody: KeyCustody(masterKey: masterKey), masterKey: masterKey,
             crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
             certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400)
     }

@@ -12,5 +12,7 @@ extension Migrations {
         add(CreateAuthorityCertificates())
         add(CreateSignerCertificates())
         add(CreateRevocationLists())
+        add(CreateSigningFlows())
+        add(CreateSandboxMessages())
     }
 }

@@ -1,0 +1,49 @@
+import Fluent
+import QoltanbaCore
+import Vapor
+
+/// The signing client's external services, sandbox or HTTP as configured.
+struct ProviderSet: Sendable {
+    var registry: any CitizenRegistry
+    var liveness: any LivenessProvider
+    var faceMatch: any FaceMatchProvider
+    var sms: any SMSGateway
+    var eDocument: any EDocumentService
+}
+
+extension Application {
+    private struct ProvidersKey: StorageKey {
+        typealias Value = ProviderSet
+    }
+
+    /// The providers; HTTP where a URL is configured, the sandbox's otherwise (in production every
+    /// URL but the E-Document service's is required, so nothing falls back there).
+    var providers: ProviderSet {
+        get {
+            guard let providers = storage[ProvidersKey.self] else { fatalError("providers are not configured") }
+            return providers
+        }
+        set { storage[ProvidersKey.self] = newValue }
+    }
+
+    func configureProviders() {
+        let configuration = qoltanba
+        let database = db
+        func http(_ name: String, _ endpoint: QoltanbaConfiguration.ProviderEndpoint) -> HTTPProvider {
+            HTTPProvider(name: name, endpoint: endpoint, timeout: configuration.providerTimeout, client: client, logger: logger)
+        }
+        let sandbox = SandboxProviders { iin in
+            try await CitizenModel.query(on: database).filter(\.$iin == iin.digits).first()
+                .flatMap { SandboxOutcome(rawValue: $0.sandboxOutcome) }
+        }
+        let fallbackEDocument: any EDocumentService = configuration.mode == .sandbox ? sandbox : BuiltInEDocumentService()
+        providers = ProviderSet(
+            registry: configuration.registry.map { HTTPCitizenRegistry(provider: http("registry", $0)) }
+                ?? DatabaseCitizenRegistry(database: database),
+            liveness: configuration.liveness.map { HTTPLivenessProvider(provider: http("liveness", $0)) } ?? sandbox,
+            faceMatch: configuration.faceMatch.map { HTTPFaceMatchProvider(provider: http("face match", $0)) } ?? sandbox,
+            sms: configuration.sms.map { HTTPSMSGateway(provider: http("sms", $0)) }
+                ?? SandboxSMSGateway(database: database, logger: logger),
+            eDocument: configuration.eDocument.map { HTTPEDocumentService(provider: http("edocument", $0)) } ?? fallbackEDocument)
+    }
+}

@@ -1,0 +1,270 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import Vapor
+import X509
+
+/// The hosted signing client: `GET /sign` shows the session's current step; each step posts to
+/// `/sign/{session}/{action}`. Form posts answer with a redirect (post, redirect, get), JSON posts
+/// (the camera's script) with `{"next": URL}`.
+struct SigningClientController: RouteCollection {
+    let configuration: QoltanbaConfiguration
+    let assets: [String: (type: HTTPMediaType, body: String)]
+
+    init(configuration: QoltanbaConfiguration) throws {
+        self.configuration = configuration
+        var assets: [String: (HTTPMediaType, String)] = [:]
+        for (name, type) in [("client.css", HTTPMediaType(type: "text", subType: "css", parameters: ["charset": "utf-8"])),
+                             ("client.js", HTTPMediaType(type: "text", subType: "javascript", parameters: ["charset": "utf-8"]))] {
+            guard let url = Bundle.module.url(forResource: "Resources/client/\(name)", withExtension: nil) else {
+                throw QoltanbaError(.operatorError, "the signing client's \(name) is missing from the resources")
+            }
+            assets[name] = (type, try String(contentsOf: url, encoding: .utf8))
+        }
+        self.assets = assets
+    }
+
+    func boot(routes: any RoutesBuilder) throws {
+        let sign = routes.grouped("sign")
+        sign.get(use: open)
+        sign.get("outcome", use: outcome)
+        sign.get("assets", ":file", use: asset)
+        let session = sign.grouped(":session")
+        session.get("documents", ":document", use: document)
+        session.on(.POST, "liveness", body: .collect(maxSize: "24mb"), use: liveness)
+        for action in ["documents", "closed", "face-match", "password", "code", "resend", "certificate"] {
+            session.on(.POST, PathComponent(stringLiteral: action), body: .collect(maxSize: "16kb")) { request in
+                try await step(request, action: action)
+            }
+        }
+    }
+
+    // MARK: Pages
+
+    private struct OpenQuery: Decodable {
+        let session: String?
+        let redirect_url: String?
+        let language: String?
+        let theme: String?
+        let notice: String?
+    }
+
+    /// `GET /sign?session=ID&redirect_url=URL&language=kz|kk|ru|en&theme=0|1`.
+    func open(_ request: Request) async throws -> Response {
+        let query = try request.query.decode(OpenQuery.self)
+        let redirectURL = try query.redirect_url.map(Self.validatedRedirect)
+        var language = ClientLanguage.choose(query: query.language, acceptLanguage: request.headers.first(name: .acceptLanguage))
+        guard let id = query.session.flatMap(UUID.init(uuidString:)) else {
+            return end(request, failure: .refresh, redirectURL: redirectURL, language: language, dark: query.theme == "1")
+        }
+        let cookieName = Self.cookieName(id)
+        let opened = try await service(request).open(
+            sessionID: id, cookie: request.cookies[cookieName]?.string, redirectURL: redirectURL, language: language,
+            theme: query.theme == "1" ? 1 : 0)
+        guard case .flow(let bound, let newToken) = opened else {
+            return end(request, failure: .refresh, redirectURL: redirectURL, language: language, dark: query.theme == "1")
+        }
+        if query.language == nil { language = ClientLanguage(rawValue: bound.flow.language) ?? language }
+        let flow = bound.flow.flow
+        let response: Response
+        if flow.step.isFinal {
+            response = end(request, failure: flow.failure, redirectURL: bound.flow.redirectURL, language: language,
+                           dark: bound.flow.theme == 1, context: try await context(request, bound, notice: nil))
+        } else {
+            let notice = query.notice.flatMap(SigningFlowService.Notice.init(rawValue:))
+            response = ClientPage(language: language, dark: bound.flow.theme == 1)
+                .step(try await context(request, bound, notice: notice))
+        }
+        if let newToken {
+            response.cookies[cookieName] = HTTPCookies.Value(
+                string: newToken, maxAge: configuration.sessionTimeToLive, path: "/sign", isSecure: true, isHTTPOnly: true,
+                sameSite: .lax)
+        }
+        return response
+    }
+
+    /// `GET /sign/outcome?session=ID`: the end of a flow without `redirect_url`, in its browser.
+    func outcome(_ request: Request) async throws -> Response {
+        let id = (try? request.query.get(String.self, at: "session")).flatMap(UUID.init(uuidString:))
+        let fallback = ClientLanguage.choose(query: nil, acceptLanguage: request.headers.first(name: .acceptLanguage))
+        guard let id, let bound = try await service(request).bound(sessionID: id, cookie: request.cookies[Self.cookieName(id)]?.string),
+              bound.flow.flow.step.isFinal
+        else {
+            return end(request, failure: .refresh, redirectURL: nil, language: fallback, dark: false)
+        }
+        return ClientPage(language: ClientLanguage(rawValue: bound.flow.language) ?? fallback, dark: bound.flow.theme == 1)
+            .outcome(bound.flow.flow.failure, context: try await context(request, bound, notice: nil))
+    }
+
+    /// A document of the session, for the signer to read before signing.
+    func document(_ request: Request) async throws -> Response {
+        guard let bound = try await bound(request),
+              let documentID = request.parameters.get("document").flatMap(UUID.init(uuidString:)),
+              let document = try await DocumentModel.find(documentID, on: request.db),
+              document.$session.id == bound.session.id,
+              let file = try await DocumentFileModel.find(documentID, on: request.db)
+        else {
+            throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
+        }
+        var headers = HTTPHeaders()
+        // XML is shown as text, never rendered, and nothing in a document may run.
+        headers.contentType = document.mediaType == "application/pdf" ? .pdf : .plainText
+        headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        headers.replaceOrAdd(name: .cacheControl, value: "no-store")
+        return Response(status: .ok, headers: headers, body: .init(data: file.content))
+    }
+
+    func asset(_ request: Request) throws -> Response {
+        guard let name = request.parameters.get("file"), let asset = assets[name] else { throw Abort(.notFound) }
+        var headers = HTTPHeaders()
+        headers.contentType = asset.type
+        headers.replaceOrAdd(name: .cacheControl, value: "public, max-age=300")
+        headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
+        return Response(status: .ok, headers: headers, body: .init(string: asset.body))
+    }
+
+    // MARK: Steps
+
+    private struct Frames: Decodable {
+        let frames: [String]
+    }
+
+    private struct StepForm: Decodable {
+        let password: String?
+        let password_confirm: String?
+        let otp: String?
+    }
+
+    func liveness(_ request: Request) async throws -> Response {
+        guard let bound = try await bound(request) else { return try refused(request, action: "liveness") }
+        let frames = (try? request.content.decode(Frames.self))?.frames ?? []
+        let result = try await service(request).liveness(bound, frames: frames)
+        return try respond(request, result, bound, action: "liveness")
+    }
+
+    func step(_ request: Request, action: String) async throws -> Response {
+        guard let bound = try await bound(request) else { return try refused(request, action: action) }
+        let service = service(request)
+        let form = (try? request.content.decode(StepForm.self)) ?? StepForm(password: nil, password_confirm: nil, otp: nil)
+        let language = ClientLanguage(rawValue: bound.flow.language) ?? .ru
+        let result: SigningFlowService.StepResult
+        switch action {
+        case "documents": result = try await service.acceptDocuments(bound)
+        case "closed": result = try await service.closed(bound)
+        case "face-match": result = try await service.faceMatch(bound)
+        case "password" where bound.flow.flow.step == .passwordCreate:
+            result = try await service.createPassword(
+                bound, password: form.password ?? "", confirmation: form.password_confirm ?? "", language: language)
+        case "password": result = try await service.enterPassword(bound, password: form.password ?? "")
+        case "code": result = try await service.enterCode(bound, code: form.otp ?? "")
+        case "resend": result = try await service.resendCode(bound, language: language)
+        default: result = try await service.acceptCertificate(bound, language: language)
+        }
+        return try respond(request, result, bound, action: action)
+    }
+
+    // MARK: Answers
+
+    private func service(_ request: Request) -> SigningFlowService {
+        SigningFlowService(database: request.db, providers: request.application.providers, pki: request.application.pki, logger: request.logger)
+    }
+
+    private func bound(_ request: Request) async throws -> SigningFlowService.Bound? {
+        guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)) else { return nil }
+        return try await service(request).bound(sessionID: id, cookie: request.cookies[Self.cookieName(id)]?.string)
+    }
+
+    private static func cookieName(_ id: UUID) -> String { "qoltanba-\(id.apiString)" }
+
+    private static func wantsJSON(_ request: Request) -> Bool {
+        request.headers.contentType == .json
+    }
+
+    /// The reference's text for a request to a step the flow is not at.
+    private static func notFound(_ action: String) -> QoltanbaError {
+        switch action {
+        case "liveness", "closed": .livenessSessionNotFound
+        case "face-match": .faceMatchSessionNotFound
+        case "certificate": .certificateNotFound
+        default: .sessionNotFound
+        }
+    }
+
+    /// A step request from a browser that holds no flow of the session.
+    private func refused(_ request: Request, action: String) throws -> Response {
+        if Self.wantsJSON(request) { throw QoltanbaError.sessionNotFound }
+        let language = ClientLanguage.choose(query: nil, acceptLanguage: request.headers.first(name: .acceptLanguage))
+        return end(request, failure: .refresh, redirectURL: nil, language: language, dark: false)
+    }
+
+    private func respond(_ request: Request, _ result: SigningFlowService.StepResult, _ bound: SigningFlowService.Bound, action: String)
+        throws -> Response
+    {
+        let id = try bound.session.requireID().apiString
+        let next: String
+        switch result {
+        case .current: next = "/sign?session=\(id)"
+        case .notice(let notice): next = "/sign?session=\(id)&notice=\(notice.rawValue)"
+        case .ended:
+            let failure = bound.flow.flow.failure
+            next = bound.flow.redirectURL.map { Self.redirect($0, failure: failure) } ?? "/sign/outcome?session=\(id)"
+        case .wrongStep:
+            if Self.wantsJSON(request) { throw Self.notFound(action) }
+            next = "/sign?session=\(id)"
+        }
+        if Self.wantsJSON(request) {
+            let response = Response(status: .ok)
+            try response.content.encode(["next": next])
+            return response
+        }
+        return request.redirect(to: next, redirectType: .normal)
+    }
+
+    /// The end without a flow to show: back to `redirect_url` with the outcome, or the outcome page.
+    private func end(
+        _ request: Request, failure: ClientFailure?, redirectURL: String?, language: ClientLanguage, dark: Bool,
+        context: ClientPage.Context? = nil
+    ) -> Response {
+        if let redirectURL { return request.redirect(to: Self.redirect(redirectURL, failure: failure), redirectType: .normal) }
+        return ClientPage(language: language, dark: dark).outcome(failure, context: context)
+    }
+
+    private func context(_ request: Request, _ bound: SigningFlowService.Bound, notice: SigningFlowService.Notice?) async throws
+        -> ClientPage.Context
+    {
+        let service = service(request)
+        let documents = try await service.documents(of: bound).map { (id: try $0.requireID(), name: $0.name) }
+        var certificate: (String, String, Date, String)?
+        if bound.flow.flow.step == .certificate, let model = try await service.certificate(of: bound),
+           let parsed = try? Certificate(derEncoded: Array(model.certificate))
+        {
+            let commonName = parsed.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }
+            certificate = (commonName?.value.description ?? "", model.serial, model.notAfter, bound.flow.certificateEvent ?? "issued")
+        }
+        let phone = bound.session.phone
+        return ClientPage.Context(
+            sessionID: try bound.session.requireID(), flow: bound.flow.flow, documents: documents,
+            maskedPhone: "+\(phone.prefix(4))***\(phone.suffix(4))", notice: notice, certificate: certificate)
+    }
+
+    /// `redirect_url` with `status` and `reason` added to its own query.
+    static func redirect(_ url: String, failure: ClientFailure?) -> String {
+        guard var components = URLComponents(string: url) else { return url }
+        components.queryItems = (components.queryItems ?? []) + [
+            URLQueryItem(name: "status", value: failure == nil ? "true" : "false"),
+            URLQueryItem(name: "reason", value: failure?.rawValue ?? "None"),
+        ]
+        return components.string ?? url
+    }
+
+    /// `redirect_url` must be an absolute http(s) URL.
+    static func validatedRedirect(_ text: String) throws -> String {
+        guard let components = URLComponents(string: text), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+              components.host?.isEmpty == false
+        else {
+            throw QoltanbaError.invalidField("redirect_url", "must be an absolute http or https URL")
+        }
+        return text
+    }
+}

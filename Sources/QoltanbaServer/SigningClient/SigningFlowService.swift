@@ -1,0 +1,426 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import QoltanbaDocuments
+import QoltanbaPKI
+import Vapor
+import X509
+
+/// Runs the signing client's flow for one request: binds a session to a browser, asks the
+/// providers, issues the certificate, signs, and persists each step. The browser holds a random
+/// token (a cookie); the database keeps only its hash, and the password sealed with it.
+struct SigningFlowService {
+    let database: any Database
+    let providers: ProviderSet
+    let pki: PKIService
+    let logger: Logger
+
+    /// A session's flow in the browser that holds it.
+    struct Bound {
+        let session: SigningSessionModel
+        let flow: SigningFlowModel
+        /// The browser's token.
+        let token: [UInt8]
+    }
+
+    /// What opening the client found.
+    enum Opened {
+        /// The flow of this browser (new or resumed); `token` is set when it is new, for the cookie.
+        case flow(Bound, newToken: String?)
+        /// Unknown, ended, expired, or another browser's.
+        case refresh
+    }
+
+    /// How long a signer's password must be at least.
+    static let minimumPasswordLength = 8
+    /// The most frames a liveness check takes.
+    static let maximumFrames = 10
+
+    // MARK: Binding
+
+    /// Opens the client for `sessionID` in a browser holding `cookie` (nil for none yet).
+    func open(sessionID: UUID, cookie: String?, redirectURL: String?, language: ClientLanguage, theme: Int, now: Date = Date())
+        async throws -> Opened
+    {
+        guard let session = try await SessionRepository(database: database).find(sessionID, now: now) else { return .refresh }
+        if let flow = try await SigningFlowModel.find(sessionID, on: database) {
+            guard let token = cookie.flatMap(Self.tokenBytes), Self.hash(token) == flow.browserHash else { return .refresh }
+            // A session canceled by expiry (or otherwise from outside) while its flow was running.
+            if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return .refresh }
+            return .flow(Bound(session: session, flow: flow, token: token), newToken: nil)
+        }
+        var lifecycle = session.lifecycle
+        guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
+        let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let returning = try await SignerCertificateModel.query(on: database).filter(\.$iin == session.iin).count() > 0
+        let flow = SigningFlowModel(
+            sessionID: sessionID, browserHash: Self.hash(token), redirectURL: redirectURL, language: language.rawValue,
+            theme: theme, returning: returning, at: now)
+        do {
+            try await flow.create(on: database)
+        } catch {
+            return .refresh  // another browser was first
+        }
+        let stored = try await SessionRepository(database: database).record(session, from: from, to: to, at: now)
+        guard stored.status == SessionStatus.process.rawValue else { return .refresh }
+        logger.info("signing client opened", metadata: ["session": "\(sessionID.apiString)"])
+        return .flow(Bound(session: stored, flow: flow, token: token), newToken: Self.cookieText(token))
+    }
+
+    /// The flow of `sessionID` when `cookie` is its browser's token and the session is still active or
+    /// its flow has ended; nil otherwise.
+    func bound(sessionID: UUID, cookie: String?, now: Date = Date()) async throws -> Bound? {
+        guard let token = cookie.flatMap(Self.tokenBytes),
+              let session = try await SessionRepository(database: database).find(sessionID, now: now),
+              let flow = try await SigningFlowModel.find(sessionID, on: database),
+              Self.hash(token) == flow.browserHash
+        else { return nil }
+        if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return nil }
+        return Bound(session: session, flow: flow, token: token)
+    }
+
+    // MARK: Steps
+
+    /// What a step did, for the controller to show.
+    enum StepResult: Equatable {
+        /// Show the current step (moved on, or not the step this request was for).
+        case current
+        /// Show the current step with this notice (a wrong entry).
+        case notice(Notice)
+        /// The flow has ended.
+        case ended
+        /// The request was for a step the flow is not at.
+        case wrongStep
+    }
+
+    /// Why a step is shown again.
+    enum Notice: String, Equatable {
+        case passwordTooShort = "password-short"
+        case passwordMismatch = "password-mismatch"
+        case passwordWrong = "password-wrong"
+        case codeWrong = "code-wrong"
+        case smsFailed = "sms-failed"
+        case resendLimit = "resend-limit"
+    }
+
+    func acceptDocuments(_ bound: Bound) async throws -> StepResult {
+        var flow = bound.flow.flow
+        return try await apply(flow.acceptDocuments(), flow, bound)
+    }
+
+    /// Judges the liveness frames (base64 JPEG/PNG). Frames that are not images end with `video`.
+    func liveness(_ bound: Bound, frames: [String]) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step == .liveness else { return .wrongStep }
+        let images = frames.compactMap { Data(base64Encoded: $0).map { [UInt8]($0) } }
+        let valid = !images.isEmpty && images.count == frames.count && images.count <= Self.maximumFrames
+            && images.allSatisfy { ImageFrame($0) != nil }
+        var verdict: LivenessVerdict?
+        if valid {
+            verdict = await providers.liveness.judge(frames: images, session: try bound.session.requireID(), iin: try IIN(bound.session.iin))
+            if verdict == .live { bound.flow.faceFrame = Data(images[images.count / 2]) }
+        }
+        return try await apply(flow.livenessJudged(verdict), flow, bound)
+    }
+
+    /// The signer refused the camera or gave up the liveness check.
+    func closed(_ bound: Bound) async throws -> StepResult {
+        var flow = bound.flow.flow
+        return try await apply(flow.closed(), flow, bound)
+    }
+
+    /// Compares the liveness frame with the registry photo.
+    func faceMatch(_ bound: Bound) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step == .faceMatch else { return .wrongStep }
+        let session = bound.session
+        var verdict = FaceMatchVerdict.unavailable
+        if let frame = bound.flow.faceFrame {
+            let iin = try IIN(session.iin)
+            let citizen = try? await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone))
+            verdict = await providers.faceMatch.match(
+                image: Array(frame), reference: citizen?.photo, session: try session.requireID(), iin: iin)
+        }
+        bound.flow.faceFrame = nil
+        return try await apply(flow.faceMatched(verdict), flow, bound)
+    }
+
+    /// A first-time signer chose a password; it is kept sealed with the browser's token until
+    /// the certificate is issued and the documents signed, and an SMS code confirms it.
+    func createPassword(_ bound: Bound, password: String, confirmation: String, language: ClientLanguage) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step == .passwordCreate else { return .wrongStep }
+        guard password.count >= Self.minimumPasswordLength, password.utf8.count <= 256 else { return .notice(.passwordTooShort) }
+        guard password == confirmation else { return .notice(.passwordMismatch) }
+        bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
+        _ = flow.passwordChosen()
+        return try await sendCode(bound, flow, language: language)
+    }
+
+    /// A returning signer's password, checked by opening the key of their newest certificate.
+    func enterPassword(_ bound: Bound, password: String) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step == .password else { return .wrongStep }
+        guard let newest = try await SignerCertificateModel.query(on: database).filter(\.$iin == bound.session.iin)
+            .sort(\.$createdAt, .descending).first()
+        else {
+            return try await apply(flow.fail(.certificate), flow, bound)
+        }
+        let correct: Bool
+        do {
+            _ = try pki.signingKey(of: newest, password: password)
+            correct = true
+        } catch KeyCustodyError.wrongPassword {
+            correct = false
+        }
+        if correct {
+            bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
+        }
+        let outcome = flow.passwordEntered(correct: correct)
+        if case .retry = outcome {
+            try await save(flow, bound)
+            return .notice(.passwordWrong)
+        }
+        return try await apply(outcome, flow, bound)
+    }
+
+    /// Checks an SMS code at `password-otp` or `sign`. A right code at `sign` signs every document.
+    func enterCode(_ bound: Bound, code: String) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step.takesCode else { return .wrongStep }
+        let accepted = bound.flow.pendingCode?.accepts(
+            code, key: codeKey, context: codeContext(bound, flow.step), now: Date()) ?? false
+        let step = flow.step
+        let outcome = flow.codeEntered(accepted: accepted)
+        switch outcome {
+        case .retry:
+            try await save(flow, bound)
+            return .notice(.codeWrong)
+        case .moved where step == .sign:
+            return try await sign(bound, flow)
+        default:
+            bound.flow.pendingCode = nil
+            return try await apply(outcome, flow, bound)
+        }
+    }
+
+    /// Sends a new code at a code step, up to the limit.
+    func resendCode(_ bound: Bound, language: ClientLanguage) async throws -> StepResult {
+        let flow = bound.flow.flow
+        guard flow.step.takesCode else { return .wrongStep }
+        return try await sendCode(bound, flow, language: language)
+    }
+
+    /// The signer accepted the certificate; the signing code is sent.
+    func acceptCertificate(_ bound: Bound, language: ClientLanguage) async throws -> StepResult {
+        var flow = bound.flow.flow
+        guard flow.step == .certificate, bound.flow.certificateID != nil else { return .wrongStep }
+        _ = flow.certificateReady()
+        return try await sendCode(bound, flow, language: language)
+    }
+
+    // MARK: Persistence of outcomes
+
+    /// Stores the flow after `outcome`; a move into the certificate step prepares the certificate,
+    /// and a failure cancels the session.
+    private func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound) async throws -> StepResult {
+        switch outcome {
+        case .refused:
+            return .wrongStep
+        case .retry:
+            try await save(flow, bound)
+            return .current
+        case .failed(let reason):
+            return try await fail(bound, flow, reason)
+        case .moved(.certificate):
+            return try await prepareCertificate(bound, flow)
+        case .moved:
+            try await save(flow, bound)
+            return flow.step.isFinal ? .ended : .current
+        }
+    }
+
+    private func save(_ flow: SigningFlow, _ bound: Bound) async throws {
+        bound.flow.flow = flow
+        bound.flow.updatedAt = Date()
+        try await bound.flow.save(on: database)
+    }
+
+    /// Ends the flow with `reason` and cancels the session with the mapped failure type. The
+    /// secrets the flow held are erased.
+    private func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
+        var failed = flow
+        _ = failed.fail(reason)
+        let flow = failed
+        erase(bound)
+        try await database.transaction { transaction in
+            bound.flow.flow = flow
+            bound.flow.updatedAt = Date()
+            try await bound.flow.save(on: transaction)
+            var lifecycle = bound.session.lifecycle
+            if case .changed(let from, let to) = lifecycle.cancel(reason.failureReason) {
+                try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: Date())
+            }
+        }
+        logger.info("signing client failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "reason": "\(reason.rawValue)"])
+        return .ended
+    }
+
+    private func erase(_ bound: Bound) {
+        bound.flow.activation = nil
+        bound.flow.faceFrame = nil
+        bound.flow.pendingCode = nil
+    }
+
+    // MARK: Codes
+
+    private var codeKey: SymmetricKey { pki.masterKey.derivedKey(purpose: "sms code") }
+
+    private func codeContext(_ bound: Bound, _ step: SigningFlow.Step) -> String {
+        "\(bound.session.id?.apiString ?? "")/\(step.rawValue)"
+    }
+
+    private func activationContext(_ bound: Bound) -> String {
+        "activation/\(bound.session.id?.apiString ?? "")"
+    }
+
+    /// Sends a new code for the current step and stores its hash.
+    private func sendCode(_ bound: Bound, _ flow: SigningFlow, language: ClientLanguage) async throws -> StepResult {
+        var flow = flow
+        guard case .moved = flow.codeSent() else {
+            try await save(flow, bound)
+            return .notice(.resendLimit)
+        }
+        let (code, pending) = PendingCode.issue(key: codeKey, context: codeContext(bound, flow.step), now: Date())
+        bound.flow.pendingCode = pending
+        try await save(flow, bound)
+        let text = flow.step == .sign
+            ? language.text(.smsSignText, code, try await documents(of: bound).count)
+            : language.text(.smsPasswordText, code)
+        do {
+            try await providers.sms.send(to: try PhoneNumber(bound.session.phone), text: text, code: code)
+        } catch {
+            logger.warning("SMS not sent", metadata: ["session": "\(bound.session.id?.apiString ?? "")"])
+            return .notice(.smsFailed)
+        }
+        return .current
+    }
+
+    // MARK: Certificate and signing
+
+    /// The signer's usable certificate: the newest valid one is reused; otherwise, with the
+    /// E-Document service's approval, a new one is issued (a reissue when they had one).
+    private func prepareCertificate(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
+        let session = bound.session
+        let now = Date()
+        let certificates = try await pki.certificates(iin: session.iin, on: database)
+        if let valid = certificates.first(where: { $0.revokedAt == nil && $0.notBefore <= now && now < $0.notAfter }) {
+            bound.flow.certificateID = valid.id
+            bound.flow.certificateEvent = "reused"
+            try await save(flow, bound)
+            return .current
+        }
+        let reissue = !certificates.isEmpty
+        let iin = try IIN(session.iin)
+        switch await providers.eDocument.approve(iin: iin, reissue: reissue) {
+        case .unavailable: return try await fail(bound, flow, .request)
+        case .refused: return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
+        case .approved: break
+        }
+        guard let password = openPassword(bound),
+              let citizen = try? await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone))
+        else {
+            return try await fail(bound, flow, .certificate)
+        }
+        do {
+            let (model, _) = try await pki.issue(for: SignerIdentity(iin: iin, name: citizen.name), password: password, on: database)
+            bound.flow.certificateID = model.id
+            bound.flow.certificateEvent = reissue ? "reissued" : "issued"
+        } catch {
+            logger.error("certificate issuance failed", metadata: ["error": "\(error)"])
+            return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
+        }
+        try await save(flow, bound)
+        return .current
+    }
+
+    private func openPassword(_ bound: Bound) -> String? {
+        guard let box = bound.flow.activation,
+              let bytes = try? pki.masterKey.open(Array(box), context: activationContext(bound), secret: bound.token)
+        else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The session's documents, oldest first.
+    func documents(of bound: Bound) async throws -> [DocumentModel] {
+        try await DocumentModel.query(on: database).filter(\.$session.$id == bound.session.requireID())
+            .sort(\.$createdAt).sort(\.$id).all()
+    }
+
+    /// The certificate the flow signs with.
+    func certificate(of bound: Bound) async throws -> SignerCertificateModel? {
+        guard let id = bound.flow.certificateID else { return nil }
+        return try await SignerCertificateModel.find(id, on: database)
+    }
+
+    /// Signs every document with the signer's key (a CAdES-BES CMS with the content attached) and
+    /// finishes the session, all in one transaction. Any failure ends with `sign-doc`.
+    private func sign(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
+        let signatures: [(DocumentModel, String)]
+        do {
+            guard let password = openPassword(bound), let model = try await certificate(of: bound) else {
+                throw QoltanbaError.certificateNotFound
+            }
+            let signer = try CMSSigner(
+                key: try pki.signingKey(of: model, password: password),
+                certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
+            var results: [(DocumentModel, String)] = []
+            for document in try await documents(of: bound) {
+                guard let file = try await DocumentFileModel.find(document.id, on: database) else {
+                    throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
+                }
+                results.append((document, Data(try signer.sign(Array(file.content))).base64EncodedString()))
+            }
+            signatures = results
+        } catch {
+            logger.error("signing failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "error": "\(error)"])
+            return try await fail(bound, flow, .signDocument)
+        }
+        erase(bound)
+        let now = Date()
+        try await database.transaction { transaction in
+            for (document, sign) in signatures {
+                document.sign = sign
+                document.updatedAt = now
+                try await document.save(on: transaction)
+            }
+            bound.flow.flow = flow
+            bound.flow.updatedAt = now
+            try await bound.flow.save(on: transaction)
+            var lifecycle = bound.session.lifecycle
+            guard case .changed(let from, let to) = lifecycle.finish() else {
+                throw QoltanbaError.sessionNotFound
+            }
+            let stored = try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: now)
+            guard stored.status == SessionStatus.finished.rawValue else { throw QoltanbaError.sessionNotFound }
+        }
+        logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
+        return .ended
+    }
+
+    // MARK: Tokens
+
+    static func hash(_ token: [UInt8]) -> String { SHA256.hash(data: token).hexString }
+
+    static func cookieText(_ token: [UInt8]) -> String {
+        Data(token).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func tokenBytes(_ text: String) -> [UInt8]? {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), data.count == 32 else { return nil }
+        return Array(data)
+    }
+}
