@@ -352,4 +352,62 @@ struct SigningClientTests {
             #expect(create.detail == "Citizen registry (MCDB) is not available")
         }
     }
+
+    @Test("parallel guesses of a code are counted one by one: no guess is lost, none goes uncounted")
+    func parallelGuesses() async throws {
+        try await TestServer.with { server in
+            var browser = Browser(server, session: try await newSession(server))
+            try await browser.open()
+            try await browser.passBiometrics()
+            _ = try await browser.post("password", ["password": "correct horse", "password_confirm": "correct horse"])
+            let wrong = try await browser.newestCode() == "000000" ? "111111" : "000000"
+            let guesser = browser
+            let locations = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<6 {
+                    group.addTask { try await guesser.post("code", ["otp": wrong]).headers.first(name: .location) ?? "" }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let counted = locations.filter { $0.hasSuffix("notice=code-wrong") || $0.contains("outcome") }.count
+            let flow = try #require(try await SigningFlowModel.find(browser.session, on: server.app.db))
+            if flow.step == "failed" {
+                #expect(flow.failure == "password-otp" && counted == 3)
+            } else {
+                #expect(flow.codeAttempts == counted && counted < 3)
+            }
+        }
+    }
+
+    @Test("an expired certificate is reissued; three wrong passwords end with password")
+    func reissueAndPasswords() async throws {
+        try await TestServer.with { server in
+            var first = Browser(server, session: try await newSession(server))
+            try await first.open()
+            try await first.passBiometrics()
+            _ = try await first.post("password", ["password": "correct horse", "password_confirm": "correct horse"])
+            _ = try await first.post("code", ["otp": try await first.newestCode()])
+            let certificate = try #require(try await SignerCertificateModel.query(on: server.app.db).first())
+            certificate.notAfter = Date().addingTimeInterval(-60)
+            try await certificate.save(on: server.app.db)
+            _ = try await first.post("certificate")
+
+            var second = Browser(server, session: try await newSession(server))
+            try await second.open()
+            try await second.passBiometrics()
+            _ = try await second.post("password", ["password": "correct horse"])
+            let page = try await second.open().body.string
+            #expect(page.contains(#"data-step="certificate""#))
+            #expect(page.contains(ClientLanguage.ru.text(.certificateReissued)))
+            let serials = try await SignerCertificateModel.query(on: server.app.db).all().map(\.serial)
+            #expect(serials.count == 2)
+            #expect(page.contains(serials.first { $0 != certificate.serial } ?? "-"))
+
+            var third = Browser(server, session: try await newSession(server))
+            try await third.open("&redirect_url=https%3A%2F%2Fbank.example.kz%2F")
+            try await third.passBiometrics()
+            for _ in 0..<2 { _ = try await third.post("password", ["password": "wrong horse"]) }
+            let last = try await third.post("password", ["password": "wrong horse"])
+            #expect(last.headers.first(name: .location) == "https://bank.example.kz/?status=false&reason=password")
+        }
+    }
 }

@@ -139,28 +139,46 @@ struct SigningClientController: RouteCollection {
     func liveness(_ request: Request) async throws -> Response {
         guard let bound = try await bound(request) else { return try refused(request, action: "liveness") }
         let frames = (try? request.content.decode(Frames.self))?.frames ?? []
-        let result = try await service(request).liveness(bound, frames: frames)
-        return try respond(request, result, bound, action: "liveness")
+        return try await claimed(request, bound, action: "liveness") { service in
+            try await service.liveness(bound, frames: frames)
+        }
     }
 
     func step(_ request: Request, action: String) async throws -> Response {
         guard let bound = try await bound(request) else { return try refused(request, action: action) }
-        let service = service(request)
         let form = (try? request.content.decode(StepForm.self)) ?? StepForm(password: nil, password_confirm: nil, otp: nil)
         let language = ClientLanguage(rawValue: bound.flow.language) ?? .ru
-        let result: SigningFlowService.StepResult
-        switch action {
-        case "documents": result = try await service.acceptDocuments(bound)
-        case "closed": result = try await service.closed(bound)
-        case "face-match": result = try await service.faceMatch(bound)
-        case "password" where bound.flow.flow.step == .passwordCreate:
-            result = try await service.createPassword(
-                bound, password: form.password ?? "", confirmation: form.password_confirm ?? "", language: language)
-        case "password": result = try await service.enterPassword(bound, password: form.password ?? "")
-        case "code": result = try await service.enterCode(bound, code: form.otp ?? "")
-        case "resend": result = try await service.resendCode(bound, language: language)
-        default: result = try await service.acceptCertificate(bound, language: language)
+        return try await claimed(request, bound, action: action) { service in
+            switch action {
+            case "documents": try await service.acceptDocuments(bound)
+            case "closed": try await service.closed(bound)
+            case "face-match": try await service.faceMatch(bound)
+            case "password" where bound.flow.flow.step == .passwordCreate:
+                try await service.createPassword(
+                    bound, password: form.password ?? "", confirmation: form.password_confirm ?? "", language: language)
+            case "password": try await service.enterPassword(bound, password: form.password ?? "")
+            case "code": try await service.enterCode(bound, code: form.otp ?? "")
+            case "resend": try await service.resendCode(bound, language: language)
+            default: try await service.acceptCertificate(bound, language: language)
+            }
         }
+    }
+
+    /// Runs a step on the claimed flow and lets it go; a flow another request holds shows its current step.
+    private func claimed(
+        _ request: Request, _ bound: SigningFlowService.Bound, action: String,
+        _ step: (SigningFlowService) async throws -> SigningFlowService.StepResult
+    ) async throws -> Response {
+        let service = service(request)
+        guard try await service.claim(bound) else { return try respond(request, .current, bound, action: action) }
+        let result: SigningFlowService.StepResult
+        do {
+            result = try await step(service)
+        } catch {
+            try await service.release(bound)
+            throw error
+        }
+        try await service.release(bound)
         return try respond(request, result, bound, action: action)
     }
 

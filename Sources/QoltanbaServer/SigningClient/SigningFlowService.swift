@@ -3,6 +3,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+import SQLKit
 import Vapor
 import X509
 
@@ -77,6 +78,37 @@ struct SigningFlowService {
         else { return nil }
         if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return nil }
         return Bound(session: session, flow: flow, token: token)
+    }
+
+    /// How long a request may hold a flow before another may take it (a crashed request's lock lapses).
+    static let lockLifetime: TimeInterval = 60
+
+    /// Takes the flow for one changing request: it must still be at the version loaded and not held
+    /// by another request. A concurrent request (a double submit, or parallel guesses of a code)
+    /// finds it taken and does nothing, so attempts are counted one by one. ``release(_:)`` lets it
+    /// go and raises the version again, so that a request that loaded the flow while it was held
+    /// cannot act on what it read.
+    func claim(_ bound: Bound, now: Date = Date()) async throws -> Bool {
+        let claimed = try await (database as! any SQLDatabase).update(SigningFlowModel.schema)
+            .set("version", to: SQLBinaryExpression(SQLColumn("version"), .add, SQLBind(1)))
+            .set("locked_until", to: now.addingTimeInterval(Self.lockLifetime))
+            .where("id", .equal, try bound.flow.requireID())
+            .where("version", .equal, bound.flow.version)
+            .where { $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThan, now) }
+            .returning("id")
+            .all()
+        guard !claimed.isEmpty else { return false }
+        bound.flow.version += 1
+        return true
+    }
+
+    /// Lets a claimed flow go.
+    func release(_ bound: Bound) async throws {
+        try await (database as! any SQLDatabase).update(SigningFlowModel.schema)
+            .set("version", to: SQLBinaryExpression(SQLColumn("version"), .add, SQLBind(1)))
+            .set("locked_until", to: SQLLiteral.null)
+            .where("id", .equal, try bound.flow.requireID())
+            .run()
     }
 
     // MARK: Steps

@@ -31,6 +31,9 @@ final class SigningFlowModel: Model, @unchecked Sendable {
     @OptionalField(key: "certificate_event") var certificateEvent: String?
     /// The client reason the flow failed with.
     @OptionalField(key: "failure") var failure: String?
+    /// Raised when a request takes the flow and again when it lets it go (`SigningFlowService.claim`);
+    /// `locked_until`, beside it, is only ever written in SQL.
+    @Field(key: "version") var version: Int
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
@@ -43,6 +46,7 @@ final class SigningFlowModel: Model, @unchecked Sendable {
         self.language = language
         self.theme = theme
         self.returning = returning
+        self.version = 0
         self.createdAt = now
         self.updatedAt = now
         self.flow = .new(returning: returning)

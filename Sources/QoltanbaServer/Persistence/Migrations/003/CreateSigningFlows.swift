@@ -20,6 +20,8 @@ struct CreateSigningFlows: AsyncMigration {
             .field("certificate_id", .uuid, .references("signer_certificates", "id", onDelete: .setNull))
             .field("certificate_event", .string)
             .field("failure", .string)
+            .field("version", .int, .required)
+            .field("locked_until", .datetime)
             .field("created_at", .datetime, .required)
             .field("updated_at", .datetime, .required)
             .create()
