@@ -252,6 +252,11 @@ struct SigningClientTests {
 
             var unknown = Browser(server, session: UUID())
             #expect(try await unknown.step() == "failed")
+            // A session without documents is not opened: it stays STARTED for its uploads.
+            let empty = try await newSession(server, documents: 0)
+            var early = Browser(server, session: empty)
+            #expect(try await early.step() == "failed")
+            #expect(try await status(server, empty)["status"] as? String == "STARTED")
 
             // Its time to live runs out.
             let stored = try #require(try await SigningSessionModel.find(session, on: server.app.db))

@@ -50,6 +50,8 @@ struct SigningFlowService {
             if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return .refresh }
             return .flow(Bound(session: session, flow: flow, token: token), newToken: nil)
         }
+        // A session without documents has nothing to sign: it stays open for uploads.
+        guard try await DocumentModel.query(on: database).filter(\.$session.$id == sessionID).count() > 0 else { return .refresh }
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
         let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
