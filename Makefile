@@ -7,9 +7,9 @@ BINARY := .build/debug/qoltanba
 
 # System packages: to build and run, and additionally to test.
 RUN_PACKAGES := zlib1g-dev libxml2 ca-certificates
-TEST_PACKAGES := postgresql python3 python3-venv curl openssl
+TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver
 
-.PHONY: run build bench-pki test test-swift test-swift-postgres test-compat deps deps-test clean
+.PHONY: run build bench-pki test test-swift test-swift-postgres test-compat test-browser screenshots deps deps-test clean
 
 run: deps build
 	$(BINARY) serve --hostname 127.0.0.1 --port 8080
@@ -27,7 +27,7 @@ deps-test: deps
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-swift-postgres test-compat
+	$(MAKE) test-swift test-swift-postgres test-compat test-browser
 
 # The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
 test-swift:
@@ -39,6 +39,14 @@ test-swift-postgres:
 # The API reference's own Python examples, the operator CLI, OpenAPI and /pki, against a running server.
 test-compat:
 	$(PYTHON) -m pytest -q tests/compat
+
+# The signing client in headless Chromium with a fake camera, through its automation contract.
+test-browser:
+	$(PYTHON) -m pytest -q tests/browser
+
+# A PNG of every step of the signing client, in each language and theme, into screenshots/.
+screenshots: deps-test build
+	$(PYTHON) tests/browser/screenshots.py
 
 # CMS sign/verify rates for P-256 and RSA-2048 beside `openssl speed` (release build).
 bench-pki: deps

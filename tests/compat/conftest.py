@@ -1,102 +1,14 @@
 """Starts a real `qoltanba serve` (sandbox, SQLite in a temporary folder) for the compatibility tests."""
-import os
-import re
-import socket
-import subprocess
-import time
+import sys
 from pathlib import Path
 
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-BINARY = Path(os.environ.get("QOLTANBA_BINARY", ROOT / ".build" / "debug" / "qoltanba"))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, data_dir, port):
-        self.url = f"http://127.0.0.1:{port}"
-        self.data_dir = data_dir
-        self.env = {
-            **os.environ,
-            "QOLTANBA_MODE": "sandbox",
-            "QOLTANBA_DATA_DIR": str(data_dir),
-            "QOLTANBA_PUBLIC_URL": self.url,
-            "QOLTANBA_LOG_LEVEL": "warning",
-        }
-        self.env.pop("QOLTANBA_DATABASE_URL", None)
-        self.stdout = data_dir / "serve.stdout"
-        self.process = subprocess.Popen(
-            [str(BINARY), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
-            env=self.env, stdout=open(self.stdout, "w"), stderr=open(data_dir / "serve.stderr", "w"),
-        )
-        try:
-            self.wait_until_up(data_dir)
-            self.key = self.banner_value(r"Demo API key \(x-api-key\): (\S+)")
-        except BaseException:
-            self.stop()
-            raise
-
-    def wait_until_up(self, data_dir):
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(self.url + "/health", timeout=1).status_code == 200:
-                    return
-            except requests.ConnectionError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("qoltanba serve did not start: " + (data_dir / "serve.stderr").read_text())
-            time.sleep(0.2)
-
-    def banner_value(self, pattern):
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            match = re.search(pattern, self.stdout.read_text())
-            if match:
-                return match.group(1)
-            time.sleep(0.1)
-        raise AssertionError("not in the start banner: " + pattern)
-
-    def cli(self, *args):
-        """Runs an operator command on the server's data folder."""
-        return subprocess.run([str(BINARY), *args], env=self.env, capture_output=True, text=True, timeout=120)
-
-    def stop(self):
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: qoltanba_server, shared with tests/browser
+from qoltanba_server import serving  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
-    assert BINARY.exists(), f"{BINARY} is missing: build first (make test does)"
-    server = Server(tmp_path_factory.mktemp("qoltanba"), free_port())
-    yield server
-    server.stop()
-
-
-def minimal_pdf(padding=0):
-    """A complete one-page PDF; `padding` spaces before %%EOF make it as large as needed."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
-    ]
-    out = b"%PDF-1.4\n"
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size 4 /Root 1 0 R >>\n" + b" " * padding + b"startxref\n%d\n%%%%EOF\n" % xref
-    return out
+    with serving(tmp_path_factory.mktemp("qoltanba")) as server:
+        yield server

@@ -5,7 +5,7 @@ import uuid
 
 import requests
 
-from conftest import BINARY
+from qoltanba_server import BINARY
 
 UUID_LINE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$")
 

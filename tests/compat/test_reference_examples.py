@@ -10,7 +10,7 @@ import io
 import json
 from pathlib import Path
 
-from conftest import minimal_pdf
+from qoltanba_server import minimal_pdf
 
 EXAMPLES = Path(__file__).parent / "reference_examples"
 

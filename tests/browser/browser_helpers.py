@@ -1,0 +1,247 @@
+"""Browsers, the landing site, API calls and the signer's steps, for the signing client's tests and screenshots.
+
+The tests drive the pages only through the README's automation contract: `data-step`,
+`data-action="next"`, the inputs `otp`, `password`, `password_confirm`, and `data-error`.
+"""
+import base64
+import http.server
+import json
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import requests
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from qoltanba_server import free_port, minimal_pdf, serving  # noqa: E402,F401  (serving: for the tests)
+
+PASSWORD = "Qoltanba-2024!"
+WIDTH, HEIGHT = 390, 844
+
+# Every page records, in the tab's sessionStorage, the steps it showed and how far each one
+# overflowed horizontally. Polling cannot see them all: face-match submits itself as it loads, and
+# the driver waits for that navigation before it runs any script.
+STEP_RECORDER = """
+(() => {
+  const key = "qoltanba-test-steps";
+  const record = () => {
+    const root = [...document.querySelectorAll("[data-step]")].find(e => e.getClientRects().length);
+    if (!root) return;
+    const steps = JSON.parse(sessionStorage.getItem(key) || "[]");
+    const html = document.documentElement, last = steps[steps.length - 1];
+    const overflow = html.scrollWidth - html.clientWidth;
+    if (last && last.step === root.dataset.step) last.overflow = Math.max(last.overflow, overflow);
+    else steps.push({step: root.dataset.step, overflow});
+    sessionStorage.setItem(key, JSON.stringify(steps));
+  };
+  document.addEventListener("DOMContentLoaded", () => {
+    record();
+    new MutationObserver(record).observe(document.documentElement, {subtree: true, childList: true, attributes: true});
+  });
+  addEventListener("load", record);
+})();
+"""
+
+
+# --- browsers -------------------------------------------------------------------------------
+
+def make_driver():
+    """Headless Chromium with a fake camera that every page may use, recording the steps it shows."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
+                     "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+                     f"--window-size={WIDTH},{HEIGHT}"]:
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_window_size(WIDTH, HEIGHT)  # headless Chromium starts at least 500 px wide, whatever --window-size says
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": STEP_RECORDER})
+    return driver
+
+
+# --- servers --------------------------------------------------------------------------------
+
+class _Landing(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    do_POST = do_GET
+
+    def log_message(self, *args):
+        pass
+
+
+def start_landing():
+    """The integrator's site that redirect_url points at: answers 200 "ok" to anything."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Landing)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+# --- the API --------------------------------------------------------------------------------
+
+def api(server, method, path, **kwargs):
+    response = requests.request(method, server.url + path, headers={"x-api-key": server.key}, timeout=30, **kwargs)
+    assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
+    return response.json()
+
+
+def create_session(server, iin, phone, docs=None):
+    """A new session with `docs` ({name: PDF bytes}; one small PDF by default) uploaded; returns its id."""
+    session_id = api(server, "POST", "/api/v1/session/create/",
+                     json={"iin": iin, "phone": phone, "document_type": "pdf"})["session_id"]
+    for name, content in (docs or {"contract.pdf": minimal_pdf()}).items():
+        api(server, "POST", "/api/v1/session/documents/upload/base64/",
+            json={"session_id": session_id, "name": name, "base64_file": base64.b64encode(content).decode()})
+    return session_id
+
+
+def status(server, session_id):
+    return api(server, "GET", "/api/v1/session/status/", params={"session_id": session_id})
+
+
+def result(server, session_id):
+    return api(server, "GET", "/api/v1/session/result/", params={"session_id": session_id})
+
+
+def read_code(server, phone):
+    """The newest SMS code sent to `phone`: read it once the step that sends it is visible."""
+    messages = api(server, "GET", "/sandbox/sms.json", params={"phone": phone})
+    assert messages, f"no SMS was sent to {phone}"
+    return messages[0]["code"]
+
+
+# --- the pages ------------------------------------------------------------------------------
+
+def open_client(driver, server, session_id, redirect_url=None, language="ru", theme=0):
+    query = {"session": session_id, **({"redirect_url": redirect_url} if redirect_url else {}),
+             "language": language, "theme": theme}
+    driver.get(f"{server.url}/sign?{urlencode(query)}")
+
+
+def current_step(driver):
+    """The data-step of the visible step, or None (another page, or between two pages)."""
+    try:
+        return driver.execute_script(
+            "const e = [...document.querySelectorAll('[data-step]')].find(e => e.getClientRects().length);"
+            "return e ? e.dataset.step : null;")
+    except WebDriverException:
+        return None
+
+
+def steps(driver):
+    """The steps this tab has shown on the current site, in order: [{"step", "overflow"}]."""
+    return json.loads(driver.execute_script("return sessionStorage.getItem('qoltanba-test-steps') || '[]'"))
+
+
+def step_names(driver):
+    return [entry["step"] for entry in steps(driver)]
+
+
+def describe(driver):
+    try:
+        errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "[data-error]") if e.is_displayed()]
+    except WebDriverException:
+        errors = []
+    shown = f"the page shows step {current_step(driver)!r} at {driver.current_url}"
+    return shown + (f", with the errors {errors}" if errors else "")
+
+
+def wait_for(driver, condition, what, timeout=30):
+    """Waits until condition(driver) is truthy and returns it; fails naming what the page shows instead."""
+    try:
+        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+                             ignored_exceptions=[StaleElementReferenceException]).until(condition)
+    except TimeoutException:
+        raise AssertionError(f"waited {timeout} s for {what}, but {describe(driver)}") from None
+
+
+def wait_step(driver, *names, timeout=30):
+    """Waits until one of the named steps is visible; returns its name."""
+    return wait_for(driver, lambda d: (step := current_step(d)) in names and step,
+                    " or ".join(f"step {name!r}" for name in names), timeout)
+
+
+def visible(driver, selector):
+    return next((e for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()), None)
+
+
+def click_next(driver):
+    """Clicks the visible next button and waits until its page is replaced."""
+    button = wait_for(driver, lambda d: visible(d, '[data-action="next"]'), "a visible [data-action=next]")
+    button.click()
+
+    def replaced(_):
+        try:
+            button.is_enabled()
+            return False
+        except WebDriverException:  # stale: the page has changed
+            return True
+    wait_for(driver, replaced, "the page after next")
+
+
+def fill(driver, name, value):
+    field = wait_for(driver, lambda d: visible(d, f'[name="{name}"]'), f"a visible input {name!r}")
+    field.clear()
+    field.send_keys(value)
+
+
+def wait_landing(driver, landing, timeout=30):
+    """Waits for the redirect to the landing site; returns the final URL's path and query ({name: value})."""
+    wait_for(driver, lambda d: d.current_url.startswith(landing + "/"), f"the redirect to {landing}", timeout)
+    url = urlsplit(driver.current_url)
+    query = parse_qsl(url.query, keep_blank_values=True)
+    assert len(dict(query)) == len(query), f"a parameter is repeated in {driver.current_url}"
+    return url.path, dict(query)
+
+
+# --- the signer's steps ---------------------------------------------------------------------
+
+def pass_identity(driver):
+    """documents -> liveness -> face-match (the last two move on by themselves)."""
+    wait_step(driver, "documents")
+    click_next(driver)
+
+
+def create_password(driver, server, phone, password=PASSWORD):
+    """password-create, then password-otp with the SMS code."""
+    wait_step(driver, "password-create")
+    fill(driver, "password", password)
+    fill(driver, "password_confirm", password)
+    click_next(driver)
+    wait_step(driver, "password-otp")
+    fill(driver, "otp", read_code(server, phone))
+    click_next(driver)
+
+
+def enter_password(driver, password=PASSWORD):
+    wait_step(driver, "password")
+    fill(driver, "password", password)
+    click_next(driver)
+
+
+def create_or_enter_password(driver, server, phone):
+    """For citizens that other tests may already have signed with."""
+    if wait_step(driver, "password-create", "password") == "password-create":
+        create_password(driver, server, phone)
+    else:
+        enter_password(driver)
+
+
+def sign_documents(driver, server, phone):
+    """certificate, then sign with the SMS code."""
+    wait_step(driver, "certificate")
+    click_next(driver)
+    wait_step(driver, "sign")
+    fill(driver, "otp", read_code(server, phone))
+    click_next(driver)
