@@ -1,0 +1,16 @@
+// The reference's "Check session status" JavaScript example, as printed. Mends (printing typos):
+// `"x-api-key": "API_KEY".` -> `"x-api-key": "API_KEY"`; `console.log("Session status:", result)))` -> `...))`.
+const url = "https://dev.b-key.kz/api/v1/session/status/";
+const headers = {
+"x-api-key": "API_KEY"
+};
+const params = new URLSearchParams({
+session_id: "<session_id>"
+});
+fetch(`${url}?${params.toString()}`, {
+method: "GET",
+headers: headers
+})
+.then(response => response.json())
+.then(result => console.log("Session status:", result))
+.catch(error => console.error("Error:", error));
