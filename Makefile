@@ -6,8 +6,8 @@ PYTHON := $(VENV)/bin/python
 BINARY := .build/debug/qoltanba
 
 # System packages: to build and run, and additionally to test.
-RUN_PACKAGES := zlib1g-dev libxml2 ca-certificates
-TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver
+RUN_PACKAGES := pkg-config zlib1g-dev libxml2-dev libqpdf-dev libqrencode-dev libcairo2-dev fonts-dejavu-core ca-certificates
+TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver qpdf poppler-utils zbar-tools unzip
 
 .PHONY: run build bench-pki test test-swift test-swift-postgres test-compat test-browser screenshots deps deps-test clean
 

@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // The domain: sessions, identifiers, provider ports and errors. No Vapor, no Fluent.
@@ -34,11 +35,14 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        // Checks and (later) renders documents; C libraries are wrapped here only.
-        .target(name: "QoltanbaDocuments", dependencies: ["QoltanbaCore", "CXMLCheck"]),
+        // Checks documents and makes stamped copies; C libraries are wrapped here only.
+        .target(name: "QoltanbaDocuments", dependencies: ["QoltanbaCore", "CXMLCheck", "CQPDF", "CCairo", "CQREncode"]),
         // A narrow C entry to libxml2, so that its headers never meet Foundation's in Swift.
         .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
         // The HTTP server, persistence, operator commands and sandbox providers.
         .target(
             name: "QoltanbaServer",
@@ -50,6 +54,7 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             resources: [.copy("Resources")]
         ),
@@ -67,6 +72,7 @@ let package = Package(
             name: "QoltanbaServerTests",
             dependencies: [
                 "QoltanbaServer",
+                "QoltanbaDocuments",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ]

@@ -46,7 +46,8 @@ public struct DocumentUpload: Sendable {
     }
 
     /// A PDF starts with `%PDF-1.x` or `%PDF-2.x`, ends (give or take trailing whitespace) with
-    /// `%%EOF`, and names where its cross-reference section starts.
+    /// `%%EOF`, names where its cross-reference section starts, opens in qpdf (so that a stamped
+    /// copy can always be made of it), and is not encrypted.
     static func checkPDF(_ bytes: [UInt8], field: String) throws(QoltanbaError) {
         let header = Array("%PDF-".utf8)
         guard bytes.count >= 8, Array(bytes.prefix(5)) == header,
@@ -61,6 +62,16 @@ public struct DocumentUpload: Sendable {
         guard tail.contains("startxref") else {
             throw .invalidField(field, "not a complete PDF document: the startxref entry is missing")
         }
+        let inspection: PDFStamper.Inspection
+        do {
+            inspection = try PDFStamper.inspect(bytes)
+        } catch {
+            throw .invalidField(field, "not a readable PDF document (\(error.description))")
+        }
+        guard !inspection.encrypted else {
+            throw .invalidField(field, "encrypted PDF documents are not accepted: upload the document without a password or restrictions")
+        }
+        guard inspection.pages > 0 else { throw .invalidField(field, "the PDF document has no pages") }
     }
 
     /// An XML document must be well-formed, UTF-8 (or declare no other encoding) and carry no

@@ -8,6 +8,8 @@ func routes(_ app: Application) throws {
     try app.register(collection: PKIController())
     try app.register(collection: OpenAPIController(publicURL: app.qoltanba.publicURL))
     try app.register(collection: SigningClientController(configuration: app.qoltanba))
+    try app.register(collection: DownloadController(configuration: app.qoltanba))
+    try app.register(collection: CheckController(configuration: app.qoltanba))
 
     // For load balancers: 200 when the database answers.
     app.get("health") { request async throws -> [String: String] in

@@ -4,16 +4,17 @@ import Testing
 
 @Suite("Document uploads")
 struct DocumentUploadTests {
-    static let pdf = Array("%PDF-1.4\n1 0 obj\n<<>>\nendobj\nxref\n0 1\n0000000000 65535 f \ntrailer\n<<>>\nstartxref\n25\n%%EOF\n".utf8)
+    /// A one-page PDF: a signature sheet.
+    static let pdf = try! StampingTests.sheet().pdf()
 
-    func check(_ content: [UInt8], name: String = "doc.pdf", type: DocumentType = .pdf, limit: Int = 30_720) throws {
+    func check(_ content: [UInt8], name: String = "doc.pdf", type: DocumentType = .pdf, limit: Int = 1 << 20) throws {
         _ = try DocumentUpload(name: name, content: content, fileField: "file", type: type, maximumBytes: limit)
     }
 
     @Test("a complete PDF passes and the name is trimmed")
     func validPDF() throws {
         let upload = try DocumentUpload(
-            name: "  Договор №1.pdf ", content: Self.pdf, fileField: "file", type: .pdf, maximumBytes: 30_720)
+            name: "  Договор №1.pdf ", content: Self.pdf, fileField: "file", type: .pdf, maximumBytes: 1 << 20)
         #expect(upload.name == "Договор №1.pdf")
         #expect(upload.content == Self.pdf)
     }

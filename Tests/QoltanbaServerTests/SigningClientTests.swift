@@ -415,4 +415,16 @@ struct SigningClientTests {
             #expect(last.headers.first(name: .location) == "https://bank.example.kz/?status=false&reason=password")
         }
     }
+
+    @Test("every text exists in Kazakh, Russian and English with the same placeholders; Kazakh uses its own letters")
+    func texts() {
+        for key in ClientText.allCases {
+            let (kk, ru, en) = key.translations
+            for text in [kk, ru, en] { #expect(!text.isEmpty, "\(key)") }
+            let placeholders = { (text: String) in text.matches(of: /%\d/).map { String(text[$0.range]) }.sorted() }
+            #expect(placeholders(kk) == placeholders(en) && placeholders(ru) == placeholders(en), "\(key)")
+        }
+        let kazakh = ClientText.allCases.map { $0.translations.kk }.joined()
+        #expect(kazakh.contains { "әғқңөұүһі".contains($0) })
+    }
 }

@@ -60,4 +60,11 @@ extension DistinguishedName {
 
     /// The common name, when there is one.
     public var commonName: String? { firstValue(of: .RDNAttributeType.commonName) }
+
+    /// The whole name of an NCA-profile subject: the common name (`SURNAME NAME`) and the
+    /// patronymic (`G`) when there is one.
+    public var fullName: String? {
+        guard let commonName else { return nil }
+        return [commonName, firstValue(of: SignerIdentity.givenNameOID)].compactMap { $0 }.joined(separator: " ")
+    }
 }

@@ -64,6 +64,7 @@ public struct CMSVerifier: Sendable {
         }
         report.iin = certificate.subject.iin
         report.name = certificate.subject.commonName
+        report.fullName = certificate.subject.fullName
         report.certificateSerial = certificate.serialNumber.bytes.hexString.uppercased()
         report.issuer = certificate.issuer.description
         if let time = signerInfo.signedAttributes?[OID.signingTime]?.first {

@@ -45,6 +45,8 @@ public struct SignatureReport: Codable, Hashable, Sendable {
         public var iin: String?
         /// The certificate's common name.
         public var name: String?
+        /// The common name and the patronymic (`G`) of an NCA-profile certificate.
+        public var fullName: String?
         /// The certificate's serial number in upper-case hex.
         public var certificateSerial: String?
         /// The certificate's issuer.

@@ -24,6 +24,7 @@ struct SessionController: RouteCollection {
     private func service(_ request: Request) -> SessionService {
         SessionService(
             database: request.db, configuration: configuration, registry: request.application.providers.registry,
+            pki: request.application.pki,
             organizationID: request.organizationID, logger: request.logger)
     }
 

@@ -3,6 +3,7 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
+import QoltanbaPKI
 import Vapor
 
 /// The integrator API's operations on sessions and their documents, for one organization.
@@ -10,6 +11,7 @@ struct SessionService {
     let database: any Database
     let configuration: QoltanbaConfiguration
     let registry: any CitizenRegistry
+    let pki: PKIService
     let organizationID: UUID
     let logger: Logger
 
@@ -76,8 +78,9 @@ struct SessionService {
                 .sessionStateConflict,
                 "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
         }
+        let signed = try await signedContent(content, fileField: fileField)
         let upload = try DocumentUpload(
-            name: name, content: content, fileField: fileField, type: session.type,
+            name: name, content: signed?.content ?? content, fileField: fileField, type: session.type,
             maximumBytes: configuration.maximumUploadBytes)
 
         let now = Date()
@@ -85,6 +88,11 @@ struct SessionService {
         let document = DocumentModel(
             id: UUID(), sessionID: session.id!, name: upload.name, mediaType: session.type.mediaType,
             size: upload.content.count, sha256: digest, at: now)
+        if let signed {
+            document.priorSign = Data(signed.cms).base64EncodedString()
+        } else {
+            document.priorSign = try await latestSignature(sha256: digest)
+        }
         let file = DocumentFileModel(documentID: document.id!, content: Data(upload.content))
         try await database.transaction { transaction in
             try await document.create(on: transaction)
@@ -96,6 +104,40 @@ struct SessionService {
         return DocumentResponse(
             id: document.id!.apiString, name: document.name, sign: nil,
             created_at: APITimestamp.format(now), updated_at: APITimestamp.format(now))
+    }
+
+    /// The content and the CMS of an upload that is a CMS SignedData (DER, or PEM): an earlier
+    /// signer's signature, to be co-signed. Nil for any other file.
+    /// - Throws: for a CMS without its content, or one whose signature does not verify.
+    private func signedContent(_ bytes: [UInt8], fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
+        var der = bytes
+        if let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("-----BEGIN ") {
+            let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            guard let decoded = Data(base64Encoded: body) else { return nil }
+            der = Array(decoded)
+        }
+        guard der.first == 0x30, let cms = try? CMSSignedData(berEncoded: der) else { return nil }
+        guard let content = cms.content else {
+            throw QoltanbaError.invalidField(fileField, "the CMS is detached: upload a CMS with its content attached")
+        }
+        let report = try await pki.verifier(on: database).verify(der)
+        guard report.indication != .totalFailed else {
+            throw QoltanbaError.invalidField(
+                fileField, "the CMS signature does not verify (\(report.subIndication?.rawValue ?? report.indication.rawValue))")
+        }
+        return (content, der)
+    }
+
+    /// The newest signature of a file with this SHA-256 in the organization's earlier sessions, so
+    /// that signing the same original again adds to its signers.
+    private func latestSignature(sha256: String) async throws -> String? {
+        try await DocumentModel.query(on: database)
+            .join(SigningSessionModel.self, on: \DocumentModel.$session.$id == \SigningSessionModel.$id)
+            .filter(SigningSessionModel.self, \.$organization.$id == organizationID)
+            .filter(\.$sha256 == sha256)
+            .filter(\.$sign != nil)
+            .sort(\.$updatedAt, .descending)
+            .first()?.sign
     }
 
     /// The session's status and, when canceled, why.

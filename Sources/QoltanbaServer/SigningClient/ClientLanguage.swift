@@ -26,6 +26,11 @@ enum ClientLanguage: String, CaseIterable, Sendable {
 
     /// A text in this language with `%1`, `%2` replaced by `arguments`.
     func text(_ key: ClientText, _ arguments: CustomStringConvertible...) -> String {
+        text(key, arguments: arguments)
+    }
+
+    /// A text in this language with `%1`, `%2` replaced by `arguments`.
+    func text(_ key: ClientText, arguments: [CustomStringConvertible]) -> String {
         let translations = key.translations
         var text = switch self {
         case .kk: translations.kk

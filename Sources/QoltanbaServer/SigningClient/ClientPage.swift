@@ -17,14 +17,13 @@ struct ClientPage {
         let maskedPhone: String
         let notice: SigningFlowService.Notice?
         let certificate: (owner: String, serial: String, validUntil: Date, event: String)?
+        /// The ZIP of the stamped copies, on the done screen, unless the integrator turned it off.
+        let downloadURL: String?
     }
 
+    /// A text of the page, escaped.
     private func t(_ key: ClientText, _ arguments: CustomStringConvertible...) -> String {
-        var text = language.text(key)
-        for (index, argument) in arguments.enumerated() {
-            text = text.replacingOccurrences(of: "%\(index + 1)", with: argument.description)
-        }
-        return HTML.escape(text)
+        HTML.escape(language.text(key, arguments: arguments))
     }
 
     /// The progress bar's stages; the password steps share one.
@@ -215,9 +214,13 @@ struct ClientPage {
                 <p class="reason" data-reason="\(failure.rawValue)">\(HTML.escape(language.text(failure)))</p>
                 """)
         }
+        let download = context?.downloadURL.map {
+            "<p><a class=\"download\" href=\"\(HTML.escape($0))\" data-action=\"download\" download>\(t(.downloadAction))</a></p>"
+        } ?? ""
         return frame(.done, context, """
             <h1>\(t(.doneHeading))</h1>
             <p>\(t(.doneText))</p>
+            \(download)
             """)
     }
 }

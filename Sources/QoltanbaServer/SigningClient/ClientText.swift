@@ -1,7 +1,8 @@
 /// Every text of the signing client in Kazakh, Russian and English. `%1`, `%2` are filled by
 /// ``ClientLanguage/text(_:_:)``. A missing translation cannot compile: each case names all three.
 enum ClientText: CaseIterable {
-    case appTitle, progress, stepOf, stepDocuments, stepLiveness, stepFaceMatch, stepPassword, stepCertificate, stepSign, documentsHeading, documentsIntro, documentOpen, continueAction, livenessHeading, livenessIntro, livenessStarting, livenessCapturing, livenessSending, livenessCameraLabel, livenessGiveUp, faceMatchHeading, faceMatchIntro, faceMatchAction, passwordCreateHeading, passwordCreateIntro, passwordLabel, passwordConfirmLabel, passwordRule, passwordTooShort, passwordMismatch, passwordHeading, passwordIntro, passwordWrong, passwordOTPHeading, otpSent, otpLabel, otpWrong, otpResend, otpResendLimit, smsFailed, certificateHeading, certificateIssued, certificateReissued, certificateReused, certificateOwner, certificateSerial, certificateValidUntil, signHeading, signIntro, signAction, doneHeading, doneText, failedHeading, working, smsPasswordText, smsSignText, reasonRefresh, reasonF2F, reasonLv, reasonClosed, reasonLvUnavailable, reasonPassword, reasonOTP, reasonRequest, reasonReissue, reasonCertificate, reasonPasswordOTP, reasonAcceptCertificate, reasonSignDoc, reasonVideo
+    case appTitle, progress, stepOf, stepDocuments, stepLiveness, stepFaceMatch, stepPassword, stepCertificate, stepSign, documentsHeading, documentsIntro, documentOpen, continueAction, livenessHeading, livenessIntro, livenessStarting, livenessCapturing, livenessSending, livenessCameraLabel, livenessGiveUp, faceMatchHeading, faceMatchIntro, faceMatchAction, passwordCreateHeading, passwordCreateIntro, passwordLabel, passwordConfirmLabel, passwordRule, passwordTooShort, passwordMismatch, passwordHeading, passwordIntro, passwordWrong, passwordOTPHeading, otpSent, otpLabel, otpWrong, otpResend, otpResendLimit, smsFailed, certificateHeading, certificateIssued, certificateReissued, certificateReused, certificateOwner, certificateSerial, certificateValidUntil, signHeading, signIntro, signAction, doneHeading, doneText, failedHeading, working, smsPasswordText, smsSignText, reasonRefresh, reasonF2F, reasonLv, reasonClosed, reasonLvUnavailable, reasonPassword, reasonOTP, reasonRequest, reasonReissue, reasonCertificate, reasonPasswordOTP, reasonAcceptCertificate, reasonSignDoc, reasonVideo,
+        sheetTitle, sheetDocument, sheetSHA256, sheetSigners, sheetIIN, sheetSignedAt, sheetSerial, sheetIssuer, sheetCheck, downloadAction, checkTitle, checkOrganization, checkStatus, checkSize, checkNoSigners, checkUploadLabel, checkAction, checkOriginal, checkCopy, checkNoMatch, checkCMSPassed, checkCMSFailed, checkNotFound
 
     /// The text in Kazakh, Russian and English.
     var translations: (kk: String, ru: String, en: String) {
@@ -76,6 +77,29 @@ enum ClientText: CaseIterable {
         case .reasonAcceptCertificate: ("Сертификат беру кезінде қате орын алды", "Ошибка выпуска сертификата", "Certificate issuance error")
         case .reasonSignDoc: ("Құжатқа қол қою кезінде қате орын алды", "Ошибка при подписании документа", "Error in signing a document")
         case .reasonVideo: ("Бейнені жүктеу кезінде қате орын алды", "Ошибка загрузки видео", "Video download error")
+        case .sheetTitle: ("Электрондық қолтаңбалар парағы", "Лист электронных подписей", "Electronic signature sheet")
+        case .sheetDocument: ("Құжат", "Документ", "Document")
+        case .sheetSHA256: ("SHA-256 хэші", "Хэш SHA-256", "SHA-256 hash")
+        case .sheetSigners: ("Қол қойғандар", "Подписанты", "Signers")
+        case .sheetIIN: ("ЖСН", "ИИН", "IIN")
+        case .sheetSignedAt: ("Қол қойылған уақыты (Алматы)", "Время подписания (Алматы)", "Signed at (Almaty time)")
+        case .sheetSerial: ("Сертификаттың сериялық нөмірі", "Серийный номер сертификата", "Certificate serial number")
+        case .sheetIssuer: ("Сертификатты берген", "Издатель сертификата", "Certificate issuer")
+        case .sheetCheck: ("Құжатты тексеру", "Проверка документа", "Verify the document")
+        case .downloadAction: ("Қол қойылған құжаттарды жүктеп алу (ZIP)", "Скачать подписанные документы (ZIP)", "Download the signed documents (ZIP)")
+        case .checkTitle: ("Құжатты тексеру", "Проверка документа", "Document check")
+        case .checkOrganization: ("Ұйым", "Организация", "Organization")
+        case .checkStatus: ("Сессия мәртебесі", "Статус сессии", "Session status")
+        case .checkSize: ("Өлшемі, байт", "Размер, байт", "Size, bytes")
+        case .checkNoSigners: ("Әзірге ешкім қол қойған жоқ.", "Пока никто не подписал.", "Nobody has signed yet.")
+        case .checkUploadLabel: ("Тексерілетін файл (түпнұсқа, мөртабан қойылған көшірме немесе CMS қолтаңбасы)", "Файл для проверки (оригинал, копия со штампом или подпись CMS)", "A file to check (the original, a stamped copy or a CMS signature)")
+        case .checkAction: ("Тексеру", "Проверить", "Check")
+        case .checkOriginal: ("Файл осы сессияның түпнұсқа құжатымен сәйкес келеді: %1", "Файл совпадает с оригиналом документа этой сессии: %1", "The file matches the original of this session's document: %1")
+        case .checkCopy: ("Файл — осы сессия құжатының мөртабан қойылған көшірмесі: %1", "Файл — копия со штампом документа этой сессии: %1", "The file is a stamped copy of this session's document: %1")
+        case .checkNoMatch: ("Файл осы сессияның ешбір құжатымен сәйкес келмейді.", "Файл не совпадает ни с одним документом этой сессии.", "The file does not match any document of this session.")
+        case .checkCMSPassed: ("CMS қолтаңбасы жарамды.", "Подпись CMS действительна.", "The CMS signature is valid.")
+        case .checkCMSFailed: ("CMS қолтаңбасы жарамсыз: %1", "Подпись CMS недействительна: %1", "The CMS signature is not valid: %1")
+        case .checkNotFound: ("Мұндай тексеру беті жоқ.", "Такой страницы проверки нет.", "There is no such check page.")
         }
     }
 }

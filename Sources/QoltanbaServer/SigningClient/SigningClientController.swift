@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import Vapor
+import QoltanbaPKI
 import X509
 
 /// The hosted signing client: `GET /sign` shows the session's current step; each step posts to
@@ -31,6 +32,7 @@ struct SigningClientController: RouteCollection {
         sign.get("assets", ":file", use: asset)
         let session = sign.grouped(":session")
         session.get("documents", ":document", use: document)
+        session.get("download", use: download)
         session.on(.POST, "liveness", body: .collect(maxSize: "24mb"), use: liveness)
         for action in ["documents", "closed", "face-match", "password", "code", "resend", "certificate"] {
             session.on(.POST, PathComponent(stringLiteral: action), body: .collect(maxSize: "16kb")) { request in
@@ -113,6 +115,22 @@ struct SigningClientController: RouteCollection {
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return Response(status: .ok, headers: headers, body: .init(data: file.content))
+    }
+
+    /// The ZIP of the stamped copies, for the browser that signed, unless the session's metadata
+    /// says `show_download_button: false`.
+    func download(_ request: Request) async throws -> Response {
+        guard let bound = try await bound(request), Self.offersDownload(bound.session) else {
+            throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
+        }
+        return try await DownloadController.archive(of: bound.session, request: request, configuration: configuration)
+    }
+
+    /// Whether the done screen offers the ZIP: a finished session whose metadata does not turn it off.
+    static func offersDownload(_ session: SigningSessionModel) -> Bool {
+        guard session.lifecycle.state == .finished else { return false }
+        let metadata = session.metadata.flatMap { try? JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
+        return metadata?["show_download_button"] != .bool(false)
     }
 
     func asset(_ request: Request) throws -> Response {
@@ -257,13 +275,14 @@ struct SigningClientController: RouteCollection {
         if bound.flow.flow.step == .certificate, let model = try await service.certificate(of: bound),
            let parsed = try? Certificate(derEncoded: Array(model.certificate))
         {
-            let commonName = parsed.subject.flatMap { $0 }.first { $0.type == .RDNAttributeType.commonName }
-            certificate = (commonName?.value.description ?? "", model.serial, model.notAfter, bound.flow.certificateEvent ?? "issued")
+            certificate = (parsed.subject.fullName ?? "", model.serial, model.notAfter, bound.flow.certificateEvent ?? "issued")
         }
         let phone = bound.session.phone
+        let id = try bound.session.requireID()
         return ClientPage.Context(
-            sessionID: try bound.session.requireID(), flow: bound.flow.flow, documents: documents,
-            maskedPhone: "+\(phone.prefix(4))***\(phone.suffix(4))", notice: notice, certificate: certificate)
+            sessionID: id, flow: bound.flow.flow, documents: documents,
+            maskedPhone: "+\(phone.prefix(4))***\(phone.suffix(4))", notice: notice, certificate: certificate,
+            downloadURL: Self.offersDownload(bound.session) ? "/sign/\(id.apiString)/download" : nil)
     }
 
     /// `redirect_url` with `status` and `reason` added to its own query.

@@ -397,8 +397,9 @@ struct SigningFlowService {
         return try await SignerCertificateModel.find(id, on: database)
     }
 
-    /// Signs every document with the signer's key (a CAdES-BES CMS with the content attached) and
-    /// finishes the session, all in one transaction. Any failure ends with `sign-doc`.
+    /// Signs every document with the signer's key (a CAdES-BES CMS with the content attached, or a
+    /// co-signature of the document's earlier CMS) and finishes the session, all in one
+    /// transaction. Any failure ends with `sign-doc`.
     private func sign(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
         let signatures: [(DocumentModel, String)]
         do {
@@ -413,7 +414,10 @@ struct SigningFlowService {
                 guard let file = try await DocumentFileModel.find(document.id, on: database) else {
                     throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
                 }
-                results.append((document, Data(try signer.sign(Array(file.content))).base64EncodedString()))
+                let content = Array(file.content)
+                let cms = try document.priorSign.flatMap { Data(base64Encoded: $0) }.map { try signer.cosign(Array($0)) }
+                    ?? signer.sign(content)
+                results.append((document, Data(cms).base64EncodedString()))
             }
             signatures = results
         } catch {

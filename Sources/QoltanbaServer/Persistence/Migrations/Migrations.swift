@@ -14,5 +14,6 @@ extension Migrations {
         add(CreateRevocationLists())
         add(CreateSigningFlows())
         add(CreateSandboxMessages())
+        add(AddPriorSignatures())
     }
 }

@@ -17,6 +17,9 @@ final class DocumentModel: Model, @unchecked Sendable {
     @Field(key: "sha256") var sha256: String
     /// The CMS signature, base64 of DER; nil until signed.
     @OptionalField(key: "sign") var sign: String?
+    /// An earlier CMS of the same content (base64 of DER): the new signer co-signs it, so that
+    /// `sign` holds every signer.
+    @OptionalField(key: "prior_sign") var priorSign: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 

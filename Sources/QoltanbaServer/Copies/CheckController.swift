@@ -1,0 +1,193 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import QoltanbaDocuments
+import QoltanbaPKI
+import Vapor
+
+/// The public check page the QR code of a stamped copy opens: `GET /check/{check_id}` (HTML, with
+/// a form to check a file), `POST /check/{check_id}` (the file), `GET /api/v1/check/{check_id}/`
+/// (JSON). Personal data is masked.
+struct CheckController: RouteCollection {
+    let configuration: QoltanbaConfiguration
+
+    func boot(routes: any RoutesBuilder) throws {
+        let check = routes.grouped("check", ":check")
+        check.get(use: page)
+        check.on(.POST, body: .collect(maxSize: ByteCount(value: configuration.maximumUploadBytes * 2 + 64 * 1024)), use: upload)
+        routes.get("api", "v1", "check", ":check", use: json)
+    }
+
+    // MARK: The session as the page shows it
+
+    struct Signer: Content {
+        let name: String
+        let iin: String
+        let signed_at: String?
+        let certificate_serial: String?
+        let issuer: String?
+    }
+
+    struct Document: Content {
+        let id: String
+        let name: String
+        let sha256: String
+        let size: Int
+        let signers: [Signer]
+    }
+
+    struct Summary: Content {
+        let check_id: String
+        let organization: String
+        let status: String
+        let documents: [Document]
+    }
+
+    private struct Loaded {
+        let session: SigningSessionModel
+        let documents: [DocumentModel]
+        let summary: Summary
+    }
+
+    private func load(_ request: Request) async throws -> Loaded? {
+        guard let checkID = request.parameters.get("check").flatMap(UUID.init(uuidString:)),
+              let found = try await SigningSessionModel.query(on: request.db).filter(\.$checkID == checkID).first(),
+              let session = try await SessionRepository(database: request.db).find(try found.requireID())
+        else { return nil }
+        let copies = copies(request)
+        let documents = try await copies.documents(of: session)
+        let verifier = try await request.application.pki.verifier(on: request.db)
+        var shown: [Document] = []
+        for document in documents {
+            let signers = await copies.signers(of: document, verifier: verifier).map { signer in
+                let printed = StampedCopies.sheetSigner(signer)
+                return Signer(
+                    name: printed.name, iin: printed.maskedIIN, signed_at: signer.signingTime.map(APITimestamp.format),
+                    certificate_serial: signer.certificateSerial, issuer: signer.issuer)
+            }
+            shown.append(Document(id: try document.requireID().apiString, name: document.name, sha256: document.sha256, size: document.size, signers: signers))
+        }
+        let organization = try await OrganizationModel.find(session.$organization.id, on: request.db)?.name ?? ""
+        return Loaded(
+            session: session, documents: documents,
+            summary: Summary(check_id: checkID.apiString, organization: organization, status: session.status, documents: shown))
+    }
+
+    private func copies(_ request: Request) -> StampedCopies {
+        StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
+    }
+
+    func json(_ request: Request) async throws -> Summary {
+        guard let loaded = try await load(request) else { throw QoltanbaError(.sessionNotFound, "Session not found") }
+        return loaded.summary
+    }
+
+    // MARK: Pages
+
+    func page(_ request: Request) async throws -> Response {
+        try await render(request, verdict: nil)
+    }
+
+    /// What an uploaded file turned out to be.
+    enum Verdict {
+        case original(String)
+        case copy(String)
+        case cms(SignatureReport)
+        case noMatch
+    }
+
+    func upload(_ request: Request) async throws -> Response {
+        guard let loaded = try await load(request) else { return try await render(request, verdict: nil) }
+        struct Upload: Content { let file: File? }
+        guard let file = (try? request.content.decode(Upload.self))?.file, file.data.readableBytes > 0 else {
+            return try await render(request, verdict: .noMatch)
+        }
+        return try await render(request, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))
+    }
+
+    /// An original (same SHA-256), a stamped copy (a PDF naming one of the documents that is the
+    /// very copy Qoltanba makes of it), a CMS (verified), or nothing of this session.
+    private func classify(_ bytes: [UInt8], _ loaded: Loaded, _ request: Request) async throws -> Verdict {
+        let digest = SHA256.hash(data: bytes).hexString
+        if let original = loaded.documents.first(where: { $0.sha256 == digest }) { return .original(original.name) }
+        if let named = try? PDFStamper.inspect(bytes).documentID,
+           let document = loaded.documents.first(where: { $0.id?.apiString == named }),
+           loaded.session.lifecycle.state == .finished
+        {
+            let copies = copies(request)
+            let entries = try await copies.entries(
+                for: document, of: loaded.session, language: try await copies.language(of: loaded.session),
+                verifier: try await request.application.pki.verifier(on: request.db))
+            if entries.first?.bytes == bytes { return .copy(document.name) }
+        }
+        if (try? CMSSignedData(berEncoded: bytes)) != nil {
+            return .cms(try await request.application.pki.verifier(on: request.db).verify(bytes))
+        }
+        return .noMatch
+    }
+
+    private func render(_ request: Request, verdict: Verdict?) async throws -> Response {
+        let language = ClientLanguage.choose(
+            query: try? request.query.get(String.self, at: "language"), acceptLanguage: request.headers.first(name: .acceptLanguage))
+        let dark = (try? request.query.get(String.self, at: "theme")) == "1"
+        func t(_ key: ClientText, _ arguments: CustomStringConvertible...) -> String {
+            HTML.escape(language.text(key, arguments: arguments))
+        }
+        guard let loaded = try await load(request) else {
+            return HTML.page(
+                title: language.text(.checkTitle), language: language.rawValue, dark: dark,
+                body: "<main><section class=\"step\" data-step=\"check-not-found\"><h1>\(t(.checkTitle))</h1><p>\(t(.checkNotFound))</p></section></main>",
+                status: .notFound)
+        }
+        let summary = loaded.summary
+        var body = """
+            <header><span class="brand">Qoltanba</span> <span>\(t(.checkTitle))</span></header>
+            <main><section class="step" data-step="check">
+            <h1>\(t(.checkTitle))</h1>
+            <dl class="certificate">
+            <dt>\(t(.checkOrganization))</dt><dd>\(HTML.escape(summary.organization))</dd>
+            <dt>\(t(.checkStatus))</dt><dd data-status="\(HTML.escape(summary.status))">\(HTML.escape(summary.status))</dd>
+            </dl>
+            """
+        if let verdict {
+            let (text, good): (String, Bool) = switch verdict {
+            case .original(let name): (t(.checkOriginal, name), true)
+            case .copy(let name): (t(.checkCopy, name), true)
+            case .cms(let report) where report.indication == .totalPassed: (t(.checkCMSPassed), true)
+            case .cms(let report): (t(.checkCMSFailed, report.subIndication?.rawValue ?? report.indication.rawValue), false)
+            case .noMatch: (t(.checkNoMatch), false)
+            }
+            let kind = switch verdict {
+            case .original: "original"
+            case .copy: "copy"
+            case .cms(let report): report.indication == .totalPassed ? "cms-valid" : "cms-invalid"
+            case .noMatch: "no-match"
+            }
+            body += "<p class=\"\(good ? "verdict" : "error")\" role=\"status\" data-verdict=\"\(kind)\">\(text)</p>\n"
+        }
+        for document in summary.documents {
+            let signers = document.signers.isEmpty ? "<p class=\"hint\">\(t(.checkNoSigners))</p>" : "<ol class=\"signers\">" + document.signers.map { signer in
+                "<li><strong>\(HTML.escape(signer.name))</strong><br>\(t(.sheetIIN)): \(HTML.escape(signer.iin))<br>\(t(.sheetSignedAt)): \(HTML.escape(signer.signed_at.flatMap { try? Date($0, strategy: .iso8601) }.map(StampedCopies.almatyTime) ?? "—"))<br>\(t(.sheetSerial)): <span class=\"serial\">\(HTML.escape(signer.certificate_serial ?? "—"))</span></li>"
+            }.joined() + "</ol>"
+            body += """
+                <h2>\(HTML.escape(document.name))</h2>
+                <dl class="certificate">
+                <dt>\(t(.sheetSHA256))</dt><dd class="serial">\(document.sha256)</dd>
+                <dt>\(t(.checkSize))</dt><dd>\(document.size)</dd>
+                </dl>
+                <h3>\(t(.sheetSigners))</h3>
+                \(signers)
+
+                """
+        }
+        body += """
+            <form method="post" enctype="multipart/form-data" action="/check/\(summary.check_id)?language=\(language.rawValue)\(dark ? "&amp;theme=1" : "")">
+            <label for="file">\(t(.checkUploadLabel))</label>
+            <input id="file" name="file" type="file" required>
+            <button type="submit" data-action="next">\(t(.checkAction))</button>
+            </form>
+            </section></main>
+            """
+        return HTML.page(title: language.text(.checkTitle), language: language.rawValue, dark: dark, body: body)
+    }
+}

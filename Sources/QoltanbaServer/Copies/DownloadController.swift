@@ -1,0 +1,82 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import Vapor
+import ZIPFoundation
+
+/// `GET /api/v1/session/result/download/`: the stamped copies of a finished session as a ZIP, or
+/// with `in_base64=true` as JSON. Copies are made one at a time and go straight into the archive.
+struct DownloadController: RouteCollection {
+    let configuration: QoltanbaConfiguration
+
+    func boot(routes: any RoutesBuilder) throws {
+        routes.grouped("api", "v1", "session", "result").grouped(APIKeyMiddleware()).get("download", use: download)
+    }
+
+    struct Base64Copies: Content {
+        struct Doc: Content {
+            let id: String, name: String, file: String
+        }
+
+        let session_id: String
+        let docs: [Doc]
+    }
+
+    func download(_ request: Request) async throws -> Response {
+        guard let text = try? request.query.get(String.self, at: "session_id"), !text.isEmpty else {
+            throw QoltanbaError.missingField("session_id")
+        }
+        guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else { throw QoltanbaError.sessionNotFound }
+        let session = try await SessionRepository(database: request.db).find(id, ownedBy: request.organizationID)
+        let inBase64 = (try? request.query.get(String.self, at: "in_base64")).map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
+        let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
+        if inBase64 {
+            var docs: [Base64Copies.Doc] = []
+            try await Self.forEachCopy(of: session, copies) { entry, name in
+                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(entry.bytes).base64EncodedString()))
+            }
+            return try await Base64Copies(session_id: id.apiString, docs: docs).encodeResponse(for: request)
+        }
+        return try await Self.archive(of: session, request: request, configuration: configuration)
+    }
+
+    /// The ZIP of a finished session's stamped copies, as a download.
+    static func archive(of session: SigningSessionModel, request: Request, configuration: QoltanbaConfiguration) async throws -> Response {
+        let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
+        let archive = try Archive(data: Data(), accessMode: .create)
+        try await forEachCopy(of: session, copies) { entry, name in
+            let data = Data(entry.bytes)
+            try archive.addEntry(
+                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
+            ) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let zip = archive.data else { throw Abort(.internalServerError, reason: "the archive could not be written") }
+        var headers = HTTPHeaders()
+        headers.contentType = .zip
+        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
+        return Response(status: .ok, headers: headers, body: .init(data: zip))
+    }
+
+    /// Calls `body` with each copy of a finished session's documents and its unique archive name.
+    /// - Throws: the API reference's `Document file(s) not found` for a session that is not finished.
+    static func forEachCopy(
+        of session: SigningSessionModel, _ copies: StampedCopies, _ body: (StampedCopies.Entry, String) async throws -> Void
+    ) async throws {
+        guard session.lifecycle.state == .finished else {
+            throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
+        }
+        let documents = try await copies.documents(of: session)
+        let names = StampedCopies.uniqueNames(documents.flatMap(StampedCopies.entryNames))
+        let language = try await copies.language(of: session)
+        let verifier = try await copies.pki.verifier(on: copies.database)
+        var index = 0
+        for document in documents {
+            for entry in try await copies.entries(for: document, of: session, language: language, verifier: verifier) {
+                try await body(entry, names[index])
+                index += 1
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import QoltanbaDocuments
+import QoltanbaPKI
+import Vapor
+
+/// The stamped copies of a session's signed documents: each PDF with the signature sheet added
+/// as its last page; each XML as itself plus the sheet as a PDF of its own. Made when asked for,
+/// one document at a time, and the same bytes every time for the same signatures.
+struct StampedCopies {
+    let database: any Database
+    let pki: PKIService
+    let publicURL: String
+
+    /// One file of the archive.
+    struct Entry {
+        /// The document it comes from.
+        let documentID: UUID
+        /// The file name in the archive (not yet made unique).
+        let name: String
+        let bytes: [UInt8]
+    }
+
+    /// Asia/Almaty, where signing times are printed.
+    static let almaty = TimeZone(identifier: "Asia/Almaty") ?? TimeZone(secondsFromGMT: 5 * 3600)!
+
+    /// The session's documents, oldest first.
+    func documents(of session: SigningSessionModel) async throws -> [DocumentModel] {
+        try await DocumentModel.query(on: database).filter(\.$session.$id == session.requireID())
+            .sort(\.$createdAt).sort(\.$id).all()
+    }
+
+    /// The signers of a document's CMS, as the sheet and the check page print them.
+    func signers(of document: DocumentModel, verifier: CMSVerifier) async -> [SignatureReport.Signer] {
+        guard let sign = document.sign, let cms = Data(base64Encoded: sign),
+              let report = try? await verifier.verify(Array(cms))
+        else { return [] }
+        return report.signers
+    }
+
+    /// The copies of one document: the stamped PDF, or the XML and its sheet.
+    func entries(
+        for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage, verifier: CMSVerifier
+    ) async throws -> [Entry] {
+        let id = try document.requireID()
+        guard let file = try await DocumentFileModel.find(id, on: database) else {
+            throw QoltanbaError(.sessionNotFound, "Document file(s) not found on server")
+        }
+        let signers = await signers(of: document, verifier: verifier)
+        let sheet = try SignatureSheet(
+            captions: Self.captions(language), documentName: document.name, sha256: document.sha256,
+            signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
+            date: signers.compactMap(\.signingTime).max() ?? document.updatedAt
+        ).pdf()
+        if document.mediaType == DocumentType.pdf.mediaType {
+            return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(Array(file.content), sheet: sheet, documentID: id.apiString))]
+        }
+        return [
+            Entry(documentID: id, name: document.name, bytes: Array(file.content)),
+            Entry(documentID: id, name: Self.sheetName(for: document.name), bytes: sheet),
+        ]
+    }
+
+    /// The names of a document's entries, in the order ``entries(for:of:language:verifier:)`` makes them.
+    static func entryNames(of document: DocumentModel) -> [String] {
+        document.mediaType == DocumentType.pdf.mediaType ? [document.name] : [document.name, sheetName(for: document.name)]
+    }
+
+    /// `contract.xml` → `contract.xml.signatures.pdf`.
+    static func sheetName(for name: String) -> String { name + ".signatures.pdf" }
+
+    /// A signer as the sheet prints them: masked IIN, the time in Almaty.
+    static func sheetSigner(_ signer: SignatureReport.Signer) -> SignatureSheet.Signer {
+        SignatureSheet.Signer(
+            name: signer.fullName ?? signer.name ?? "—",
+            maskedIIN: signer.iin.map { (try? IIN($0).masked) ?? "************" } ?? "—",
+            signedAt: signer.signingTime.map(almatyTime) ?? "—",
+            serial: signer.certificateSerial ?? "—", issuer: signer.issuer ?? "—")
+    }
+
+    /// `2026-11-27 14:05:09 (UTC+05:00)`.
+    static func almatyTime(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = almaty
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = almaty.secondsFromGMT(for: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d (UTC%@%02d:%02d)", c.year!, c.month!, c.day!, c.hour!, c.minute!,
+                      c.second!, offset < 0 ? "-" : "+", abs(offset) / 3600, abs(offset) % 3600 / 60)
+    }
+
+    /// The sheet's captions in the session's language and Russian (Russian alone for a Russian session).
+    static func captions(_ language: ClientLanguage) -> SignatureSheet.Captions {
+        func both(_ key: ClientText) -> String {
+            language == .ru ? ClientLanguage.ru.text(key) : "\(language.text(key)) / \(ClientLanguage.ru.text(key))"
+        }
+        return SignatureSheet.Captions(
+            title: both(.sheetTitle), document: both(.sheetDocument), sha256: both(.sheetSHA256), signers: both(.sheetSigners),
+            iin: both(.sheetIIN), signedAt: both(.sheetSignedAt), serial: both(.sheetSerial),
+            issuer: both(.sheetIssuer), check: both(.sheetCheck))
+    }
+
+    /// The session's language: the signing client's, else Russian.
+    func language(of session: SigningSessionModel) async throws -> ClientLanguage {
+        guard let flow = try await SigningFlowModel.find(try session.requireID(), on: database) else { return .ru }
+        return ClientLanguage(rawValue: flow.language) ?? .ru
+    }
+
+    /// Archive names: no folders or control characters, and unique (`name (2).pdf`).
+    static func uniqueNames(_ names: [String]) -> [String] {
+        var taken = Set<String>()
+        return names.map { name in
+            var clean = String(name.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "\\", with: "_")
+                .trimmingCharacters(in: .whitespaces)
+            while clean.hasPrefix(".") { clean.removeFirst() }
+            if clean.isEmpty { clean = "document" }
+            let base = (clean as NSString).deletingPathExtension, suffix = (clean as NSString).pathExtension
+            var candidate = clean, number = 2
+            while !taken.insert(candidate.lowercased()).inserted {
+                candidate = suffix.isEmpty ? "\(base) (\(number))" : "\(base) (\(number)).\(suffix)"
+                number += 1
+            }
+            return candidate
+        }
+    }
+}
