@@ -9,7 +9,7 @@ BINARY := .build/debug/qoltanba
 RUN_PACKAGES := pkg-config zlib1g-dev libxml2-dev libqpdf-dev libqrencode-dev libcairo2-dev fonts-dejavu-core ca-certificates
 TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver qpdf poppler-utils zbar-tools unzip
 
-.PHONY: run build bench-pki test test-swift test-swift-postgres test-compat test-browser screenshots deps deps-test clean
+.PHONY: run build bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser screenshots deps deps-test clean
 
 run: deps build
 	$(BINARY) serve --hostname 127.0.0.1 --port 8080
@@ -53,6 +53,16 @@ bench-pki: deps
 	@scripts/install-packages.sh openssl
 	$(SWIFT) build -c release --product qoltanba-bench
 	.build/release/qoltanba-bench
+
+# Peak memory of the archive download of ten 5 MB PDFs against the sandbox server (needs root for /proc).
+bench-archive: deps-test build
+	$(PYTHON) benchmarks/archive_memory.py
+
+# Stamping and zipping ten 50-page PDFs beside the qpdf command line, and the archive's peak memory (release build).
+bench-documents: deps
+	@scripts/install-packages.sh qpdf
+	$(SWIFT) build -c release --product qoltanba-bench
+	.build/release/qoltanba-bench documents
 
 clean:
 	rm -rf .build $(VENV)

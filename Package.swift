@@ -36,7 +36,13 @@ let package = Package(
             ]
         ),
         // Checks documents and makes stamped copies; C libraries are wrapped here only.
-        .target(name: "QoltanbaDocuments", dependencies: ["QoltanbaCore", "CXMLCheck", "CQPDF", "CCairo", "CQREncode"]),
+        .target(
+            name: "QoltanbaDocuments",
+            dependencies: [
+                "QoltanbaCore", "CXMLCheck", "CQPDF", "CCairo", "CQREncode",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         // A narrow C entry to libxml2, so that its headers never meet Foundation's in Swift.
         .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
@@ -54,7 +60,6 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
-                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             resources: [.copy("Resources")]
         ),
@@ -64,7 +69,7 @@ let package = Package(
             dependencies: ["QoltanbaServer"]
         ),
         // `make bench-pki`: CMS sign and verify rates beside OpenSSL's.
-        .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
+        .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
         .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
         .testTarget(name: "QoltanbaPKITests", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
         .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),

@@ -1,5 +1,6 @@
 // `make bench-pki`: CMS sign and verify operations per second for ECDSA P-256 and RSA-2048,
 // beside OpenSSL's raw signature rates on this machine, with the ratio.
+// `make bench-documents` (`qoltanba-bench documents`): see DocumentsBenchmark.
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
@@ -46,6 +47,11 @@ func opensslSpeed(_ algorithm: SigningKey.Algorithm) throws -> (sign: Double, ve
         }
     }
     return (.nan, .nan)
+}
+
+if CommandLine.arguments.dropFirst().first == "documents" {
+    try DocumentsBenchmark.run()
+    exit(0)
 }
 
 let rounds = 3

@@ -97,6 +97,35 @@ struct DocumentUploadEndpointTests {
         }
     }
 
+    @Test("malformed, truncated and encrypted PDFs are clear 400s and store nothing")
+    func badPDFs() async throws {
+        try await TestServer.with { server in
+            let session = try await server.createSession().apiString
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pdfs-\(UUID())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Data(Samples.pdf).write(to: folder.appendingPathComponent("plain.pdf"))
+            let qpdf = Process()
+            qpdf.executableURL = URL(fileURLWithPath: "/usr/bin/qpdf")
+            qpdf.arguments = ["--encrypt", "", "owner", "256", "--", "plain.pdf", "encrypted.pdf"]
+            qpdf.currentDirectoryURL = folder
+            try qpdf.run()
+            qpdf.waitUntilExit()
+            let encrypted = Array(try Data(contentsOf: folder.appendingPathComponent("encrypted.pdf")))
+            let malformed = Array("%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage\nstartxref\n7\n%%EOF\n".utf8)
+            for (file, detail) in [
+                (encrypted, "file: encrypted PDF documents are not accepted"),
+                (malformed, "file: "),
+                (Array(Samples.pdf.prefix(Samples.pdf.count / 2)), "file: not a complete PDF document"),
+            ] {
+                let response = try await server.uploadMultipart(session: session, name: "a.pdf", file: file)
+                #expect(response.status == .badRequest)
+                #expect(response.detail?.hasPrefix(detail) == true, "\(response.detail ?? "")")
+            }
+            #expect(try await server.documentCount() == 0)
+        }
+    }
+
     @Test("uploads only while STARTED")
     func onlyWhileStarted() async throws {
         try await TestServer.with { server in

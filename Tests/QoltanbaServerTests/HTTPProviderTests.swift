@@ -54,7 +54,7 @@ final class FakeProviders: Sendable {
             return Response(status: .ok, body: .init(string: #"{"approved":\#(body["action"] == "issue")}"#))
         }
         app.post("slow") { _ async throws -> Response in
-            try await Task.sleep(for: .seconds(3))
+            try await Task.sleep(for: .seconds(6))
             return Response(status: .ok, body: .init(string: #"{"live":true,"match":true,"approved":true,"found":false}"#))
         }
         app.post("garbage") { _ in Response(status: .ok, body: .init(string: "<html>maintenance</html>")) }
@@ -70,9 +70,10 @@ final class FakeProviders: Sendable {
         try await app.asyncShutdown()
     }
 
-    func provider(_ path: String, token: String? = FakeProviders.token, client: any Client) -> HTTPProvider {
+    /// An adapter's provider for `path`; a short timeout only where the test waits for it.
+    func provider(_ path: String, token: String? = FakeProviders.token, timeout: Int = 10, client: any Client) -> HTTPProvider {
         HTTPProvider(
-            name: path, endpoint: .init(url: "http://127.0.0.1:\(port)/\(path)", token: token), timeout: 1, client: client,
+            name: path, endpoint: .init(url: "http://127.0.0.1:\(port)/\(path)", token: token), timeout: timeout, client: client,
             logger: Logger(label: "test"))
     }
 
@@ -138,7 +139,7 @@ struct HTTPProviderTests {
     func unavailable(path: String) async throws {
         try await withProviders { fake, client in
             let iin = try IIN("871008401427")
-            let provider = fake.provider(path, client: client)
+            let provider = fake.provider(path, timeout: 2, client: client)
             #expect(await HTTPLivenessProvider(provider: provider).judge(frames: [[1], [2]], session: session, iin: iin) == .unavailable)
             #expect(await HTTPFaceMatchProvider(provider: provider).match(image: [1], reference: [1], session: session, iin: iin) == .unavailable)
             #expect(await HTTPEDocumentService(provider: provider).approve(iin: iin, reissue: false) == .unavailable)
@@ -161,7 +162,7 @@ struct HTTPProviderTests {
                 "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": Data(repeating: 3, count: 32).base64EncodedString(),
                 "QOLTANBA_REGISTRY_URL": "\(base)/registry", "QOLTANBA_REGISTRY_TOKEN": FakeProviders.token,
                 "QOLTANBA_LIVENESS_URL": "\(base)/slow", "QOLTANBA_FACE_MATCH_URL": "\(base)/face",
-                "QOLTANBA_SMS_URL": "\(base)/sms", "QOLTANBA_PROVIDER_TIMEOUT_SECONDS": "1",
+                "QOLTANBA_SMS_URL": "\(base)/sms", "QOLTANBA_PROVIDER_TIMEOUT_SECONDS": "3",
             ]
             if !TestServer.usesPostgres {
                 environment["QOLTANBA_DATABASE_URL"] = FileManager.default.temporaryDirectory

@@ -1,3 +1,4 @@
+import Foundation
 import CQPDF
 
 /// Reads PDFs and makes stamped copies with qpdf. The original is never changed: a copy is a new
@@ -13,7 +14,7 @@ public enum PDFStamper {
 
     /// Opens `pdf` with qpdf.
     /// - Throws: when qpdf cannot parse it.
-    public static func inspect(_ pdf: [UInt8]) throws(DocumentError) -> Inspection {
+    public static func inspect(_ pdf: some ContiguousBytes) throws(DocumentError) -> Inspection {
         try withPDF(pdf) { qpdf throws(DocumentError) in
             let info = qpdf_oh_get_key(qpdf, qpdf_get_trailer(qpdf), "/Info")
             var documentID: String?
@@ -29,7 +30,7 @@ public enum PDFStamper {
 
     /// A copy of `original` with the first page of `sheet` added at the end and `DocumentId` set
     /// to `documentID`. The same inputs give the same bytes.
-    public static func stamp(_ original: [UInt8], sheet: [UInt8], documentID: String) throws(DocumentError) -> [UInt8] {
+    public static func stamp(_ original: some ContiguousBytes, sheet: [UInt8], documentID: String) throws(DocumentError) -> [UInt8] {
         try withPDF(sheet) { sheetPDF throws(DocumentError) in
             try withPDF(original) { qpdf throws(DocumentError) in
                 let page = qpdf_get_page_n(sheetPDF, 0)
@@ -51,17 +52,16 @@ public enum PDFStamper {
     }
 
     /// Runs `body` on a qpdf handle reading `pdf`; the bytes stay alive until the handle is gone.
-    private static func withPDF<T>(_ pdf: [UInt8], _ body: (qpdf_data?) throws(DocumentError) -> T) throws(DocumentError) -> T {
+    private static func withPDF<T>(_ pdf: some ContiguousBytes, _ body: (qpdf_data?) throws(DocumentError) -> T) throws(DocumentError) -> T {
         let qpdf = qpdf_init()
         defer {
             var handle = qpdf
             qpdf_cleanup(&handle)
         }
         qpdf_set_suppress_warnings(qpdf, 1)
-        let result: Result<T, DocumentError> = pdf.withUnsafeBufferPointer { buffer in
-            let code = buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                qpdf_read_memory(qpdf, "document", $0, UInt64(buffer.count), "")
-            }
+        let result: Result<T, DocumentError> = pdf.withUnsafeBytes { buffer in
+            let code = qpdf_read_memory(
+                qpdf, "document", buffer.baseAddress?.assumingMemoryBound(to: CChar.self), UInt64(buffer.count), "")
             do throws(DocumentError) {
                 try check(qpdf, code, "the PDF cannot be read")
                 return .success(try body(qpdf))

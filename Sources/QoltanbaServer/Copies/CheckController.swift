@@ -56,10 +56,9 @@ struct CheckController: RouteCollection {
         else { return nil }
         let copies = copies(request)
         let documents = try await copies.documents(of: session)
-        let verifier = try await request.application.pki.verifier(on: request.db)
         var shown: [Document] = []
         for document in documents {
-            let signers = await copies.signers(of: document, verifier: verifier).map { signer in
+            let signers = StampedCopies.signers(of: document).map { signer in
                 let printed = StampedCopies.sheetSigner(signer)
                 return Signer(
                     name: printed.name, iin: printed.maskedIIN, signed_at: signer.signingTime.map(APITimestamp.format),
@@ -116,8 +115,7 @@ struct CheckController: RouteCollection {
         {
             let copies = copies(request)
             let entries = try await copies.entries(
-                for: document, of: loaded.session, language: try await copies.language(of: loaded.session),
-                verifier: try await request.application.pki.verifier(on: request.db))
+                for: document, of: loaded.session, language: try await copies.language(of: loaded.session))
             if entries.first?.bytes == bytes { return .copy(document.name) }
         }
         if (try? CMSSignedData(berEncoded: bytes)) != nil {

@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import Vapor
-import ZIPFoundation
+import QoltanbaDocuments
 
 /// `GET /api/v1/session/result/download/`: the stamped copies of a finished session as a ZIP, or
 /// with `in_base64=true` as JSON. Copies are made one at a time and go straight into the archive.
@@ -40,23 +40,28 @@ struct DownloadController: RouteCollection {
         return try await Self.archive(of: session, request: request, configuration: configuration)
     }
 
-    /// The ZIP of a finished session's stamped copies, as a download.
+    /// The ZIP of a finished session's stamped copies, as a download. The archive is written to a
+    /// temporary file as the copies are made and streamed from there, so memory holds one copy at
+    /// a time, not the archive.
     static func archive(of session: SigningSessionModel, request: Request, configuration: QoltanbaConfiguration) async throws -> Response {
         let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
-        let archive = try Archive(data: Data(), accessMode: .create)
-        try await forEachCopy(of: session, copies) { entry, name in
-            let data = Data(entry.bytes)
-            try archive.addEntry(
-                with: name, type: .file, uncompressedSize: Int64(data.count), compressionMethod: .deflate
-            ) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-\(UUID().uuidString).zip")
+        let response: Response
+        do {
+            let archive = try CopyArchive(file: file)
+            try await forEachCopy(of: session, copies) { entry, name in
+                try archive.add(name, entry.bytes)
             }
+            response = try await request.fileio.asyncStreamFile(at: file.path, mediaType: .zip) { _ in
+                try? FileManager.default.removeItem(at: file)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: file)
+            throw error
         }
-        guard let zip = archive.data else { throw Abort(.internalServerError, reason: "the archive could not be written") }
-        var headers = HTTPHeaders()
-        headers.contentType = .zip
-        headers.replaceOrAdd(name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
-        return Response(status: .ok, headers: headers, body: .init(data: zip))
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
+        return response
     }
 
     /// Calls `body` with each copy of a finished session's documents and its unique archive name.
@@ -70,10 +75,9 @@ struct DownloadController: RouteCollection {
         let documents = try await copies.documents(of: session)
         let names = StampedCopies.uniqueNames(documents.flatMap(StampedCopies.entryNames))
         let language = try await copies.language(of: session)
-        let verifier = try await copies.pki.verifier(on: copies.database)
         var index = 0
         for document in documents {
-            for entry in try await copies.entries(for: document, of: session, language: language, verifier: verifier) {
+            for entry in try await copies.entries(for: document, of: session, language: language) {
                 try await body(entry, names[index])
                 index += 1
             }

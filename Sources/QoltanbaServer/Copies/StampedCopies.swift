@@ -25,36 +25,34 @@ struct StampedCopies {
     /// Asia/Almaty, where signing times are printed.
     static let almaty = TimeZone(identifier: "Asia/Almaty") ?? TimeZone(secondsFromGMT: 5 * 3600)!
 
-    /// The session's documents, oldest first.
+    /// The session's documents, oldest first, without their files and signatures (only the fields
+    /// the copies and the check page read: id, name, media type, size, SHA-256, signers, update time).
     func documents(of session: SigningSessionModel) async throws -> [DocumentModel] {
         try await DocumentModel.query(on: database).filter(\.$session.$id == session.requireID())
+            .field(\.$id).field(\.$name).field(\.$mediaType).field(\.$size).field(\.$sha256).field(\.$signers)
+            .field(\.$createdAt).field(\.$updatedAt)
             .sort(\.$createdAt).sort(\.$id).all()
     }
 
-    /// The signers of a document's CMS, as the sheet and the check page print them.
-    func signers(of document: DocumentModel, verifier: CMSVerifier) async -> [SignatureReport.Signer] {
-        guard let sign = document.sign, let cms = Data(base64Encoded: sign),
-              let report = try? await verifier.verify(Array(cms))
-        else { return [] }
-        return report.signers
+    /// The signers of a document's CMS, as they were when it was signed.
+    static func signers(of document: DocumentModel) -> [SignatureReport.Signer] {
+        document.signers.flatMap { try? JSONDecoder().decode([SignatureReport.Signer].self, from: Data($0.utf8)) } ?? []
     }
 
     /// The copies of one document: the stamped PDF, or the XML and its sheet.
-    func entries(
-        for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage, verifier: CMSVerifier
-    ) async throws -> [Entry] {
+    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [Entry] {
         let id = try document.requireID()
         guard let file = try await DocumentFileModel.find(id, on: database) else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found on server")
         }
-        let signers = await signers(of: document, verifier: verifier)
+        let signers = Self.signers(of: document)
         let sheet = try SignatureSheet(
             captions: Self.captions(language), documentName: document.name, sha256: document.sha256,
             signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
             date: signers.compactMap(\.signingTime).max() ?? document.updatedAt
         ).pdf()
         if document.mediaType == DocumentType.pdf.mediaType {
-            return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(Array(file.content), sheet: sheet, documentID: id.apiString))]
+            return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString))]
         }
         return [
             Entry(documentID: id, name: document.name, bytes: Array(file.content)),
@@ -62,7 +60,7 @@ struct StampedCopies {
         ]
     }
 
-    /// The names of a document's entries, in the order ``entries(for:of:language:verifier:)`` makes them.
+    /// The names of a document's entries, in the order ``entries(for:of:language:)`` makes them.
     static func entryNames(of document: DocumentModel) -> [String] {
         document.mediaType == DocumentType.pdf.mediaType ? [document.name] : [document.name, sheetName(for: document.name)]
     }

@@ -401,7 +401,7 @@ struct SigningFlowService {
     /// co-signature of the document's earlier CMS) and finishes the session, all in one
     /// transaction. Any failure ends with `sign-doc`.
     private func sign(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
-        let signatures: [(DocumentModel, String)]
+        let signatures: [(DocumentModel, String, String)]
         do {
             guard let password = openPassword(bound), let model = try await certificate(of: bound) else {
                 throw QoltanbaError.certificateNotFound
@@ -409,7 +409,8 @@ struct SigningFlowService {
             let signer = try CMSSigner(
                 key: try pki.signingKey(of: model, password: password),
                 certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
-            var results: [(DocumentModel, String)] = []
+            let verifier = try await pki.verifier(on: database)
+            var results: [(DocumentModel, String, String)] = []
             for document in try await documents(of: bound) {
                 guard let file = try await DocumentFileModel.find(document.id, on: database) else {
                     throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
@@ -417,7 +418,8 @@ struct SigningFlowService {
                 let content = Array(file.content)
                 let cms = try document.priorSign.flatMap { Data(base64Encoded: $0) }.map { try signer.cosign(Array($0)) }
                     ?? signer.sign(content)
-                results.append((document, Data(cms).base64EncodedString()))
+                let signers = try await verifier.verify(cms).signers
+                results.append((document, Data(cms).base64EncodedString(), String(decoding: try JSONEncoder().encode(signers), as: UTF8.self)))
             }
             signatures = results
         } catch {
@@ -427,8 +429,9 @@ struct SigningFlowService {
         erase(bound)
         let now = Date()
         try await database.transaction { transaction in
-            for (document, sign) in signatures {
+            for (document, sign, signers) in signatures {
                 document.sign = sign
+                document.signers = signers
                 document.updatedAt = now
                 try await document.save(on: transaction)
             }

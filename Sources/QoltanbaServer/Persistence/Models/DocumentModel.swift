@@ -20,6 +20,8 @@ final class DocumentModel: Model, @unchecked Sendable {
     /// An earlier CMS of the same content (base64 of DER): the new signer co-signs it, so that
     /// `sign` holds every signer.
     @OptionalField(key: "prior_sign") var priorSign: String?
+    /// The signers of `sign` (`[SignatureReport.Signer]` as JSON), written when it is.
+    @OptionalField(key: "signers") var signers: String?
     @Field(key: "created_at") var createdAt: Date
     @Field(key: "updated_at") var updatedAt: Date
 
