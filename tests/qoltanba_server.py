@@ -1,5 +1,6 @@
 """A real `qoltanba serve` (sandbox, SQLite in a temporary folder), shared by the Python test suites."""
 import contextlib
+import io
 import os
 import re
 import socket
@@ -11,6 +12,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = Path(os.environ.get("QOLTANBA_BINARY", ROOT / ".build" / "debug" / "qoltanba"))
+PYTHON_EXAMPLES = ROOT / "tests" / "compat" / "reference_examples"
 
 
 def free_port():
@@ -106,3 +108,19 @@ def minimal_pdf(padding=0):
     out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size 4 /Root 1 0 R >>\n" + b" " * padding + b"startxref\n%d\n%%%%EOF\n" % xref
     return out
+
+
+def run_python_example(name, server, **placeholders):
+    """Runs the API reference's Python example `name` (in PYTHON_EXAMPLES) in this process and working directory,
+    changing only what the reference marks as placeholders: its host, the API key and the `<…>` values.
+    Returns the example's `response` and what it printed."""
+    code = (PYTHON_EXAMPLES / name).read_text()
+    code = code.replace("https://dev.b-key.kz", server.url).replace("API_KEY", server.key)
+    for placeholder, value in placeholders.items():
+        assert placeholder in code, f"{placeholder} is not in {name}"
+        code = code.replace(placeholder, value)
+    namespace = {}
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        exec(compile(code, name, "exec"), namespace)
+    return namespace["response"], output.getvalue()

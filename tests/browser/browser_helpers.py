@@ -4,8 +4,10 @@ The tests drive the pages only through the README's automation contract: `data-s
 `data-action="next"`, the inputs `otp`, `password`, `password_confirm`, and `data-error`.
 """
 import base64
+import functools
 import http.server
 import json
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -51,10 +53,14 @@ STEP_RECORDER = """
 
 # --- browsers -------------------------------------------------------------------------------
 
-def make_driver():
-    """Headless Chromium with a fake camera that every page may use, recording the steps it shows."""
+def make_driver(download_dir=None):
+    """Headless Chromium with a fake camera that every page may use, recording the steps it shows;
+    with `download_dir`, downloads go there without asking."""
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
+    if download_dir:
+        options.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
+                                                  "download.prompt_for_download": False})
     for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
                      "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
                      f"--window-size={WIDTH},{HEIGHT}"]:
@@ -66,6 +72,18 @@ def make_driver():
 
 
 # --- servers --------------------------------------------------------------------------------
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def start_site(directory):
+    """A static site serving `directory` on its own port (so its own origin)."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), functools.partial(_Quiet, directory=directory))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
 
 class _Landing(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
@@ -96,14 +114,20 @@ def api(server, method, path, **kwargs):
     return response.json()
 
 
-def create_session(server, iin, phone, docs=None):
-    """A new session with `docs` ({name: PDF bytes}; one small PDF by default) uploaded; returns its id."""
-    session_id = api(server, "POST", "/api/v1/session/create/",
-                     json={"iin": iin, "phone": phone, "document_type": "pdf"})["session_id"]
+def new_session(server, iin, phone, docs=None):
+    """A new session with `docs` ({name: PDF bytes}; one small PDF by default) uploaded; returns the create
+    response: {session_id, created_at, check_id}."""
+    created = api(server, "POST", "/api/v1/session/create/", json={"iin": iin, "phone": phone, "document_type": "pdf"})
     for name, content in (docs or {"contract.pdf": minimal_pdf()}).items():
         api(server, "POST", "/api/v1/session/documents/upload/base64/",
-            json={"session_id": session_id, "name": name, "base64_file": base64.b64encode(content).decode()})
-    return session_id
+            json={"session_id": created["session_id"], "name": name,
+                  "base64_file": base64.b64encode(content).decode()})
+    return created
+
+
+def create_session(server, iin, phone, docs=None):
+    """As new_session; returns only the session's id."""
+    return new_session(server, iin, phone, docs)["session_id"]
 
 
 def status(server, session_id):
@@ -119,6 +143,13 @@ def read_code(server, phone):
     messages = api(server, "GET", "/sandbox/sms.json", params={"phone": phone})
     assert messages, f"no SMS was sent to {phone}"
     return messages[0]["code"]
+
+
+def command(*args, cwd=None):
+    """Runs a command that must succeed; returns its standard output (the error output is only reported)."""
+    run = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, f"{' '.join(map(str, args))} exited with {run.returncode}: {run.stdout}{run.stderr}"
+    return run.stdout
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -245,3 +276,54 @@ def sign_documents(driver, server, phone):
     wait_step(driver, "sign")
     fill(driver, "otp", read_code(server, phone))
     click_next(driver)
+
+
+# --- the API reference's JavaScript examples ------------------------------------------------
+
+JS_EXAMPLES = Path(__file__).parent / "reference_examples"
+
+# Records what the page logs: window.logged = [{level, args}], an Error as its text.
+CAPTURE = """
+window.logged = [];
+for (const level of ["log", "error"]) {
+  const original = console[level];
+  console[level] = (...args) => {
+    window.logged.push({level, args: args.map(a => a instanceof Error ? String(a) : a)});
+    original.apply(console, args);
+  };
+}
+"""
+
+
+def start_js_example(driver, integrator, server, name, **placeholders):
+    """Runs the example `name` (in JS_EXAMPLES) in a freshly loaded page of the integrator's site (`integrator`:
+    its URL and the PDF its file input picks), changing only its host, the API key and the `<…>` values."""
+    page, pdf = integrator
+    code = (JS_EXAMPLES / name).read_text()
+    code = code.replace("https://dev.b-key.kz", server.url).replace("API_KEY", server.key)
+    for placeholder, value in placeholders.items():
+        assert placeholder in code, f"{placeholder} is not in {name}"
+        code = code.replace(placeholder, value)
+    driver.get(page)
+    origin = driver.execute_script("return location.origin")
+    assert origin != server.url, f"the page must be cross-origin, but it is on the server's origin {origin}"
+    driver.find_element(By.CSS_SELECTOR, 'input[type="file"]').send_keys(str(pdf))
+    driver.execute_script(CAPTURE)
+    driver.execute_script(code)
+
+
+def logged(driver):
+    """What the page has logged since start_js_example: [{level, args}]."""
+    return driver.execute_script("return window.logged")
+
+
+def run_js_example(driver, integrator, server, name, **placeholders):
+    """As start_js_example; returns the one console line the example logged, as a list."""
+    start_js_example(driver, integrator, server, name, **placeholders)
+    try:
+        WebDriverWait(driver, 30, poll_frequency=0.1).until(lambda d: d.execute_script("return window.logged.length"))
+    except TimeoutException:
+        raise AssertionError(f"{name} logged nothing in 30 s") from None
+    lines = logged(driver)
+    assert len(lines) == 1 and lines[0]["level"] == "log", f"{name} logged {lines}"
+    return lines[0]["args"]

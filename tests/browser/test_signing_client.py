@@ -1,15 +1,14 @@
 """The signing client end to end: a headless Chromium with a fake camera signs, fails and is refused."""
 import base64
-import subprocess
 import time
 
 import pytest
 import requests
 
-from browser_helpers import (click_next, create_or_enter_password, create_password, create_session, current_step,
-                             enter_password, fill, minimal_pdf, open_client, pass_identity, read_code, result,
-                             serving, sign_documents, status, step_names, steps, visible, wait_for, wait_landing,
-                             wait_step)
+from browser_helpers import (click_next, command, create_or_enter_password, create_password, create_session,
+                             current_step, enter_password, fill, minimal_pdf, open_client, pass_identity, read_code,
+                             result, serving, sign_documents, status, step_names, steps, visible, wait_for,
+                             wait_landing, wait_step)
 
 SUCCESS = ("/back", {"x": "1", "status": "true", "reason": "None"})
 
@@ -25,9 +24,7 @@ def assert_canceled(server, session_id, failure_type):
 
 
 def openssl(*args, cwd):
-    run = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True)
-    assert run.returncode == 0, f"openssl {' '.join(args)}: {run.stdout}{run.stderr}"
-    return run.stdout
+    return command("openssl", *args, cwd=cwd)
 
 
 def test_first_time_then_returning_signer(server, landing, new_driver, tmp_path):

@@ -2,30 +2,14 @@
 
 The files in reference_examples/ are the reference's examples as printed, with the indentation the
 text lost restored and three typos fixed (`"API_KEY".`, `If`, `))`). This test changes only what
-the reference marks as placeholders: its host, the API key, and the `<…>` values.
+the reference marks as placeholders: its host, the API key, and the `<…>` values. The download examples
+(download.py, download_base64.py, each listing its mends at its top) need a session signed in the browser,
+so tests/browser/test_download.py runs them.
 """
 import base64
-import contextlib
-import io
 import json
-from pathlib import Path
 
-from qoltanba_server import minimal_pdf
-
-EXAMPLES = Path(__file__).parent / "reference_examples"
-
-
-def run_example(name, server, **placeholders):
-    code = (EXAMPLES / name).read_text()
-    code = code.replace("https://dev.b-key.kz", server.url).replace("API_KEY", server.key)
-    for placeholder, value in placeholders.items():
-        assert placeholder in code, f"{placeholder} is not in {name}"
-        code = code.replace(placeholder, value)
-    namespace = {}
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        exec(compile(code, name, "exec"), namespace)
-    return namespace["response"], output.getvalue()
+from qoltanba_server import minimal_pdf, run_python_example as run_example
 
 
 def test_create_upload_result_status(server, tmp_path):
