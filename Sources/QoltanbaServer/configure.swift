@@ -52,6 +52,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(OrganizationCommands(), as: "org")
     app.asyncCommands.use(APIKeyCommands(), as: "apikey")
     app.asyncCommands.use(CertificateCommands(), as: "cert")
+    app.asyncCommands.use(WebhookCommands(), as: "webhook")
 }
 
 extension Application {

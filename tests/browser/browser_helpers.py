@@ -7,6 +7,7 @@ import base64
 import functools
 import http.server
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -115,13 +116,13 @@ def api(server, method, path, **kwargs):
 
 
 def new_session(server, iin, phone, docs=None):
-    """A new session with `docs` ({name: PDF bytes}; one small PDF by default) uploaded; returns the create
-    response: {session_id, created_at, check_id}."""
+    """A new session with `docs` ({name: PDF bytes, or a string sent as base64_file as it is}; one small PDF by
+    default) uploaded; returns the create response: {session_id, created_at, check_id}."""
     created = api(server, "POST", "/api/v1/session/create/", json={"iin": iin, "phone": phone, "document_type": "pdf"})
     for name, content in (docs or {"contract.pdf": minimal_pdf()}).items():
         api(server, "POST", "/api/v1/session/documents/upload/base64/",
             json={"session_id": created["session_id"], "name": name,
-                  "base64_file": base64.b64encode(content).decode()})
+                  "base64_file": content if isinstance(content, str) else base64.b64encode(content).decode()})
     return created
 
 
@@ -138,6 +139,14 @@ def result(server, session_id):
     return api(server, "GET", "/api/v1/session/result/", params={"session_id": session_id})
 
 
+def download(server, session_id):
+    """The ZIP of a finished session's stamped copies (GET /api/v1/session/result/download/), as bytes."""
+    response = requests.get(server.url + "/api/v1/session/result/download/", params={"session_id": session_id},
+                            headers={"x-api-key": server.key}, timeout=60)
+    assert response.status_code == 200, f"the download of {session_id}: {response.status_code} {response.text}"
+    return response.content
+
+
 def read_code(server, phone):
     """The newest SMS code sent to `phone`: read it once the step that sends it is visible."""
     messages = api(server, "GET", "/sandbox/sms.json", params={"phone": phone})
@@ -150,6 +159,14 @@ def command(*args, cwd=None):
     run = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, f"{' '.join(map(str, args))} exited with {run.returncode}: {run.stdout}{run.stderr}"
     return run.stdout
+
+
+def pdf_pages(path):
+    return int(re.search(r"^Pages:\s+(\d+)$", command("pdfinfo", path), re.M).group(1))
+
+
+def page_text(path, page):
+    return command("pdftotext", "-f", str(page), "-l", str(page), path, "-")
 
 
 # --- the pages ------------------------------------------------------------------------------
@@ -276,6 +293,19 @@ def sign_documents(driver, server, phone):
     wait_step(driver, "sign")
     fill(driver, "otp", read_code(server, phone))
     click_next(driver)
+
+
+def sign_in_client(driver, server, landing, session_id, phone):
+    """The whole flow of a citizen who succeeds, whether they have a password yet or not, up to the landing site;
+    fails unless the session is FINISHED."""
+    open_client(driver, server, session_id, f"{landing}/back")
+    pass_identity(driver)
+    create_or_enter_password(driver, server, phone)
+    sign_documents(driver, server, phone)
+    path, query = wait_landing(driver, landing)
+    assert query.get("status") == "true", f"signing ended at {path} with {query}"
+    state = status(server, session_id)
+    assert state["status"] == "FINISHED", f"the signed session is {state}"
 
 
 # --- the API reference's JavaScript examples ------------------------------------------------

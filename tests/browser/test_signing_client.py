@@ -123,9 +123,9 @@ def test_second_browser_is_refused_and_the_first_goes_on(server, landing, chromi
 
 
 def test_expired_session_is_refused(landing, chromium, tmp_path):
-    with serving(tmp_path, QOLTANBA_SESSION_TTL_SECONDS="3") as short_lived:
+    with serving(tmp_path, QOLTANBA_SESSION_TTL_SECONDS="5") as short_lived:
         session_id = create_session(short_lived, "760212350620", "77021234567")
-        time.sleep(4)
+        time.sleep(6)
         open_client(chromium, short_lived, session_id, f"{landing}/back?x=1")
         assert wait_landing(chromium, landing) == failure("refresh")
         assert_canceled(short_lived, session_id, "EXPIRED")

@@ -4,7 +4,7 @@ import Vapor
 /// `qoltanba org …`: organizations.
 struct OrganizationCommands: AsyncCommandGroup {
     var help: String { "Manage organizations." }
-    var commands: [String: any AnyAsyncCommand] { ["create": Create()] }
+    var commands: [String: any AnyAsyncCommand] { ["create": Create(), "set-webhook": SetWebhook()] }
 
     /// `qoltanba org create --name NAME`: prints the new organization's id.
     struct Create: AsyncCommand {
@@ -22,6 +22,30 @@ struct OrganizationCommands: AsyncCommandGroup {
                 .createOrganization(named: name)
             Output.result(try organization.requireID().apiString)
             Output.message("created organization '\(organization.name)'")
+        }
+    }
+
+    /// `qoltanba org set-webhook --org ID_OR_NAME --url URL`: prints the new webhook secret.
+    struct SetWebhook: AsyncCommand {
+        struct Signature: CommandSignature {
+            @Option(name: "org", help: "The organization's id or name.")
+            var organization: String?
+            @Option(name: "url", help: "Where session events are posted.")
+            var url: String?
+        }
+
+        var help: String { "Set the organization's webhook URL and print its new secret (an earlier one signs too for 24 hours)." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            guard let name = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
+            guard let url = signature.url else { throw QoltanbaError.operatorFailure("--url is required") }
+            let app = context.application
+            try await app.prepareDatabase()
+            let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
+            let secret = try await WebhookSecrets.set(
+                url: url, for: organization, masterKey: app.pki.masterKey, allowPrivate: app.qoltanba.webhooks.allowPrivate, on: app.db)
+            Output.result(secret)
+            Output.message("webhook of '\(organization.name)' set to \(url); the secret above is shown only now")
         }
     }
 }

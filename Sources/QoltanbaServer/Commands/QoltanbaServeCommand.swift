@@ -15,6 +15,9 @@ struct QoltanbaServeCommand: AsyncCommand {
         let sweeper = SessionExpirySweeper(interval: .seconds(app.qoltanba.expirySweepInterval))
         app.lifecycle.use(sweeper)
         sweeper.start(app)
+        let dispatcher = WebhookDispatcher()
+        app.lifecycle.use(dispatcher)
+        dispatcher.start(app)
 
         try await app.servers.asyncCommand.run(using: context, signature: signature)
 

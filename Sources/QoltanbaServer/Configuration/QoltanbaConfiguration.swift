@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QoltanbaCore
 import QoltanbaPKI
 
 /// Every setting of the server, read from `QOLTANBA_*` environment variables.
@@ -70,6 +71,22 @@ public struct QoltanbaConfiguration: Sendable {
     public var eDocument: ProviderEndpoint?
     /// `QOLTANBA_PROVIDER_TIMEOUT_SECONDS`: how long an HTTP provider may take to answer.
     public var providerTimeout: Int
+
+    /// How webhooks are delivered.
+    public struct WebhookSettings: Sendable {
+        /// `QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS`, `_RETRY_CAP_SECONDS`, `_ATTEMPTS`.
+        public var schedule: RetrySchedule
+        /// `QOLTANBA_WEBHOOK_POLL_SECONDS`: how often the outbox is looked at.
+        public var pollInterval: Double
+        /// `QOLTANBA_WEBHOOK_TIMEOUT_SECONDS`: how long a receiver may take to answer.
+        public var timeout: Int
+        /// `QOLTANBA_WEBHOOK_ALLOW_PRIVATE`: whether webhook URLs may resolve to loopback,
+        /// link-local or private addresses (always in the sandbox).
+        public var allowPrivate: Bool
+    }
+
+    /// Webhook delivery.
+    public var webhooks: WebhookSettings
 
     /// A configuration error, naming the variable and what is wrong with its value.
     public struct Invalid: Error, CustomStringConvertible {
@@ -176,6 +193,26 @@ public struct QoltanbaConfiguration: Sendable {
         self.sms = try endpoint("SMS", requiredInProduction: true)
         self.eDocument = try endpoint("EDOCUMENT", requiredInProduction: false)
         self.providerTimeout = try positive("QOLTANBA_PROVIDER_TIMEOUT_SECONDS", default: 10)
+
+        func seconds(_ key: String, default fallback: Double) throws -> Double {
+            guard let text = value(key) else { return fallback }
+            guard let number = Double(text), number > 0, number.isFinite else {
+                throw Invalid(description: "\(key) must be a positive number of seconds, got '\(text)'")
+            }
+            return number
+        }
+        let allowText = value("QOLTANBA_WEBHOOK_ALLOW_PRIVATE")?.lowercased()
+        guard allowText == nil || ["1", "0", "true", "false", "yes", "no"].contains(allowText!) else {
+            throw Invalid(description: "QOLTANBA_WEBHOOK_ALLOW_PRIVATE must be 1 or 0, got '\(allowText!)'")
+        }
+        self.webhooks = WebhookSettings(
+            schedule: RetrySchedule(
+                base: try seconds("QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS", default: 60),
+                cap: try seconds("QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS", default: 3600),
+                attempts: try positive("QOLTANBA_WEBHOOK_ATTEMPTS", default: 12)),
+            pollInterval: try seconds("QOLTANBA_WEBHOOK_POLL_SECONDS", default: 2),
+            timeout: try positive("QOLTANBA_WEBHOOK_TIMEOUT_SECONDS", default: 10),
+            allowPrivate: allowText.map { ["1", "true", "yes"].contains($0) } ?? (mode == .sandbox))
     }
 
     /// The configuration of this process's environment.

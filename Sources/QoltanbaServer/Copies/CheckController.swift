@@ -116,7 +116,7 @@ struct CheckController: RouteCollection {
             let copies = copies(request)
             let entries = try await copies.entries(
                 for: document, of: loaded.session, language: try await copies.language(of: loaded.session))
-            if entries.first?.bytes == bytes { return .copy(document.name) }
+            if try entries.first?.contents() == bytes { return .copy(document.name) }
         }
         if (try? CMSSignedData(berEncoded: bytes)) != nil {
             return .cms(try await request.application.pki.verifier(on: request.db).verify(bytes))

@@ -33,30 +33,37 @@ struct DownloadController: RouteCollection {
         if inBase64 {
             var docs: [Base64Copies.Doc] = []
             try await Self.forEachCopy(of: session, copies) { entry, name in
-                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(entry.bytes).base64EncodedString()))
+                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(try entry.contents()).base64EncodedString()))
             }
             return try await Base64Copies(session_id: id.apiString, docs: docs).encodeResponse(for: request)
         }
         return try await Self.archive(of: session, request: request, configuration: configuration)
     }
 
-    /// The ZIP of a finished session's stamped copies, as a download. The archive is written to a
-    /// temporary file as the copies are made and streamed from there, so memory holds one copy at
-    /// a time, not the archive.
+    /// The ZIP of a finished session's stamped copies, as a download. Each copy is written to a
+    /// temporary folder and from there into the archive, itself a temporary file that is then
+    /// streamed; so memory holds one document at a time, never the copies or the archive.
     static func archive(of session: SigningSessionModel, request: Request, configuration: QoltanbaConfiguration) async throws -> Response {
         let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-\(UUID().uuidString).zip")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let zip = folder.appendingPathComponent("documents.zip")
         let response: Response
         do {
-            let archive = try CopyArchive(file: file)
-            try await forEachCopy(of: session, copies) { entry, name in
-                try archive.add(name, entry.bytes)
+            let archive = try CopyArchive(file: zip)
+            try await forEachCopy(of: session, copies, directory: folder) { entry, name in
+                if let file = entry.file {
+                    try archive.add(name, file: file)
+                    try FileManager.default.removeItem(at: file)
+                } else {
+                    try archive.add(name, try entry.contents())
+                }
             }
-            response = try await request.fileio.asyncStreamFile(at: file.path, mediaType: .zip) { _ in
-                try? FileManager.default.removeItem(at: file)
+            response = try await request.fileio.asyncStreamFile(at: zip.path, mediaType: .zip) { _ in
+                try? FileManager.default.removeItem(at: folder)
             }
         } catch {
-            try? FileManager.default.removeItem(at: file)
+            try? FileManager.default.removeItem(at: folder)
             throw error
         }
         response.headers.replaceOrAdd(
@@ -67,7 +74,8 @@ struct DownloadController: RouteCollection {
     /// Calls `body` with each copy of a finished session's documents and its unique archive name.
     /// - Throws: the API reference's `Document file(s) not found` for a session that is not finished.
     static func forEachCopy(
-        of session: SigningSessionModel, _ copies: StampedCopies, _ body: (StampedCopies.Entry, String) async throws -> Void
+        of session: SigningSessionModel, _ copies: StampedCopies, directory: URL? = nil,
+        _ body: (StampedCopies.Entry, String) async throws -> Void
     ) async throws {
         guard session.lifecycle.state == .finished else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
@@ -77,7 +85,7 @@ struct DownloadController: RouteCollection {
         let language = try await copies.language(of: session)
         var index = 0
         for document in documents {
-            for entry in try await copies.entries(for: document, of: session, language: language) {
+            for entry in try await copies.entries(for: document, of: session, language: language, directory: directory) {
                 try await body(entry, names[index])
                 index += 1
             }

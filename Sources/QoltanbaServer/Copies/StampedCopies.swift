@@ -13,13 +13,28 @@ struct StampedCopies {
     let pki: PKIService
     let publicURL: String
 
-    /// One file of the archive.
+    /// One file of the archive: its bytes, or a file on disk holding them.
     struct Entry {
         /// The document it comes from.
         let documentID: UUID
         /// The file name in the archive (not yet made unique).
         let name: String
-        let bytes: [UInt8]
+        let bytes: [UInt8]?
+        let file: URL?
+
+        init(documentID: UUID, name: String, bytes: [UInt8]) {
+            (self.documentID, self.name, self.bytes, self.file) = (documentID, name, bytes, nil)
+        }
+
+        init(documentID: UUID, name: String, file: URL) {
+            (self.documentID, self.name, self.bytes, self.file) = (documentID, name, nil, file)
+        }
+
+        /// The bytes, read from the file when they are there.
+        func contents() throws -> [UInt8] {
+            if let bytes { return bytes }
+            return Array(try Data(contentsOf: file!))
+        }
     }
 
     /// Asia/Almaty, where signing times are printed.
@@ -40,7 +55,10 @@ struct StampedCopies {
     }
 
     /// The copies of one document: the stamped PDF, or the XML and its sheet.
-    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [Entry] {
+    /// With `directory`, a stamped PDF is written there as a file instead of being held in memory.
+    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage, directory: URL? = nil)
+        async throws -> [Entry]
+    {
         let id = try document.requireID()
         guard let file = try await DocumentFileModel.find(id, on: database) else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found on server")
@@ -52,7 +70,12 @@ struct StampedCopies {
             date: signers.compactMap(\.signingTime).max() ?? document.updatedAt
         ).pdf()
         if document.mediaType == DocumentType.pdf.mediaType {
-            return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString))]
+            guard let directory else {
+                return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString))]
+            }
+            let copy = directory.appendingPathComponent(id.apiString + ".pdf")
+            try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString, to: copy.path)
+            return [Entry(documentID: id, name: document.name, file: copy)]
         }
         return [
             Entry(documentID: id, name: document.name, bytes: Array(file.content)),
@@ -60,7 +83,7 @@ struct StampedCopies {
         ]
     }
 
-    /// The names of a document's entries, in the order ``entries(for:of:language:)`` makes them.
+    /// The names of a document's entries, in the order ``entries(for:of:language:directory:)`` makes them.
     static func entryNames(of document: DocumentModel) -> [String] {
         document.mediaType == DocumentType.pdf.mediaType ? [document.name] : [document.name, sheetName(for: document.name)]
     }

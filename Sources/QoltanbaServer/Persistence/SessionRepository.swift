@@ -31,29 +31,32 @@ struct SessionRepository {
     }
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored
-    /// afterwards (re-read when another writer got there first).
+    /// afterwards (re-read when another writer got there first). When the organization has a
+    /// webhook, the event goes into the outbox in the same transaction.
     @discardableResult
     func record(
         _ session: SigningSessionModel, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
     ) async throws -> SigningSessionModel {
         guard let id = session.id else { throw QoltanbaError.sessionNotFound }
-        let sql = database as! any SQLDatabase
-        let updated = try await sql.update(SigningSessionModel.schema)
-            .set("status", to: state.status.rawValue)
-            .set("failure_type", to: state.failureReason?.type.rawValue)
-            .set("failure_detail", to: state.failureReason?.detail)
-            .set("updated_at", to: now)
-            .where("id", .equal, id)
-            .where("status", .equal, from.rawValue)
-            .returning("id")
-            .all()
-        guard updated.isEmpty else {
+        let moved = try await database.transaction { transaction in
+            let updated = try await (transaction as! any SQLDatabase).update(SigningSessionModel.schema)
+                .set("status", to: state.status.rawValue)
+                .set("failure_type", to: state.failureReason?.type.rawValue)
+                .set("failure_detail", to: state.failureReason?.detail)
+                .set("updated_at", to: now)
+                .where("id", .equal, id)
+                .where("status", .equal, from.rawValue)
+                .returning("id")
+                .all()
+            guard !updated.isEmpty else { return false }
             session.status = state.status.rawValue
             session.failureType = state.failureReason?.type.rawValue
             session.failureDetail = state.failureReason?.detail
             session.updatedAt = now
-            return session
+            try await WebhookOutbox(database: transaction).enqueue(session, at: now)
+            return true
         }
+        if moved { return session }
         guard let current = try await SigningSessionModel.find(id, on: database) else {
             throw QoltanbaError.sessionNotFound
         }

@@ -15,5 +15,6 @@ extension Migrations {
         add(CreateSigningFlows())
         add(CreateSandboxMessages())
         add(AddPriorSignatures())
+        add(CreateWebhooks())
     }
 }

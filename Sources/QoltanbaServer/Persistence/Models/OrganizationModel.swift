@@ -10,6 +10,13 @@ final class OrganizationModel: Model, @unchecked Sendable {
     @ID(key: .id) var id: UUID?
     @Field(key: "name") var name: String
     @Timestamp(key: "created_at", on: .create) var createdAt: Date?
+    /// Where session events are posted; nil for none.
+    @OptionalField(key: "webhook_url") var webhookURL: String?
+    /// The webhook secret, sealed under the master key.
+    @OptionalField(key: "webhook_secret") var webhookSecret: Data?
+    /// The secret before the last rotation, also signed with until `webhookPreviousUntil`.
+    @OptionalField(key: "webhook_previous_secret") var webhookPreviousSecret: Data?
+    @OptionalField(key: "webhook_previous_until") var webhookPreviousUntil: Date?
 
     init() {}
 

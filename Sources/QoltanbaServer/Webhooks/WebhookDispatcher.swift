@@ -1,0 +1,197 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import QoltanbaCore
+import QoltanbaPKI
+import SQLKit
+import Vapor
+
+/// Delivers the outbox: every few seconds it claims due events (on PostgreSQL with
+/// `FOR UPDATE SKIP LOCKED`, so that several instances never take the same one), posts each with
+/// its signature, logs the attempt, and marks it delivered, schedules the next try, or marks it
+/// dead. A claim lapses, so an event whose instance died is taken up again.
+final class WebhookDispatcher: LifecycleHandler, Sendable {
+    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
+
+    /// Starts the loop; a second call does nothing.
+    func start(_ app: Application) {
+        task.withLockedValue { task in
+            guard task == nil else { return }
+            let interval = Duration.milliseconds(Int(app.qoltanba.webhooks.pollInterval * 1000))
+            task = Task {
+                while !Task.isCancelled {
+                    do {
+                        try await Self.deliverDue(app)
+                    } catch {
+                        app.logger.warning("webhook delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
+                    }
+                    try? await Task.sleep(for: interval)
+                }
+            }
+        }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        let running = task.withLockedValue { task in
+            defer { task = nil }
+            return task
+        }
+        running?.cancel()
+        await running?.value
+    }
+
+    /// Delivers every event that is due now, in batches.
+    /// - Returns: how many were attempted.
+    @discardableResult
+    static func deliverDue(_ app: Application, now: Date = Date()) async throws -> Int {
+        var attempted = 0
+        while true {
+            let claimed = try await claim(database: app.db, now: now, lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30)
+            for id in claimed {
+                try await deliver(id, app: app)
+            }
+            attempted += claimed.count
+            if claimed.count < batch { return attempted }
+        }
+    }
+
+    static let batch = 20
+
+    /// Takes up to ``batch`` due events for this instance until `now + lease`.
+    static func claim(database: any Database, now: Date, lease: TimeInterval) async throws -> [UUID] {
+        let sql = database as! any SQLDatabase
+        let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw("""
+            UPDATE webhook_events SET claimed_until = \(bind: now.addingTimeInterval(lease))
+            WHERE id IN (SELECT id FROM webhook_events
+                WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
+                AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                ORDER BY next_attempt_at LIMIT \(literal: batch)\(lock))
+            RETURNING id
+            """).all()
+        return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+    }
+
+    /// Posts one claimed event and records what happened.
+    static func deliver(_ id: UUID, app: Application) async throws {
+        let database = app.db
+        let settings = app.qoltanba.webhooks
+        guard let event = try await WebhookEventModel.find(id, on: database), event.state == WebhookEventModel.State.pending.rawValue,
+              let organization = try await OrganizationModel.find(event.$organization.id, on: database)
+        else { return }
+        let started = Date()
+        var status: Int?
+        var failure: String?
+        if let url = organization.webhookURL, let secrets = try? WebhookSecrets.all(of: organization, masterKey: app.pki.masterKey, now: started) {
+            if let refusal = await WebhookSecrets.refusal(of: url, allowPrivate: settings.allowPrivate) {
+                failure = refusal
+            } else {
+                do {
+                    let body = Array(event.payload.utf8)
+                    let response = try await app.client.post(URI(string: url)) { request in
+                        request.headers.contentType = .json
+                        request.headers.replaceOrAdd(name: "X-Webhook-Id", value: id.apiString)
+                        request.headers.replaceOrAdd(
+                            name: "X-Signature", value: WebhookSignature.header(body: body, secrets: secrets, time: Date()))
+                        request.headers.replaceOrAdd(name: .userAgent, value: "Qoltanba-Webhooks/1")
+                        request.body = ByteBuffer(bytes: body)
+                        request.timeout = .seconds(Int64(settings.timeout))
+                    }
+                    status = Int(response.status.code)
+                } catch {
+                    failure = "no answer: \(String(describing: type(of: error)))"
+                }
+            }
+        } else {
+            failure = "the organization has no webhook"
+        }
+        let now = Date()
+        let delivered = status.map { (200..<300).contains($0) } ?? false
+        event.attempts += 1
+        event.lastStatus = status
+        event.lastError = delivered ? nil : failure ?? "answered \(status ?? 0)"
+        event.claimedUntil = nil
+        if delivered {
+            event.state = WebhookEventModel.State.delivered.rawValue
+            event.deliveredAt = now
+        } else if let delay = settings.schedule.delay(after: event.attempts) {
+            event.nextAttemptAt = now.addingTimeInterval(delay)
+        } else {
+            event.state = WebhookEventModel.State.dead.rawValue
+        }
+        let attempt = WebhookAttemptModel(
+            eventID: id, at: started, status: status, error: event.lastError, milliseconds: Int(now.timeIntervalSince(started) * 1000))
+        try await database.transaction { transaction in
+            try await attempt.create(on: transaction)
+            try await event.save(on: transaction)
+        }
+        app.logger.info("webhook attempt", metadata: [
+            "event": "\(id.apiString)", "state": "\(event.state)", "status": "\(status.map(String.init) ?? "-")", "attempts": "\(event.attempts)",
+        ])
+    }
+}
+
+/// An organization's webhook secrets: sealed under the master key; the previous one signs too for
+/// a day after a rotation.
+enum WebhookSecrets {
+    /// How long the previous secret keeps signing after a rotation.
+    static let overlap: TimeInterval = 24 * 3600
+
+    static func context(_ organization: OrganizationModel) -> String {
+        "webhook-secret/\(organization.id?.apiString ?? "")"
+    }
+
+    /// The secrets to sign with now: the current one, and the previous one during the overlap.
+    static func all(of organization: OrganizationModel, masterKey: MasterKey, now: Date) throws -> [String] {
+        guard let sealed = organization.webhookSecret else { return [] }
+        var secrets = [String(decoding: try masterKey.open(Array(sealed), context: context(organization)), as: UTF8.self)]
+        if let previous = organization.webhookPreviousSecret, let until = organization.webhookPreviousUntil, now < until {
+            secrets.append(String(decoding: try masterKey.open(Array(previous), context: context(organization)), as: UTF8.self))
+        }
+        return secrets
+    }
+
+    /// Why a URL may not be a webhook, or nil when it may: an http(s) URL, and unless private
+    /// addresses are allowed, a host that resolves only to public addresses.
+    static func refusal(of url: String, allowPrivate: Bool) async -> String? {
+        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
+              let host = components.host, !host.isEmpty
+        else { return "the webhook URL must be an absolute http or https URL" }
+        if allowPrivate { return nil }
+        let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
+        guard await WebhookAddress.isPublic(host: bare) else {
+            return "the webhook URL's host \(host) resolves to a loopback, link-local or private address (or not at all); set QOLTANBA_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
+        }
+        return nil
+    }
+
+    /// Sets the organization's webhook URL with a new secret; an earlier secret keeps signing for a
+    /// day. Returns the new secret: the only time it is shown.
+    static func set(url: String, for organization: OrganizationModel, masterKey: MasterKey, allowPrivate: Bool, on database: any Database)
+        async throws -> String
+    {
+        if let refusal = await refusal(of: url, allowPrivate: allowPrivate) { throw QoltanbaError(.operatorError, refusal) }
+        let secret = WebhookSignature.newSecret()
+        if let current = organization.webhookSecret {
+            organization.webhookPreviousSecret = current
+            organization.webhookPreviousUntil = Date().addingTimeInterval(overlap)
+        }
+        organization.webhookURL = url
+        organization.webhookSecret = Data(try masterKey.seal(Array(secret.utf8), context: context(organization)))
+        try await organization.save(on: database)
+        return secret
+    }
+
+    /// Makes an event due again now (also a dead one), with a fresh count of attempts.
+    static func redeliver(_ text: String, on database: any Database) async throws -> WebhookEventModel {
+        guard let id = UUID(uuidString: text), let event = try await WebhookEventModel.find(id, on: database) else {
+            throw QoltanbaError(.operatorError, "no webhook event has the id '\(text)'")
+        }
+        event.state = WebhookEventModel.State.pending.rawValue
+        event.attempts = 0
+        event.nextAttemptAt = Date()
+        event.claimedUntil = nil
+        try await event.save(on: database)
+        return event
+    }
+}
