@@ -25,28 +25,40 @@ class Server:
     """`qoltanba serve` on `port` with its data in `data_dir`; `env` adds or overrides variables."""
 
     def __init__(self, data_dir, port, env=None):
-        self.url = f"http://127.0.0.1:{port}"
         self.data_dir = data_dir
+        self.overrides = dict(env or {})
+        self.start(port)
+
+    def start(self, port):
+        """Starts a `qoltanba serve` process on `port` and waits until it answers."""
+        self.url = f"http://127.0.0.1:{port}"
         self.env = {
             **os.environ,
             "QOLTANBA_MODE": "sandbox",
-            "QOLTANBA_DATA_DIR": str(data_dir),
+            "QOLTANBA_DATA_DIR": str(self.data_dir),
             "QOLTANBA_PUBLIC_URL": self.url,
             "QOLTANBA_LOG_LEVEL": "warning",
         }
         self.env.pop("QOLTANBA_DATABASE_URL", None)
-        self.env.update(env or {})
-        self.stdout = data_dir / "serve.stdout"
+        self.env.update(self.overrides)
+        self.stdout = self.data_dir / "serve.stdout"
         self.process = subprocess.Popen(
             [str(BINARY), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
-            env=self.env, stdout=open(self.stdout, "w"), stderr=open(data_dir / "serve.stderr", "w"),
+            env=self.env, stdout=open(self.stdout, "w"), stderr=open(self.data_dir / "serve.stderr", "w"),
         )
         try:
-            self.wait_until_up(data_dir)
+            self.wait_until_up(self.data_dir)
             self.key = self.banner_value(r"Demo API key \(x-api-key\): (\S+)")
         except BaseException:
             self.stop()
             raise
+
+    def restart_after_crash(self, port=None):
+        """Kills the process (SIGKILL: no shutdown of any kind) and starts a new one with the same data folder and
+        environment, on `port` or a free one."""
+        self.process.kill()
+        self.process.wait()
+        self.start(port or free_port())
 
     def wait_until_up(self, data_dir):
         deadline = time.monotonic() + 60

@@ -57,7 +57,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
 
     static let batch = 20
 
-    /// Takes up to ``batch`` due events for this instance until `now + lease`.
+    /// Takes up to ``batch`` due events for this instance until `now + lease`, oldest first.
     static func claim(database: any Database, now: Date, lease: TimeInterval) async throws -> [UUID] {
         let sql = database as! any SQLDatabase
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
@@ -67,9 +67,11 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
                 WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
                 AND (claimed_until IS NULL OR claimed_until < \(bind: now))
                 ORDER BY next_attempt_at LIMIT \(literal: batch)\(lock))
-            RETURNING id
+            RETURNING id, created_at
             """).all()
-        return try rows.map { try $0.decode(column: "id", as: UUID.self) }
+        // RETURNING has no order: deliver the oldest first, so that a session's events arrive in turn.
+        return try rows.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "created_at", as: Date.self)) }
+            .sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     /// Posts one claimed event and records what happened.

@@ -1,0 +1,229 @@
+import Fluent
+import Foundation
+import NIOConcurrencyHelpers
+import QoltanbaCore
+@testable import QoltanbaServer
+import Testing
+import Vapor
+
+/// A local webhook receiver: answers with `status(n)` to its n-th request (from 1) and keeps
+/// every delivery with whether its signature verified against the secret.
+final class WebhookReceiver: Sendable {
+    struct Delivery: Sendable {
+        let id: String?
+        let body: [UInt8]
+        let verified: Bool
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    }
+
+    let app: Application
+    let url: String
+    private let box: NIOLockedValueBox<(secrets: [String], deliveries: [Delivery])>
+
+    var deliveries: [Delivery] { box.withLockedValue { $0.deliveries } }
+
+    /// The secrets a delivery's signature is checked against (any of them verifies it).
+    func trust(_ secrets: [String]) { box.withLockedValue { $0.secrets = secrets } }
+
+    private init(app: Application, url: String, box: NIOLockedValueBox<(secrets: [String], deliveries: [Delivery])>) {
+        self.app = app
+        self.url = url
+        self.box = box
+    }
+
+    static func start(status: @escaping @Sendable (Int) -> HTTPStatus = { _ in .ok }) async throws -> WebhookReceiver {
+        let app = try await Application.make(.testing)
+        app.logger.logLevel = .warning
+        app.http.server.configuration.hostname = "127.0.0.1"
+        app.http.server.configuration.port = 0
+        let box = NIOLockedValueBox<(secrets: [String], deliveries: [Delivery])>(([], []))
+        app.on(.POST, "hook", body: .collect(maxSize: "1mb")) { request -> HTTPStatus in
+            let body = request.body.data.map { Array($0.readableBytesView) } ?? []
+            let header = request.headers.first(name: "X-Signature") ?? ""
+            let count = box.withLockedValue { state in
+                let verified = state.secrets.contains { WebhookSignature.verify(header: header, body: body, secret: $0, now: Date()) }
+                state.deliveries.append(Delivery(id: request.headers.first(name: "X-Webhook-Id"), body: body, verified: verified))
+                return state.deliveries.count
+            }
+            return status(count)
+        }
+        try await app.server.start()
+        let port = try #require(app.http.server.shared.localAddress?.port)
+        return WebhookReceiver(app: app, url: "http://127.0.0.1:\(port)/hook", box: box)
+    }
+
+    func stop() async throws {
+        await app.server.shutdown()
+        try await app.asyncShutdown()
+    }
+}
+
+@Suite("Webhooks")
+struct WebhookTests {
+    static let fast = [
+        "QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "0.01", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "0.01", "QOLTANBA_WEBHOOK_ATTEMPTS": "3",
+    ]
+
+    /// Runs `body` with a receiver answering `status`, and the first organization's webhook set to it.
+    func withWebhook(
+        status: @escaping @Sendable (Int) -> HTTPStatus = { _ in .ok }, _ body: (TestServer, WebhookReceiver) async throws -> Void
+    ) async throws {
+        let receiver = try await WebhookReceiver.start(status: status)
+        do {
+            try await TestServer.with(environment: Self.fast) { server in
+                let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+                let secret = try await WebhookSecrets.set(
+                    url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, on: server.app.db)
+                receiver.trust([secret])
+                try await body(server, receiver)
+            }
+        } catch {
+            try await receiver.stop()
+            throw error
+        }
+        try await receiver.stop()
+    }
+
+    /// Delivers until nothing is due (retries are due at once with the fast schedule).
+    func deliverAll(_ app: Application) async throws {
+        for _ in 0..<20 {
+            try await Task.sleep(for: .milliseconds(20))
+            if try await WebhookDispatcher.deliverDue(app) == 0 { return }
+        }
+    }
+
+    func events(_ server: TestServer) async throws -> [WebhookEventModel] {
+        try await WebhookEventModel.query(on: server.app.db).sort(\.$createdAt).all()
+    }
+
+    @Test("a finished and a canceled session: each status change is delivered once, signed, with the documented fields")
+    func finishedAndCanceled() async throws {
+        try await withWebhook { server, receiver in
+            let signed = try await server.createSession()
+            _ = try await server.uploadBase64(session: signed.apiString, name: "a.pdf", file: Samples.pdf)
+            var browser = Browser(server, session: signed)
+            try await browser.signEverything()
+            let failed = try await server.createSession(iin: "800416300257", phone: "77051234567")
+            _ = try await server.uploadBase64(session: failed.apiString, name: "a.pdf", file: Samples.pdf)
+            var failing = Browser(server, session: failed)
+            try await failing.open()
+            _ = try await failing.post("documents")
+            _ = try await failing.sendFrames()
+            try await deliverAll(server.app)
+
+            let deliveries = receiver.deliveries
+            #expect(deliveries.map { $0.json["event"] as? String } == ["session.process", "session.finished", "session.process", "session.canceled"])
+            #expect(deliveries.allSatisfy { $0.verified })
+            #expect(deliveries.allSatisfy { $0.id != nil && $0.id == $0.json["id"] as? String })
+            let finished = deliveries[1].json
+            #expect(finished["session_id"] as? String == signed.apiString && finished["success"] as? Bool == true)
+            #expect(finished["status"] as? String == "FINISHED" && finished["failure_reason"] is NSNull && finished["metadata"] is NSNull)
+            #expect(finished["check_id"] as? String == (try await SigningSessionModel.find(signed, on: server.app.db))?.checkID.apiString)
+            let canceled = deliveries[3].json
+            #expect((canceled["failure_reason"] as? [String: Any])?["type"] as? String == "LIVENESS")
+            #expect(canceled["success"] as? Bool == false)
+            #expect(try await events(server).allSatisfy { $0.state == "delivered" && $0.attempts == 1 })
+        }
+    }
+
+    @Test("a receiver that fails twice gets the event on the third try; one that never answers 2xx ends dead; redelivery")
+    func retries() async throws {
+        try await withWebhook(status: { $0 <= 2 ? .internalServerError : .ok }) { server, receiver in
+            let session = try await server.createSession()
+            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+            var browser = Browser(server, session: session)
+            try await browser.open()
+            try await deliverAll(server.app)
+            let event = try #require(try await events(server).first)
+            #expect(event.state == "delivered" && event.attempts == 3 && event.lastStatus == 200)
+            let attempts = try await WebhookAttemptModel.query(on: server.app.db).sort(\.$attemptedAt).all()
+            #expect(attempts.map(\.status) == [500, 500, 200])
+            #expect(Set(receiver.deliveries.map(\.id)).count == 1)
+        }
+        try await withWebhook(status: { _ in .serviceUnavailable }) { server, receiver in
+            let session = try await server.createSession()
+            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+            var browser = Browser(server, session: session)
+            try await browser.open()
+            try await deliverAll(server.app)
+            let event = try #require(try await events(server).first)
+            #expect(event.state == "dead" && event.attempts == 3)
+            #expect(receiver.deliveries.count == 3)
+
+            let again = try await WebhookSecrets.redeliver(try event.requireID().apiString, on: server.app.db)
+            #expect(again.state == "pending" && again.attempts == 0)
+            try await deliverAll(server.app)
+            #expect(receiver.deliveries.count == 6)
+        }
+    }
+
+    @Test("while a secret is rotated both sign; organizations without a webhook write no events")
+    func rotation() async throws {
+        try await withWebhook { server, receiver in
+            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let old = try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date())
+            let new = try await WebhookSecrets.set(
+                url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, on: server.app.db)
+            let secrets = try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date())
+            #expect(secrets == [new] + old)
+            #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date().addingTimeInterval(25 * 3600)) == [new])
+            #expect(organization.webhookSecret.map { !String(decoding: $0, as: UTF8.self).contains(new) } == true)
+
+            for secret in [new] + old {
+                receiver.trust([secret])
+                let session = try await server.createSession()
+                _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+                var browser = Browser(server, session: session)
+                try await browser.open()
+                try await deliverAll(server.app)
+                #expect(receiver.deliveries.last?.verified == true)
+            }
+            // The second organization has no webhook.
+            let other = try await server.createSession(key: server.otherKey)
+            _ = try await server.uploadBase64(session: other.apiString, name: "a.pdf", file: Samples.pdf, key: server.otherKey)
+            var browser = Browser(server, session: other)
+            try await browser.open()
+            #expect(try await WebhookEventModel.query(on: server.app.db).filter(\.$sessionID == other).count() == 0)
+        }
+    }
+
+    @Test("production refuses webhook URLs on loopback, link-local and private addresses unless allowed")
+    func addresses() async throws {
+        for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://10.1.2.3/x", "http://192.168.1.1/x", "http://169.254.169.254/x",
+                    "http://[::1]/x", "http://172.20.0.1/x", "ftp://example.kz/x", "not a url"] {
+            #expect(await WebhookSecrets.refusal(of: url, allowPrivate: false) != nil, "\(url)")
+        }
+        #expect(await WebhookSecrets.refusal(of: "https://8.8.8.8/hook", allowPrivate: false) == nil)
+        #expect(await WebhookSecrets.refusal(of: "http://127.0.0.1:8080/x", allowPrivate: true) == nil)
+        #expect(WebhookAddress.isPublic([0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]))
+        #expect(!WebhookAddress.isPublic([0xfd] + Array(repeating: 0, count: 15)))
+    }
+
+    @Test("two instances on one database deliver each event exactly once")
+    func twoInstances() async throws {
+        try await withWebhook { server, receiver in
+            for _ in 0..<12 {
+                let session = try await server.createSession()
+                _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+                var browser = Browser(server, session: session)
+                try await browser.open()
+            }
+            let second = try await Application.make(.testing)
+            do {
+                try await configure(second, with: server.app.qoltanba)
+                try await second.prepareDatabase()
+                async let first: Int = WebhookDispatcher.deliverDue(server.app)
+                async let other: Int = WebhookDispatcher.deliverDue(second)
+                let attempted = try await first + other
+                #expect(attempted == 12)
+            } catch {
+                try await second.asyncShutdown()
+                throw error
+            }
+            try await second.asyncShutdown()
+            let ids = receiver.deliveries.compactMap(\.id)
+            #expect(ids.count == 12 && Set(ids).count == 12)
+            #expect(try await events(server).allSatisfy { $0.state == "delivered" && $0.attempts == 1 })
+        }
+    }
+}
