@@ -47,6 +47,10 @@ final class WebhookReceiver: Sendable {
             }
             return status(count)
         }
+        // Sends the delivery on to /hook: a webhook must not follow it.
+        app.post("moved") { _ in
+            Response(status: .temporaryRedirect, headers: ["Location": "/hook"])
+        }
         try await app.server.start()
         let port = try #require(app.http.server.shared.localAddress?.port)
         return WebhookReceiver(app: app, url: "http://127.0.0.1:\(port)/hook", box: box)
@@ -187,6 +191,23 @@ struct WebhookTests {
         }
     }
 
+    @Test("a redirect is not followed: it is a failed attempt")
+    func redirects() async throws {
+        try await withWebhook { server, receiver in
+            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            organization.webhookURL = receiver.url.replacingOccurrences(of: "/hook", with: "/moved")
+            try await organization.save(on: server.app.db)
+            let session = try await server.createSession()
+            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+            var browser = Browser(server, session: session)
+            try await browser.open()
+            try await deliverAll(server.app)
+            #expect(receiver.deliveries.isEmpty)
+            let event = try #require(try await events(server).first)
+            #expect(event.state == "dead" && event.lastStatus == 307)
+        }
+    }
+
     @Test("production refuses webhook URLs on loopback, link-local and private addresses unless allowed")
     func addresses() async throws {
         for url in ["http://127.0.0.1:8080/x", "http://localhost/x", "http://10.1.2.3/x", "http://192.168.1.1/x", "http://169.254.169.254/x",
@@ -197,6 +218,9 @@ struct WebhookTests {
         #expect(await WebhookSecrets.refusal(of: "http://127.0.0.1:8080/x", allowPrivate: true) == nil)
         #expect(WebhookAddress.isPublic([0x20, 0x01, 0x0d, 0xb8] + Array(repeating: 0, count: 11) + [1]))
         #expect(!WebhookAddress.isPublic([0xfd] + Array(repeating: 0, count: 15)))
+        #expect(!WebhookAddress.isPublic([0, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8) + [127, 0, 0, 1]))
+        #expect(!WebhookAddress.isPublic([0x20, 0x02, 10, 0, 0, 1] + Array(repeating: 0, count: 10)))
+        #expect(!WebhookAddress.isPublic([198, 18, 0, 1]))
     }
 
     @Test("two instances on one database deliver each event exactly once")

@@ -112,7 +112,7 @@ struct SessionService {
     private func signedContent(_ bytes: [UInt8], fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
         var der = bytes
         if let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("-----BEGIN ") {
-            let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            let body = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
             guard let decoded = Data(base64Encoded: body) else { return nil }
             der = Array(decoded)
         }

@@ -31,8 +31,9 @@ struct SessionRepository {
     }
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored
-    /// afterwards (re-read when another writer got there first). When the organization has a
-    /// webhook, the event goes into the outbox in the same transaction.
+    /// afterwards: `session` itself when this call moved it, a new instance re-read when another
+    /// writer got there first. In the same transaction the event goes into the webhook outbox, and
+    /// an ended session's signing-client secrets are erased.
     @discardableResult
     func record(
         _ session: SigningSessionModel, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
@@ -54,6 +55,15 @@ struct SessionRepository {
             session.failureDetail = state.failureReason?.detail
             session.updatedAt = now
             try await WebhookOutbox(database: transaction).enqueue(session, at: now)
+            if state.status == .finished || state.status == .canceled {
+                // An ended session keeps none of the signing client's secrets (the sealed password,
+                // the camera frame, the code), however it ended.
+                try await (transaction as! any SQLDatabase).update(SigningFlowModel.schema)
+                    .set("activation", to: SQLLiteral.null).set("face_frame", to: SQLLiteral.null)
+                    .set("code_hash", to: SQLLiteral.null)
+                    .where("id", .equal, id)
+                    .run()
+            }
             return true
         }
         if moved { return session }

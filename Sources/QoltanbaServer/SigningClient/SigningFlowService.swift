@@ -59,13 +59,19 @@ struct SigningFlowService {
         let flow = SigningFlowModel(
             sessionID: sessionID, browserHash: Self.hash(token), redirectURL: redirectURL, language: language.rawValue,
             theme: theme, returning: returning, at: now)
+        let opened: Bool
         do {
-            try await flow.create(on: database)
+            opened = try await database.transaction { transaction in
+                try await flow.create(on: transaction)
+                return try await SessionRepository(database: transaction).record(session, from: from, to: to, at: now) === session
+            }
         } catch {
-            return .refresh  // another browser was first
+            // Another browser was first (the flow's key is the session's id).
+            logger.info("signing client not opened", metadata: ["session": "\(sessionID.apiString)", "error": "\(String(reflecting: type(of: error)))"])
+            return .refresh
         }
-        let stored = try await SessionRepository(database: database).record(session, from: from, to: to, at: now)
-        guard stored.status == SessionStatus.process.rawValue else { return .refresh }
+        guard opened else { return .refresh }
+        let stored = session
         logger.info("signing client opened", metadata: ["session": "\(sessionID.apiString)"])
         return .flow(Bound(session: stored, flow: flow, token: token), newToken: Self.cookieText(token))
     }
@@ -168,12 +174,21 @@ struct SigningFlowService {
         var flow = bound.flow.flow
         guard flow.step == .faceMatch else { return .wrongStep }
         let session = bound.session
+        // Without the frame or the registry there is nothing to compare: unavailable. A citizen the
+        // registry no longer knows does not match.
         var verdict = FaceMatchVerdict.unavailable
+        let iin = try IIN(session.iin)
         if let frame = bound.flow.faceFrame {
-            let iin = try IIN(session.iin)
-            let citizen = try? await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone))
-            verdict = await providers.faceMatch.match(
-                image: Array(frame), reference: citizen?.photo, session: try session.requireID(), iin: iin)
+            do {
+                if let citizen = try await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone)) {
+                    verdict = await providers.faceMatch.match(
+                        image: Array(frame), reference: citizen.photo, session: try session.requireID(), iin: iin)
+                } else {
+                    verdict = .mismatch
+                }
+            } catch {
+                logger.warning("citizen registry unavailable for the face match")
+            }
         }
         bound.flow.faceFrame = nil
         return try await apply(flow.faceMatched(verdict), flow, bound)
@@ -186,7 +201,7 @@ struct SigningFlowService {
         guard flow.step == .passwordCreate else { return .wrongStep }
         guard password.count >= Self.minimumPasswordLength, password.utf8.count <= 256 else { return .notice(.passwordTooShort) }
         guard password == confirmation else { return .notice(.passwordMismatch) }
-        bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
+        try keep(password, bound)
         _ = flow.passwordChosen()
         return try await sendCode(bound, flow, language: language)
     }
@@ -207,9 +222,7 @@ struct SigningFlowService {
         } catch KeyCustodyError.wrongPassword {
             correct = false
         }
-        if correct {
-            bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
-        }
+        if correct { try keep(password, bound) }
         let outcome = flow.passwordEntered(correct: correct)
         if case .retry = outcome {
             try await save(flow, bound)
@@ -224,14 +237,14 @@ struct SigningFlowService {
         guard flow.step.takesCode else { return .wrongStep }
         let accepted = bound.flow.pendingCode?.accepts(
             code, key: codeKey, context: codeContext(bound, flow.step), now: Date()) ?? false
-        let step = flow.step
+        let before = flow
         let outcome = flow.codeEntered(accepted: accepted)
         switch outcome {
         case .retry:
             try await save(flow, bound)
             return .notice(.codeWrong)
-        case .moved where step == .sign:
-            return try await sign(bound, flow)
+        case .moved where before.step == .sign:
+            return try await sign(bound, done: flow, signing: before)
         default:
             bound.flow.pendingCode = nil
             return try await apply(outcome, flow, bound)
@@ -378,6 +391,11 @@ struct SigningFlowService {
         return .current
     }
 
+    /// Seals the password under the master key and the browser's token until the session ends.
+    private func keep(_ password: String, _ bound: Bound) throws {
+        bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
+    }
+
     private func openPassword(_ bound: Bound) -> String? {
         guard let box = bound.flow.activation,
               let bytes = try? pki.masterKey.open(Array(box), context: activationContext(bound), secret: bound.token)
@@ -399,8 +417,9 @@ struct SigningFlowService {
 
     /// Signs every document with the signer's key (a CAdES-BES CMS with the content attached, or a
     /// co-signature of the document's earlier CMS) and finishes the session, all in one
-    /// transaction. Any failure ends with `sign-doc`.
-    private func sign(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
+    /// transaction, leaving the flow `done`. Any failure fails the flow as it was at `signing`:
+    /// with `sign-doc`, or `refresh` when the session ended meanwhile.
+    private func sign(_ bound: Bound, done flow: SigningFlow, signing: SigningFlow) async throws -> StepResult {
         let signatures: [(DocumentModel, String, String)]
         do {
             guard let password = openPassword(bound), let model = try await certificate(of: bound) else {
@@ -424,27 +443,28 @@ struct SigningFlowService {
             signatures = results
         } catch {
             logger.error("signing failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "error": "\(error)"])
-            return try await fail(bound, flow, .signDocument)
+            return try await fail(bound, signing, .signDocument)
         }
-        erase(bound)
         let now = Date()
-        try await database.transaction { transaction in
+        let finished: Bool = try await database.transaction { transaction in
+            var lifecycle = bound.session.lifecycle
+            guard case .changed(let from, let to) = lifecycle.finish(),
+                  try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: now) === bound.session
+            else { return false }
             for (document, sign, signers) in signatures {
                 document.sign = sign
                 document.signers = signers
                 document.updatedAt = now
                 try await document.save(on: transaction)
             }
+            erase(bound)
             bound.flow.flow = flow
             bound.flow.updatedAt = now
             try await bound.flow.save(on: transaction)
-            var lifecycle = bound.session.lifecycle
-            guard case .changed(let from, let to) = lifecycle.finish() else {
-                throw QoltanbaError.sessionNotFound
-            }
-            let stored = try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: now)
-            guard stored.status == SessionStatus.finished.rawValue else { throw QoltanbaError.sessionNotFound }
+            return true
         }
+        // The session expired (or was canceled) while the documents were being signed.
+        guard finished else { return try await fail(bound, signing, .refresh) }
         logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
         return .ended
     }

@@ -47,16 +47,20 @@ enum WebhookAddress {
             if address.prefix(10).allSatisfy({ $0 == 0 }), address[10] == 0xFF, address[11] == 0xFF {
                 return isPublic(Array(address.suffix(4)))
             }
-            let loopbackOrUnspecified = address.prefix(15).allSatisfy { $0 == 0 }
+            // Loopback, unspecified and IPv4-compatible (::a.b.c.d) addresses; NAT64 (64:ff9b::/96)
+            // and 6to4 (2002::/16), which embed an IPv4 address; link-local, unique local, multicast.
+            let embedsIPv4 = address.prefix(12).allSatisfy { $0 == 0 }
+                || address.prefix(12) == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0][...]
+                || (address[0] == 0x20 && address[1] == 0x02)
             let linkLocal = address[0] == 0xFE && address[1] & 0xC0 == 0x80
             let uniqueLocal = address[0] & 0xFE == 0xFC
             let multicast = address[0] == 0xFF
-            return !(loopbackOrUnspecified || linkLocal || uniqueLocal || multicast)
+            return !(embedsIPv4 || linkLocal || uniqueLocal || multicast)
         }
         guard address.count == 4 else { return false }
         let (a, b) = (address[0], address[1])
         return !(a == 0 || a == 10 || a == 127 || a >= 224
             || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
-            || (a == 100 && (64...127).contains(b)))
+            || (a == 100 && (64...127).contains(b)) || (a == 198 && (18...19).contains(b)))
     }
 }

@@ -4,9 +4,10 @@ import NIOConcurrencyHelpers
 import QoltanbaCore
 import QoltanbaPKI
 import SQLKit
+import AsyncHTTPClient
 import Vapor
 
-/// Delivers the outbox: every few seconds it claims due events (on PostgreSQL with
+/// Delivers the outbox: every few seconds it claims due events one by one (on PostgreSQL with
 /// `FOR UPDATE SKIP LOCKED`, so that several instances never take the same one), posts each with
 /// its signature, logs the attempt, and marks it delivered, schedules the next try, or marks it
 /// dead. A claim lapses, so an event whose instance died is taken up again.
@@ -40,25 +41,31 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         await running?.value
     }
 
-    /// Delivers every event that is due now, in batches.
+    /// Delivers every event that is due, one claim at a time (so that a slow receiver cannot let the
+    /// claims of events still waiting lapse), through a client that follows no redirect: a
+    /// receiver cannot send a delivery on to an address the URL check would have refused.
     /// - Returns: how many were attempted.
     @discardableResult
-    static func deliverDue(_ app: Application, now: Date = Date()) async throws -> Int {
+    static func deliverDue(_ app: Application) async throws -> Int {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        let client = HTTPClient(eventLoopGroup: app.eventLoopGroup, configuration: configuration)
         var attempted = 0
-        while true {
-            let claimed = try await claim(database: app.db, now: now, lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30)
-            for id in claimed {
-                try await deliver(id, app: app)
+        do {
+            while let id = try await claim(database: app.db, now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
+                try await deliver(id, app: app, client: client)
+                attempted += 1
             }
-            attempted += claimed.count
-            if claimed.count < batch { return attempted }
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
+        try await client.shutdown()
+        return attempted
     }
 
-    static let batch = 20
-
-    /// Takes up to ``batch`` due events for this instance until `now + lease`, oldest first.
-    static func claim(database: any Database, now: Date, lease: TimeInterval) async throws -> [UUID] {
+    /// Takes the oldest due event for this instance until `now + lease`.
+    static func claim(database: any Database, now: Date, lease: TimeInterval) async throws -> UUID? {
         let sql = database as! any SQLDatabase
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         let rows = try await sql.raw("""
@@ -66,16 +73,14 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             WHERE id IN (SELECT id FROM webhook_events
                 WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
                 AND (claimed_until IS NULL OR claimed_until < \(bind: now))
-                ORDER BY next_attempt_at LIMIT \(literal: batch)\(lock))
-            RETURNING id, created_at
+                ORDER BY next_attempt_at, created_at LIMIT 1\(lock))
+            RETURNING id
             """).all()
-        // RETURNING has no order: deliver the oldest first, so that a session's events arrive in turn.
-        return try rows.map { (try $0.decode(column: "id", as: UUID.self), try $0.decode(column: "created_at", as: Date.self)) }
-            .sorted { $0.1 < $1.1 }.map(\.0)
+        return try rows.first?.decode(column: "id", as: UUID.self)
     }
 
     /// Posts one claimed event and records what happened.
-    static func deliver(_ id: UUID, app: Application) async throws {
+    static func deliver(_ id: UUID, app: Application, client: HTTPClient) async throws {
         let database = app.db
         let settings = app.qoltanba.webhooks
         guard let event = try await WebhookEventModel.find(id, on: database), event.state == WebhookEventModel.State.pending.rawValue,
@@ -90,15 +95,14 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
             } else {
                 do {
                     let body = Array(event.payload.utf8)
-                    let response = try await app.client.post(URI(string: url)) { request in
-                        request.headers.contentType = .json
-                        request.headers.replaceOrAdd(name: "X-Webhook-Id", value: id.apiString)
-                        request.headers.replaceOrAdd(
-                            name: "X-Signature", value: WebhookSignature.header(body: body, secrets: secrets, time: Date()))
-                        request.headers.replaceOrAdd(name: .userAgent, value: "Qoltanba-Webhooks/1")
-                        request.body = ByteBuffer(bytes: body)
-                        request.timeout = .seconds(Int64(settings.timeout))
-                    }
+                    var request = HTTPClientRequest(url: url)
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.headers.add(name: "User-Agent", value: "Qoltanba-Webhooks/1")
+                    request.headers.add(name: "X-Webhook-Id", value: id.apiString)
+                    request.headers.add(name: "X-Signature", value: WebhookSignature.header(body: body, secrets: secrets, time: Date()))
+                    request.body = .bytes(ByteBuffer(bytes: body))
+                    let response = try await client.execute(request, timeout: .seconds(Int64(settings.timeout)))
                     status = Int(response.status.code)
                 } catch {
                     failure = "no answer: \(String(describing: type(of: error)))"
