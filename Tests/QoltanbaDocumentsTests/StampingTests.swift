@@ -90,10 +90,21 @@ struct StampingTests {
         #expect(try PDFStamper.stamp(original, sheet: try Self.sheet().pdf(), documentID: id) == copy)
     }
 
-    @Test("many signers wrap onto the page without failing; the QR matrix is square")
+    @Test("a long name wraps; many signers continue onto further pages, all appended, the QR on the last; the QR matrix is square")
     func manySigners() throws {
-        let pdf = try Self.sheet(name: String(repeating: "Өте ұзын құжат атауы ", count: 12), signers: 6).pdf()
-        #expect(try PDFStamper.inspect(pdf).pages == 1)
+        #expect(try PDFStamper.inspect(try Self.sheet(name: String(repeating: "Өте ұзын құжат атауы ", count: 12), signers: 1).pdf()).pages == 1)
+        let pdf = try Self.sheet(signers: 1).pdf()
+        let long = try Self.sheet(signers: 25).pdf()
+        let pages = try PDFStamper.inspect(long).pages
+        #expect(pages >= 3)
+        let folder = try Folder()
+        defer { folder.remove() }
+        try folder.write("copy.pdf", try PDFStamper.stamp(pdf, sheet: long, documentID: "d"))
+        #expect(try PDFStamper.inspect(try folder.read("copy.pdf")).pages == 1 + pages)
+        let text = try folder.run("pdftotext", ["-f", "2", "copy.pdf", "-"]).output
+        #expect(text.components(separatedBy: "8710******27").count - 1 == 25)
+        try folder.run("pdftoppm", ["-png", "-r", "150", "-f", "\(1 + pages)", "-l", "\(1 + pages)", "-singlefile", "copy.pdf", "last"])
+        #expect(try folder.run("zbarimg", ["--raw", "-q", "last.png"]).output.contains("https://sign.example.kz/check/5c9e"))
         let qr = try #require(QRMatrix("https://sign.example.kz/check/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"))
         #expect(qr.size >= 21 && qr.modules.count == qr.size * qr.size && qr[0, 0])
     }

@@ -427,4 +427,28 @@ struct SigningClientTests {
         let kazakh = ClientText.allCases.map { $0.translations.kk }.joined()
         #expect(kazakh.contains { "әғқңөұүһі".contains($0) })
     }
+
+    @Test("a signing that fails ends with sign-doc, not success; an unknown session never redirects anywhere")
+    func signingFails() async throws {
+        try await TestServer.with { server in
+            var browser = Browser(server, session: try await newSession(server))
+            try await browser.open("&redirect_url=https%3A%2F%2Fbank.example.kz%2F%3Fref%3Da%252Bb")
+            try await browser.passBiometrics()
+            _ = try await browser.post("password", ["password": "correct horse", "password_confirm": "correct horse"])
+            _ = try await browser.post("code", ["otp": try await browser.newestCode()])
+            _ = try await browser.post("certificate")
+            // The file disappears before the signing.
+            try await DocumentFileModel.query(on: server.app.db).delete()
+            let answer = try await browser.post("code", ["otp": try await browser.newestCode()])
+            #expect(answer.headers.first(name: .location) == "https://bank.example.kz/?ref=a%2Bb&status=false&reason=sign-doc")
+            let canceled = try await status(server, browser.session)
+            #expect(canceled["status"] as? String == "CANCELED")
+            #expect((canceled["failure_reason"] as? [String: Any])?["type"] as? String == "OTHER")
+            #expect(try await SigningFlowModel.find(browser.session, on: server.app.db)?.failure == "sign-doc")
+
+            let stranger = try await server.send(.GET, "/sign?session=\(UUID().apiString)&redirect_url=https%3A%2F%2Fevil.example%2F", key: "")
+            #expect(stranger.status == .ok && stranger.headers.first(name: .location) == nil)
+            #expect(stranger.body.string.contains(#"data-reason="refresh""#))
+        }
+    }
 }

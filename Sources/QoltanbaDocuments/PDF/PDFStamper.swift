@@ -28,8 +28,8 @@ public enum PDFStamper {
         }
     }
 
-    /// A copy of `original` with the first page of `sheet` added at the end and `DocumentId` set
-    /// to `documentID`. The same inputs give the same bytes.
+    /// A copy of `original` with the pages of `sheet` added at the end and `DocumentId` set to
+    /// `documentID`. The same inputs give the same bytes.
     public static func stamp(_ original: some ContiguousBytes, sheet: [UInt8], documentID: String) throws(DocumentError) -> [UInt8] {
         try stamp(original, sheet: sheet, documentID: documentID) { qpdf throws(DocumentError) in
             try check(qpdf, qpdf_init_write_memory(qpdf), "the copy could not be written")
@@ -52,8 +52,10 @@ public enum PDFStamper {
     ) throws(DocumentError) -> T {
         try withPDF(sheet) { sheetPDF throws(DocumentError) in
             try withPDF(original) { qpdf throws(DocumentError) in
-                let page = qpdf_get_page_n(sheetPDF, 0)
-                try check(qpdf, qpdf_add_page(qpdf, sheetPDF, page, 0), "the signature sheet could not be added")
+                for index in 0..<max(0, Int(qpdf_get_num_pages(sheetPDF))) {
+                    let page = qpdf_get_page_n(sheetPDF, index)
+                    try check(qpdf, qpdf_add_page(qpdf, sheetPDF, page, 0), "the signature sheet could not be added")
+                }
                 let trailer = qpdf_get_trailer(qpdf)
                 var info = qpdf_oh_get_key(qpdf, trailer, "/Info")
                 if qpdf_oh_is_dictionary(qpdf, info) == 0 {

@@ -2,7 +2,8 @@ import CCairo
 import Foundation
 
 /// The page added to a stamped copy (or, for XML, the whole signature sheet): the document, its
-/// SHA-256, every signer, and a QR code that opens the check page. Drawn with cairo in DejaVu
+/// SHA-256, every signer, and a QR code that opens the check page. Many signers continue onto
+/// further pages. Drawn with cairo in DejaVu
 /// Sans, whose glyphs cover the Kazakh letters; the fonts are embedded in the PDF.
 public struct SignatureSheet: Sendable {
     /// One signer as the sheet prints them.
@@ -58,7 +59,7 @@ public struct SignatureSheet: Sendable {
     /// A4 in points.
     static let width = 595.0, height = 842.0, margin = 48.0
 
-    /// The sheet as a one-page PDF.
+    /// The sheet as a PDF: one page, more when the signers need them.
     public func pdf() throws(DocumentError) -> [UInt8] {
         let output = Output()
         let unmanaged = Unmanaged.passRetained(output)
@@ -102,11 +103,19 @@ public struct SignatureSheet: Sendable {
             cairo_text_extents(cr, text, &extents)
             return extents.x_advance
         }
-        /// Writes `text` from the left margin, wrapping at spaces (or anywhere in a long word).
+        /// Starts a new page when `height` more points do not fit on this one.
+        func room(for height: Double) {
+            guard y + height > Self.height - Self.margin else { return }
+            cairo_show_page(cr)
+            y = Self.margin
+        }
+        /// Writes `text` from the left margin, wrapping at spaces (or anywhere in a long word), onto
+        /// as many pages as it needs.
         func line(_ text: String, size: Double, bold: Bool = false, mono: Bool = false, indent: Double = 0) {
             font(size, bold: bold, mono: mono)
             var current = ""
             func flush() {
+                room(for: size * 1.35)
                 cairo_move_to(cr, Self.margin + indent, y + size)
                 cairo_show_text(cr, current)
                 y += size * 1.35
@@ -114,7 +123,7 @@ public struct SignatureSheet: Sendable {
             }
             for word in text.split(separator: " ", omittingEmptySubsequences: false) {
                 let candidate = current.isEmpty ? String(word) : current + " " + word
-                if advance(candidate) <= textWidth - indent || current.isEmpty && advance(candidate) <= textWidth - indent {
+                if advance(candidate) <= textWidth - indent {
                     current = candidate
                     continue
                 }
@@ -147,9 +156,10 @@ public struct SignatureSheet: Sendable {
             line("\(captions.issuer): \(signer.issuer)", size: 9.5, indent: 14)
         }
 
-        // The QR code, bottom left, with the check URL beside it.
+        // The QR code, at the bottom left of the last page, with the check URL beside it.
         guard let qr = QRMatrix(checkURL) else { return }
         let side = 130.0
+        room(for: side + 16)
         let module = side / Double(qr.size + 8)
         let top = max(y + 16, Self.height - Self.margin - side)
         cairo_set_source_rgb(cr, 1, 1, 1)

@@ -105,7 +105,8 @@ struct CheckController: RouteCollection {
     }
 
     /// An original (same SHA-256), a stamped copy (a PDF naming one of the documents that is the
-    /// very copy Qoltanba makes of it), a CMS (verified), or nothing of this session.
+    /// very copy Qoltanba makes of it), a CMS of one of the originals (verified), or nothing of
+    /// this session.
     private func classify(_ bytes: [UInt8], _ loaded: Loaded, _ request: Request) async throws -> Verdict {
         let digest = SHA256.hash(data: bytes).hexString
         if let original = loaded.documents.first(where: { $0.sha256 == digest }) { return .original(original.name) }
@@ -118,7 +119,10 @@ struct CheckController: RouteCollection {
                 for: document, of: loaded.session, language: try await copies.language(of: loaded.session))
             if try entries.first?.contents() == bytes { return .copy(document.name) }
         }
-        if (try? CMSSignedData(berEncoded: bytes)) != nil {
+        // A CMS of one of this session's documents (its content is an original), verified.
+        if let content = (try? CMSSignedData(berEncoded: bytes))?.content,
+           loaded.documents.contains(where: { $0.sha256 == SHA256.hash(data: content).hexString })
+        {
             return .cms(try await request.application.pki.verifier(on: request.db).verify(bytes))
         }
         return .noMatch

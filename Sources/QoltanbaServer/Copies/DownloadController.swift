@@ -80,14 +80,11 @@ struct DownloadController: RouteCollection {
         guard session.lifecycle.state == .finished else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
         }
-        let documents = try await copies.documents(of: session)
-        let names = StampedCopies.uniqueNames(documents.flatMap(StampedCopies.entryNames))
         let language = try await copies.language(of: session)
-        var index = 0
-        for document in documents {
+        var names = StampedCopies.UniqueNames()
+        for document in try await copies.documents(of: session) {
             for entry in try await copies.entries(for: document, of: session, language: language, directory: directory) {
-                try await body(entry, names[index])
-                index += 1
+                try await body(entry, names.take(entry.name))
             }
         }
     }

@@ -83,11 +83,6 @@ struct StampedCopies {
         ]
     }
 
-    /// The names of a document's entries, in the order ``entries(for:of:language:directory:)`` makes them.
-    static func entryNames(of document: DocumentModel) -> [String] {
-        document.mediaType == DocumentType.pdf.mediaType ? [document.name] : [document.name, sheetName(for: document.name)]
-    }
-
     /// `contract.xml` → `contract.xml.signatures.pdf`.
     static func sheetName(for name: String) -> String { name + ".signatures.pdf" }
 
@@ -127,10 +122,11 @@ struct StampedCopies {
         return ClientLanguage(rawValue: flow.language) ?? .ru
     }
 
-    /// Archive names: no folders or control characters, and unique (`name (2).pdf`).
-    static func uniqueNames(_ names: [String]) -> [String] {
-        var taken = Set<String>()
-        return names.map { name in
+    /// Archive names: no folders or control characters, and unique (`name (2).pdf`), given out in turn.
+    struct UniqueNames {
+        private var taken = Set<String>()
+
+        mutating func take(_ name: String) -> String {
             var clean = String(name.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "\\", with: "_")
                 .trimmingCharacters(in: .whitespaces)

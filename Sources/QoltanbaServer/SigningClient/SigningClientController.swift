@@ -56,15 +56,19 @@ struct SigningClientController: RouteCollection {
         let query = try request.query.decode(OpenQuery.self)
         let redirectURL = try query.redirect_url.map(Self.validatedRedirect)
         var language = ClientLanguage.choose(query: query.language, acceptLanguage: request.headers.first(name: .acceptLanguage))
-        guard let id = query.session.flatMap(UUID.init(uuidString:)) else {
-            return end(request, failure: .refresh, redirectURL: redirectURL, language: language, dark: query.theme == "1")
+        // Back to redirect_url only for a session that exists: never an open redirect for any link.
+        guard let id = query.session.flatMap(UUID.init(uuidString:)), try await SigningSessionModel.find(id, on: request.db) != nil
+        else {
+            return end(request, failure: .refresh, redirectURL: nil, language: language, dark: query.theme == "1")
         }
         let cookieName = Self.cookieName(id)
         let opened = try await service(request).open(
             sessionID: id, cookie: request.cookies[cookieName]?.string, redirectURL: redirectURL, language: language,
             theme: query.theme == "1" ? 1 : 0)
         guard case .flow(let bound, let newToken) = opened else {
-            return end(request, failure: .refresh, redirectURL: redirectURL, language: language, dark: query.theme == "1")
+            // Another browser's session goes back where the integrator first sent its signer.
+            let stored = try await SigningFlowModel.find(id, on: request.db)?.redirectURL
+            return end(request, failure: .refresh, redirectURL: stored ?? redirectURL, language: language, dark: query.theme == "1")
         }
         if query.language == nil { language = ClientLanguage(rawValue: bound.flow.language) ?? language }
         let flow = bound.flow.flow
@@ -109,9 +113,15 @@ struct SigningClientController: RouteCollection {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
         }
         var headers = HTTPHeaders()
-        // XML is shown as text, never rendered, and nothing in a document may run.
-        headers.contentType = document.mediaType == "application/pdf" ? .pdf : .plainText
-        headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'; style-src 'unsafe-inline'")
+        // XML is shown as plain text in a sandbox; a PDF opens in the browser's viewer, which a
+        // sandboxed document would not start.
+        if document.mediaType == DocumentType.pdf.mediaType {
+            headers.contentType = .pdf
+            headers.replaceOrAdd(name: "Content-Security-Policy", value: "frame-ancestors 'none'")
+        } else {
+            headers.contentType = .plainText
+            headers.replaceOrAdd(name: "Content-Security-Policy", value: "sandbox; default-src 'none'")
+        }
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
         return Response(status: .ok, headers: headers, body: .init(data: file.content))
@@ -285,13 +295,11 @@ struct SigningClientController: RouteCollection {
             downloadURL: Self.offersDownload(bound.session) ? "/sign/\(id.apiString)/download" : nil)
     }
 
-    /// `redirect_url` with `status` and `reason` added to its own query.
+    /// `redirect_url` with `status` and `reason` added to its own query, which is kept as it was.
     static func redirect(_ url: String, failure: ClientFailure?) -> String {
         guard var components = URLComponents(string: url) else { return url }
-        components.queryItems = (components.queryItems ?? []) + [
-            URLQueryItem(name: "status", value: failure == nil ? "true" : "false"),
-            URLQueryItem(name: "reason", value: failure?.rawValue ?? "None"),
-        ]
+        let added = "status=\(failure == nil ? "true" : "false")&reason=\(failure?.rawValue ?? "None")"
+        components.percentEncodedQuery = components.percentEncodedQuery.map { $0.isEmpty ? added : "\($0)&\(added)" } ?? added
         return components.string ?? url
     }
 
