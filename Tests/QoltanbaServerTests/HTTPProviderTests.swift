@@ -54,7 +54,7 @@ final class FakeProviders: Sendable {
             return Response(status: .ok, body: .init(string: #"{"approved":\#(body["action"] == "issue")}"#))
         }
         app.post("slow") { _ async throws -> Response in
-            try await Task.sleep(for: .seconds(6))
+            try await Task.sleep(for: .seconds(12))
             return Response(status: .ok, body: .init(string: #"{"live":true,"match":true,"approved":true,"found":false}"#))
         }
         app.post("garbage") { _ in Response(status: .ok, body: .init(string: "<html>maintenance</html>")) }
@@ -70,8 +70,9 @@ final class FakeProviders: Sendable {
         try await app.asyncShutdown()
     }
 
-    /// An adapter's provider for `path`; a short timeout only where the test waits for it.
-    func provider(_ path: String, token: String? = FakeProviders.token, timeout: Int = 10, client: any Client) -> HTTPProvider {
+    /// An adapter's provider for `path`; a short timeout only where the test waits for it, and a
+    /// long one elsewhere, since a loaded machine (every suite runs at once) can be slow to answer.
+    func provider(_ path: String, token: String? = FakeProviders.token, timeout: Int = 60, client: any Client) -> HTTPProvider {
         HTTPProvider(
             name: path, endpoint: .init(url: "http://127.0.0.1:\(port)/\(path)", token: token), timeout: timeout, client: client,
             logger: Logger(label: "test"))
@@ -162,7 +163,7 @@ struct HTTPProviderTests {
                 "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": Data(repeating: 3, count: 32).base64EncodedString(),
                 "QOLTANBA_REGISTRY_URL": "\(base)/registry", "QOLTANBA_REGISTRY_TOKEN": FakeProviders.token,
                 "QOLTANBA_LIVENESS_URL": "\(base)/slow", "QOLTANBA_FACE_MATCH_URL": "\(base)/face",
-                "QOLTANBA_SMS_URL": "\(base)/sms", "QOLTANBA_PROVIDER_TIMEOUT_SECONDS": "3",
+                "QOLTANBA_SMS_URL": "\(base)/sms", "QOLTANBA_PROVIDER_TIMEOUT_SECONDS": "8",
             ]
             if !TestServer.usesPostgres {
                 environment["QOLTANBA_DATABASE_URL"] = FileManager.default.temporaryDirectory

@@ -64,8 +64,10 @@ final class WebhookReceiver: Sendable {
 
 @Suite("Webhooks")
 struct WebhookTests {
+    /// Retries at once, and a receiver timeout with room for a loaded machine (every suite runs at once).
     static let fast = [
         "QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "0.01", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "0.01", "QOLTANBA_WEBHOOK_ATTEMPTS": "3",
+        "QOLTANBA_WEBHOOK_TIMEOUT_SECONDS": "60",
     ]
 
     /// Runs `body` with a receiver answering `status`, and the first organization's webhook set to it.

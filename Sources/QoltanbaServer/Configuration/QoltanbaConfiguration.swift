@@ -136,8 +136,7 @@ public struct QoltanbaConfiguration: Sendable {
         }
 
         let publicURL = value("QOLTANBA_PUBLIC_URL") ?? "http://127.0.0.1:8080"
-        guard let parsed = URL(string: publicURL), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
-        else {
+        guard WebAddress.host(ofAbsoluteHTTP: publicURL) != nil else {
             throw Invalid(description: "QOLTANBA_PUBLIC_URL must be an http(s) URL, got '\(publicURL)'")
         }
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
@@ -182,7 +181,7 @@ public struct QoltanbaConfiguration: Sendable {
                 }
                 return nil
             }
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard WebAddress.host(ofAbsoluteHTTP: url) != nil else {
                 throw Invalid(description: "QOLTANBA_\(name)_URL must be an http(s) URL, got '\(url)'")
             }
             return ProviderEndpoint(url: url, token: value("QOLTANBA_\(name)_TOKEN"))

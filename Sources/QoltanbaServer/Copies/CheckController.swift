@@ -84,7 +84,7 @@ struct CheckController: RouteCollection {
     // MARK: Pages
 
     func page(_ request: Request) async throws -> Response {
-        try await render(request, verdict: nil)
+        try await render(request, try await load(request), verdict: nil)
     }
 
     /// What an uploaded file turned out to be.
@@ -96,12 +96,12 @@ struct CheckController: RouteCollection {
     }
 
     func upload(_ request: Request) async throws -> Response {
-        guard let loaded = try await load(request) else { return try await render(request, verdict: nil) }
+        guard let loaded = try await load(request) else { return try await render(request, nil, verdict: nil) }
         struct Upload: Content { let file: File? }
         guard let file = (try? request.content.decode(Upload.self))?.file, file.data.readableBytes > 0 else {
-            return try await render(request, verdict: .noMatch)
+            return try await render(request, loaded, verdict: .noMatch)
         }
-        return try await render(request, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))
+        return try await render(request, loaded, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))
     }
 
     /// An original (same SHA-256), a stamped copy (a PDF naming one of the documents that is the
@@ -128,14 +128,15 @@ struct CheckController: RouteCollection {
         return .noMatch
     }
 
-    private func render(_ request: Request, verdict: Verdict?) async throws -> Response {
+    /// The page of `loaded` (nil: the not-found page), with the verdict on an uploaded file.
+    private func render(_ request: Request, _ loaded: Loaded?, verdict: Verdict?) async throws -> Response {
         let language = ClientLanguage.choose(
             query: try? request.query.get(String.self, at: "language"), acceptLanguage: request.headers.first(name: .acceptLanguage))
         let dark = (try? request.query.get(String.self, at: "theme")) == "1"
         func t(_ key: ClientText, _ arguments: CustomStringConvertible...) -> String {
             HTML.escape(language.text(key, arguments: arguments))
         }
-        guard let loaded = try await load(request) else {
+        guard let loaded else {
             return HTML.page(
                 title: language.text(.checkTitle), language: language.rawValue, dark: dark,
                 body: "<main><section class=\"step\" data-step=\"check-not-found\"><h1>\(t(.checkTitle))</h1><p>\(t(.checkNotFound))</p></section></main>",

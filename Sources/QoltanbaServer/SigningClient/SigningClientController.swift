@@ -305,9 +305,7 @@ struct SigningClientController: RouteCollection {
 
     /// `redirect_url` must be an absolute http(s) URL.
     static func validatedRedirect(_ text: String) throws -> String {
-        guard let components = URLComponents(string: text), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
-              components.host?.isEmpty == false
-        else {
+        guard WebAddress.host(ofAbsoluteHTTP: text) != nil else {
             throw QoltanbaError.invalidField("redirect_url", "must be an absolute http or https URL")
         }
         return text

@@ -160,9 +160,7 @@ enum WebhookSecrets {
     /// Why a URL may not be a webhook, or nil when it may: an http(s) URL, and unless private
     /// addresses are allowed, a host that resolves only to public addresses.
     static func refusal(of url: String, allowPrivate: Bool) async -> String? {
-        guard let components = URLComponents(string: url), ["http", "https"].contains(components.scheme?.lowercased() ?? ""),
-              let host = components.host, !host.isEmpty
-        else { return "the webhook URL must be an absolute http or https URL" }
+        guard let host = WebAddress.host(ofAbsoluteHTTP: url) else { return "the webhook URL must be an absolute http or https URL" }
         if allowPrivate { return nil }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
         guard await WebhookAddress.isPublic(host: bare) else {
