@@ -224,11 +224,7 @@ struct SigningFlowService {
         }
         if correct { try keep(password, bound) }
         let outcome = flow.passwordEntered(correct: correct)
-        if case .retry = outcome {
-            try await save(flow, bound)
-            return .notice(.passwordWrong)
-        }
-        return try await apply(outcome, flow, bound)
+        return try await apply(outcome, flow, bound, wrong: .passwordWrong)
     }
 
     /// Checks an SMS code at `password-otp` or `sign`. A right code at `sign` signs every document.
@@ -241,8 +237,7 @@ struct SigningFlowService {
         let outcome = flow.codeEntered(accepted: accepted)
         switch outcome {
         case .retry:
-            try await save(flow, bound)
-            return .notice(.codeWrong)
+            return try await apply(outcome, flow, bound, wrong: .codeWrong)
         case .moved where before.step == .sign:
             return try await sign(bound, done: flow, signing: before)
         default:
@@ -268,15 +263,17 @@ struct SigningFlowService {
 
     // MARK: Persistence of outcomes
 
-    /// Stores the flow after `outcome`; a move into the certificate step prepares the certificate,
-    /// and a failure cancels the session.
-    private func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound) async throws -> StepResult {
+    /// Stores the flow after `outcome`: a wrong entry shows the step again with `wrong`, a move into
+    /// the certificate step prepares the certificate, and a failure cancels the session.
+    private func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil)
+        async throws -> StepResult
+    {
         switch outcome {
         case .refused:
             return .wrongStep
         case .retry:
             try await save(flow, bound)
-            return .current
+            return wrong.map(StepResult.notice) ?? .current
         case .failed(let reason):
             return try await fail(bound, flow, reason)
         case .moved(.certificate):
