@@ -1,6 +1,13 @@
 import QoltanbaCore
 
-/// The signing client's languages. The API reference says `kz` for Kazakh; `kk` is its ISO code.
+/// A set of texts in every language Qoltanba's pages speak (the signing client's, the cabinet's).
+protocol Translated {
+    /// The text in Kazakh, Russian and English.
+    var translations: (kk: String, ru: String, en: String) { get }
+}
+
+/// The languages of Qoltanba's pages (the signing client, the check page, the cabinet). The API
+/// reference says `kz` for Kazakh; `kk` is its ISO code.
 enum ClientLanguage: String, CaseIterable, Sendable {
     case kk, ru, en
 
@@ -29,8 +36,20 @@ enum ClientLanguage: String, CaseIterable, Sendable {
         text(key, arguments: arguments)
     }
 
-    /// A text in this language with `%1`, `%2` replaced by `arguments`.
+    func text(_ key: CabinetText, _ arguments: CustomStringConvertible...) -> String {
+        text(key, arguments: arguments)
+    }
+
     func text(_ key: ClientText, arguments: [CustomStringConvertible]) -> String {
+        translated(key, arguments: arguments)
+    }
+
+    func text(_ key: CabinetText, arguments: [CustomStringConvertible]) -> String {
+        translated(key, arguments: arguments)
+    }
+
+    /// A text in this language with `%1`, `%2` replaced by `arguments`.
+    private func translated(_ key: some Translated, arguments: [CustomStringConvertible]) -> String {
         let translations = key.translations
         var text = switch self {
         case .kk: translations.kk

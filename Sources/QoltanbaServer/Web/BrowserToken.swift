@@ -1,0 +1,31 @@
+import Crypto
+import Foundation
+import QoltanbaCore
+
+/// A random token a browser holds in a cookie (the signing client's binding, a cabinet login): 32
+/// bytes, base64url in the cookie; the database keeps only its hex SHA-256.
+struct BrowserToken {
+    let bytes: [UInt8]
+
+    /// A new random token.
+    init() {
+        bytes = (0..<32).map { _ in UInt8.random(in: 0...255) }
+    }
+
+    /// The token a cookie carries; nil for anything else.
+    init?(cookie text: String) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64), data.count == 32 else { return nil }
+        bytes = Array(data)
+    }
+
+    /// What is stored and looked up.
+    var hash: String { SHA256.hash(data: bytes).hexString }
+
+    /// The cookie's value.
+    var cookie: String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+}
