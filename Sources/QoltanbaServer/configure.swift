@@ -53,6 +53,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(APIKeyCommands(), as: "apikey")
     app.asyncCommands.use(CertificateCommands(), as: "cert")
     app.asyncCommands.use(WebhookCommands(), as: "webhook")
+    app.asyncCommands.use(UserCommands(), as: "user")
 }
 
 extension Application {

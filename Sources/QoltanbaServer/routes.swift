@@ -10,6 +10,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SigningClientController(configuration: app.qoltanba))
     try app.register(collection: DownloadController(configuration: app.qoltanba))
     try app.register(collection: CheckController(configuration: app.qoltanba))
+    try app.register(collection: CabinetController())
 
     // For load balancers: 200 when the database answers.
     app.get("health") { request async throws -> [String: String] in

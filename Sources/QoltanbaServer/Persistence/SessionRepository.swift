@@ -32,8 +32,8 @@ struct SessionRepository {
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored
     /// afterwards: `session` itself when this call moved it, a new instance re-read when another
-    /// writer got there first. In the same transaction the event goes into the webhook outbox, and
-    /// an ended session's signing-client secrets are erased.
+    /// writer got there first. In the same transaction the event goes into the webhook outbox and the
+    /// session's log, and an ended session's signing-client secrets are erased.
     @discardableResult
     func record(
         _ session: SigningSessionModel, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
@@ -55,6 +55,7 @@ struct SessionRepository {
             session.failureDetail = state.failureReason?.detail
             session.updatedAt = now
             try await WebhookOutbox(database: transaction).enqueue(session, at: now)
+            try await SessionLogModel(sessionID: id, at: now, event: .status, detail: state.status.rawValue).create(on: transaction)
             if state.status == .finished || state.status == .canceled {
                 // An ended session keeps none of the signing client's secrets (the sealed password,
                 // the camera frame, the code), however it ended.

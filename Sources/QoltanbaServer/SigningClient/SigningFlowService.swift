@@ -45,19 +45,19 @@ struct SigningFlowService {
     {
         guard let session = try await SessionRepository(database: database).find(sessionID, now: now) else { return .refresh }
         if let flow = try await SigningFlowModel.find(sessionID, on: database) {
-            guard let token = cookie.flatMap(Self.tokenBytes), Self.hash(token) == flow.browserHash else { return .refresh }
+            guard let token = cookie.flatMap(BrowserToken.init(cookie:)), token.hash == flow.browserHash else { return .refresh }
             // A session canceled by expiry (or otherwise from outside) while its flow was running.
             if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return .refresh }
-            return .flow(Bound(session: session, flow: flow, token: token), newToken: nil)
+            return .flow(Bound(session: session, flow: flow, token: token.bytes), newToken: nil)
         }
         // A session without documents has nothing to sign: it stays open for uploads.
         guard try await DocumentModel.query(on: database).filter(\.$session.$id == sessionID).count() > 0 else { return .refresh }
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
-        let token = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let token = BrowserToken()
         let returning = try await SignerCertificateModel.query(on: database).filter(\.$iin == session.iin).count() > 0
         let flow = SigningFlowModel(
-            sessionID: sessionID, browserHash: Self.hash(token), redirectURL: redirectURL, language: language.rawValue,
+            sessionID: sessionID, browserHash: token.hash, redirectURL: redirectURL, language: language.rawValue,
             theme: theme, returning: returning, at: now)
         let opened: Bool
         do {
@@ -73,19 +73,19 @@ struct SigningFlowService {
         guard opened else { return .refresh }
         let stored = session
         logger.info("signing client opened", metadata: ["session": "\(sessionID.apiString)"])
-        return .flow(Bound(session: stored, flow: flow, token: token), newToken: Self.cookieText(token))
+        return .flow(Bound(session: stored, flow: flow, token: token.bytes), newToken: token.cookie)
     }
 
     /// The flow of `sessionID` when `cookie` is its browser's token and the session is still active or
     /// its flow has ended; nil otherwise.
     func bound(sessionID: UUID, cookie: String?, now: Date = Date()) async throws -> Bound? {
-        guard let token = cookie.flatMap(Self.tokenBytes),
+        guard let token = cookie.flatMap(BrowserToken.init(cookie:)),
               let session = try await SessionRepository(database: database).find(sessionID, now: now),
               let flow = try await SigningFlowModel.find(sessionID, on: database),
-              Self.hash(token) == flow.browserHash
+              token.hash == flow.browserHash
         else { return nil }
         if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return nil }
-        return Bound(session: session, flow: flow, token: token)
+        return Bound(session: session, flow: flow, token: token.bytes)
     }
 
     /// How long a request may hold a flow before another may take it (a crashed request's lock lapses).
@@ -273,6 +273,7 @@ struct SigningFlowService {
             return .wrongStep
         case .retry:
             try await save(flow, bound)
+            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, on: database) }
             return wrong.map(StepResult.notice) ?? .current
         case .failed(let reason):
             return try await fail(bound, flow, reason)
@@ -284,20 +285,34 @@ struct SigningFlowService {
         }
     }
 
+    /// Stores the flow; a step it left is logged as passed.
     private func save(_ flow: SigningFlow, _ bound: Bound) async throws {
+        let left = bound.flow.flow.step
         bound.flow.flow = flow
         bound.flow.updatedAt = Date()
         try await bound.flow.save(on: database)
+        if left != flow.step { try await log(.stepPassed, left, bound, on: database) }
+    }
+
+    /// Adds a step's entry to the session's timeline.
+    private func log(
+        _ event: SessionLogModel.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, on database: any Database,
+        at date: Date = Date()
+    ) async throws {
+        try await SessionLogModel(sessionID: try bound.session.requireID(), at: date, event: event, step: step.rawValue, detail: detail)
+            .create(on: database)
     }
 
     /// Ends the flow with `reason` and cancels the session with the mapped failure type. The
     /// secrets the flow held are erased.
     private func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
+        let step = flow.step
         var failed = flow
         _ = failed.fail(reason)
         let flow = failed
         erase(bound)
         try await database.transaction { transaction in
+            try await log(.stepFailed, step, detail: reason.rawValue, bound, on: transaction)
             bound.flow.flow = flow
             bound.flow.updatedAt = Date()
             try await bound.flow.save(on: transaction)
@@ -455,6 +470,7 @@ struct SigningFlowService {
                 try await document.save(on: transaction)
             }
             erase(bound)
+            try await log(.stepPassed, .sign, bound, on: transaction, at: now)
             bound.flow.flow = flow
             bound.flow.updatedAt = now
             try await bound.flow.save(on: transaction)
@@ -464,21 +480,5 @@ struct SigningFlowService {
         guard finished else { return try await fail(bound, signing, .refresh) }
         logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
         return .ended
-    }
-
-    // MARK: Tokens
-
-    static func hash(_ token: [UInt8]) -> String { SHA256.hash(data: token).hexString }
-
-    static func cookieText(_ token: [UInt8]) -> String {
-        Data(token).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    static func tokenBytes(_ text: String) -> [UInt8]? {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), data.count == 32 else { return nil }
-        return Array(data)
     }
 }

@@ -16,5 +16,6 @@ extension Migrations {
         add(CreateSandboxMessages())
         add(AddPriorSignatures())
         add(CreateWebhooks())
+        add(CreateCabinet())
     }
 }

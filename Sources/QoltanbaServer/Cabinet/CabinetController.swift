@@ -1,0 +1,417 @@
+import Crypto
+import Fluent
+import Foundation
+import QoltanbaCore
+import Vapor
+
+/// The organization cabinet at `/cabinet`: staff log in, change their password, set the webhook,
+/// manage API keys, and follow sessions and webhook deliveries.
+///
+/// Cookies (all `Path=/cabinet; Secure; HttpOnly; SameSite=Strict`): `qoltanba-cabinet` holds a
+/// login's token; `qoltanba-cabinet-csrf` a random seed whose HMAC under a key derived from the
+/// master key is the `csrf_token` every form must post back, so a page of another site can
+/// neither read nor forge it.
+struct CabinetController: RouteCollection {
+    static let loginCookie = "qoltanba-cabinet"
+    static let csrfCookie = "qoltanba-cabinet-csrf"
+    /// The chosen language and theme, e.g. `kk.dark`.
+    static let viewCookie = "qoltanba-cabinet-view"
+    static let pageSize = 50
+
+    func boot(routes: any RoutesBuilder) throws {
+        let cabinet = routes.grouped("cabinet")
+        cabinet.get { request async throws -> Response in
+            let visit = try await Visit(request)
+            return visit.finish(request.redirect(to: visit.staff == nil ? "/cabinet/login" : "/cabinet/sessions", redirectType: .normal))
+        }
+        cabinet.get("login", use: loginPage)
+        cabinet.get("password") { request in try await page(request) { visit, staff in visit.page.password(forced: staff.user.mustChangePassword) } }
+        cabinet.get("organization") { request in try await page(request) { visit, staff in visit.page.organization(staff.organization) } }
+        cabinet.get("keys") { request in try await page(request) { visit, staff in try await keysPage(visit, staff) } }
+        cabinet.get("sessions", use: sessions)
+        cabinet.get("sessions", ":session", use: session)
+        cabinet.get("webhooks", use: webhooks)
+
+        let posts: [([PathComponent], @Sendable (Request, Visit, Form) async throws -> Response)] = [
+            (["login"], logIn), (["logout"], logOut), (["password"], changePassword), (["organization"], saveWebhook),
+            (["organization", "rotate"], rotateSecret), (["keys"], createKey), (["keys", ":key", "revoke"], revokeKey),
+            (["webhooks", ":event", "redeliver"], redeliver),
+        ]
+        for (path, handler) in posts {
+            cabinet.on(.POST, path, body: .collect(maxSize: "16kb")) { request in
+                let visit = try await Visit(request)
+                let form = (try? request.content.decode(Form.self)) ?? Form()
+                guard visit.accepts(form.csrf_token) else { return visit.finish(visit.page.message(.formExpired, status: .forbidden)) }
+                return visit.finish(try await handler(request, visit, form))
+            }
+        }
+    }
+
+    /// Every field any cabinet form posts.
+    struct Form: Content {
+        var csrf_token: String?
+        var email: String?
+        var password: String?
+        var current_password: String?
+        var new_password: String?
+        var new_password_confirm: String?
+        var webhook_url: String?
+        var label: String?
+    }
+
+    /// A logged-in account with its organization.
+    struct Staff {
+        let user: StaffUserModel
+        let login: StaffLoginModel
+        let organization: OrganizationModel
+    }
+
+    /// What every request needs: the view (language, theme), the CSRF seed, and who is logged in.
+    struct Visit {
+        let language: ClientLanguage
+        let dark: Bool
+        let seed: BrowserToken
+        let newSeed: Bool
+        let csrfToken: String
+        let staff: Staff?
+        let path: String
+        /// The view to remember, when the query changed it.
+        let view: String?
+        let database: any Database
+
+        init(_ request: Request) async throws {
+            let saved = request.cookies[CabinetController.viewCookie]?.string.split(separator: ".").map(String.init) ?? []
+            let queryLanguage = try? request.query.get(String.self, at: "language")
+            let queryTheme = try? request.query.get(String.self, at: "theme")
+            language = ClientLanguage.choose(
+                query: queryLanguage ?? saved.first, acceptLanguage: request.headers.first(name: .acceptLanguage))
+            dark = (queryTheme ?? (saved.count > 1 ? saved[1] : "light")) == "dark"
+            view = queryLanguage != nil || queryTheme != nil ? "\(language.rawValue).\(dark ? "dark" : "light")" : nil
+            if let existing = request.cookies[CabinetController.csrfCookie].flatMap({ BrowserToken(cookie: $0.string) }) {
+                seed = existing
+                newSeed = false
+            } else {
+                seed = BrowserToken()
+                newSeed = true
+            }
+            let key = request.application.pki.masterKey.derivedKey(purpose: "cabinet csrf")
+            csrfToken = Data(HMAC<SHA256>.authenticationCode(for: seed.bytes, using: key)).hexString
+            database = request.db
+            path = request.url.path
+            if let (user, login) = try await StaffAccounts(database: request.db)
+                .staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
+                let organization = try await OrganizationModel.find(user.$organization.id, on: request.db)
+            {
+                staff = Staff(user: user, login: login, organization: organization)
+            } else {
+                staff = nil
+            }
+        }
+
+        var page: CabinetPage {
+            CabinetPage(
+                language: language, dark: dark, csrfToken: csrfToken,
+                account: staff.map { ($0.user.email, $0.organization.name) }, path: path)
+        }
+
+        /// Whether a form's token is the one this browser's seed gives (compared in constant time).
+        func accepts(_ token: String?) -> Bool {
+            guard !newSeed, let token, token.utf8.count == csrfToken.utf8.count else { return false }
+            return zip(token.utf8, csrfToken.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        }
+
+        /// Adds the cookies this visit set.
+        func finish(_ response: Response) -> Response {
+            if newSeed { response.cookies[CabinetController.csrfCookie] = CabinetController.cookie(seed.cookie, maxAge: nil) }
+            if let view { response.cookies[CabinetController.viewCookie] = CabinetController.cookie(view, maxAge: 365 * 24 * 3600) }
+            return response
+        }
+    }
+
+    static func cookie(_ value: String, maxAge: Int?) -> HTTPCookies.Value {
+        HTTPCookies.Value(string: value, maxAge: maxAge, path: "/cabinet", isSecure: true, isHTTPOnly: true, sameSite: .strict)
+    }
+
+    /// A page for a logged-in account whose password is its own; otherwise the way there.
+    private func page(_ request: Request, _ render: (Visit, Staff) async throws -> Response) async throws -> Response {
+        let visit = try await Visit(request)
+        guard let staff = visit.staff else { return visit.finish(request.redirect(to: "/cabinet/login", redirectType: .normal)) }
+        if staff.user.mustChangePassword, visit.path != "/cabinet/password" {
+            return visit.finish(request.redirect(to: "/cabinet/password", redirectType: .normal))
+        }
+        return visit.finish(try await render(visit, staff))
+    }
+
+    /// The same for a form already past its CSRF check.
+    private func acting(_ request: Request, _ visit: Visit, _ act: (Staff) async throws -> Response) async throws -> Response {
+        guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
+        if staff.user.mustChangePassword { return request.redirect(to: "/cabinet/password", redirectType: .normal) }
+        return try await act(staff)
+    }
+
+    // MARK: Logging in and out
+
+    func loginPage(_ request: Request) async throws -> Response {
+        let visit = try await Visit(request)
+        if visit.staff != nil { return visit.finish(request.redirect(to: "/cabinet/sessions", redirectType: .normal)) }
+        return visit.finish(visit.page.login())
+    }
+
+    func logIn(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        let email = form.email ?? ""
+        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        switch try await StaffAccounts(database: request.db).logIn(email: email, password: form.password ?? "", address: address) {
+        case .throttled:
+            request.logger.warning("cabinet login throttled", metadata: ["address": "\(address)"])
+            return visit.page.login(email: email, error: .loginThrottled, status: .tooManyRequests)
+        case .wrong:
+            request.logger.info("cabinet login refused", metadata: ["address": "\(address)"])
+            return visit.page.login(email: email, error: .loginWrong, status: .unauthorized)
+        case .loggedIn(let user, let token):
+            request.logger.info("cabinet login", metadata: ["user": "\(user.id?.apiString ?? "")"])
+            // Every earlier login of this browser ends: the new one starts from a fresh cookie.
+            try await StaffAccounts(database: request.db).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+            let response = request.redirect(to: user.mustChangePassword ? "/cabinet/password" : "/cabinet/sessions", redirectType: .normal)
+            response.cookies[Self.loginCookie] = Self.cookie(token.cookie, maxAge: Int(StaffAccounts.longest))
+            return response
+        }
+    }
+
+    func logOut(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await StaffAccounts(database: request.db).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+        let response = request.redirect(to: "/cabinet/login", redirectType: .normal)
+        response.cookies[Self.loginCookie] = Self.cookie("", maxAge: 0)
+        return response
+    }
+
+    func changePassword(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
+        let result = try await StaffAccounts(database: request.db).changePassword(
+            staff.user, keeping: staff.login, current: form.current_password ?? "", new: form.new_password ?? "",
+            confirmation: form.new_password_confirm ?? "")
+        let error: String
+        switch result {
+        case .changed:
+            request.logger.info("cabinet password changed", metadata: ["user": "\(staff.user.id?.apiString ?? "")"])
+            return request.redirect(to: "/cabinet/sessions", redirectType: .normal)
+        case .wrongCurrent: error = visit.language.text(CabinetText.passwordWrongCurrent)
+        case .tooShort: error = visit.language.text(CabinetText.passwordTooShort, StaffAccounts.minimumPasswordLength)
+        case .mismatch: error = visit.language.text(CabinetText.passwordMismatch)
+        case .unchanged: error = visit.language.text(CabinetText.passwordUnchanged)
+        }
+        return visit.page.password(forced: staff.user.mustChangePassword, error: HTML.escape(error), status: .badRequest)
+    }
+
+    // MARK: Organization and webhook
+
+    func saveWebhook(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            try await setWebhook(request, visit, staff, url: (form.webhook_url ?? "").trimmingCharacters(in: .whitespaces))
+        }
+    }
+
+    func rotateSecret(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            guard let url = staff.organization.webhookURL else {
+                return visit.page.organization(staff.organization, error: visit.page.text(.webhookNone), status: .conflict)
+            }
+            return try await setWebhook(request, visit, staff, url: url)
+        }
+    }
+
+    /// Sets the URL with a new secret, shown on the page this once.
+    private func setWebhook(_ request: Request, _ visit: Visit, _ staff: Staff, url: String) async throws -> Response {
+        let organization = staff.organization
+        guard WebAddress.host(ofAbsoluteHTTP: url) != nil else {
+            return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookNotHTTP), status: .badRequest)
+        }
+        let secret: String
+        do {
+            secret = try await WebhookSecrets.set(
+                url: url, for: organization, masterKey: request.application.pki.masterKey,
+                allowPrivate: request.application.qoltanba.webhooks.allowPrivate, on: request.db)
+        } catch let error as QoltanbaError where error.code == .operatorError {
+            return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookRefused), status: .badRequest)
+        }
+        request.logger.info("webhook set in the cabinet", metadata: [
+            "organization": "\(organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
+        ])
+        return visit.page.organization(organization, newSecret: secret, notice: visit.page.text(.webhookSaved))
+    }
+
+    // MARK: API keys
+
+    private func keysPage(_ visit: Visit, _ staff: Staff, newSecret: String? = nil, notice: String? = nil) async throws -> Response {
+        visit.page.keys(try await OrganizationStore(database: visit.database).apiKeys(of: staff.organization), newSecret: newSecret, notice: notice)
+    }
+
+    func createKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            let label = String((form.label ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+            let (key, secret) = try await OrganizationStore(database: request.db).createAPIKey(for: staff.organization, label: label)
+            request.logger.info("API key created in the cabinet", metadata: [
+                "key": "\(key.id?.apiString ?? "")", "prefix": "\(key.prefix)", "user": "\(staff.user.id?.apiString ?? "")",
+            ])
+            return try await keysPage(visit, staff, newSecret: secret.value)
+        }
+    }
+
+    func revokeKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            let text = request.parameters.get("key") ?? ""
+            guard let id = UUID(uuidString: text), let key = try await APIKeyModel.find(id, on: request.db),
+                  key.$organization.id == staff.organization.id
+            else {
+                return visit.page.message(.notFound, status: .notFound)
+            }
+            _ = try await OrganizationStore(database: request.db).revokeAPIKey(id: text)
+            request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id?.apiString ?? "")"])
+            return try await keysPage(visit, staff, notice: visit.page.text(.keyRevokedNotice))
+        }
+    }
+
+    // MARK: Sessions
+
+    func sessions(_ request: Request) async throws -> Response {
+        try await page(request) { visit, staff in
+            let status = (try? request.query.get(String.self, at: "status")) ?? ""
+            var filter = CabinetPage.SessionFilter(
+                status: SessionStatus(rawValue: status), from: (try? request.query.get(String.self, at: "from")) ?? "",
+                to: (try? request.query.get(String.self, at: "to")) ?? "")
+            let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
+            var query = SigningSessionModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
+            if let status = filter.status { query = query.filter(\.$status == status.rawValue) }
+            let from = Self.day(filter.from), to = Self.day(filter.to)
+            var error: String?
+            if (!filter.from.isEmpty && from == nil) || (!filter.to.isEmpty && to == nil) {
+                error = visit.page.text(.badDate)
+                filter.from = from == nil ? "" : filter.from
+                filter.to = to == nil ? "" : filter.to
+            }
+            if let from { query = query.filter(\.$createdAt >= from) }
+            if let to { query = query.filter(\.$createdAt < to.addingTimeInterval(24 * 3600)) }
+            let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
+                .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
+            return visit.page.sessions(
+                Array(rows.prefix(Self.pageSize)), filter: filter, page: pageNumber, hasMore: rows.count > Self.pageSize, error: error)
+        }
+    }
+
+    /// The start of a `YYYY-MM-DD` day in UTC.
+    static func day(_ text: String) -> Date? {
+        guard text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil else { return nil }
+        return try? Date("\(text)T00:00:00Z", strategy: .iso8601)
+    }
+
+    func session(_ request: Request) async throws -> Response {
+        try await page(request) { visit, staff in
+            guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)),
+                  let session = try await SessionRepository(database: request.db).find(id),
+                  session.$organization.id == staff.organization.id
+            else {
+                return visit.page.message(.notFound, status: .notFound)
+            }
+            let documents = try await DocumentModel.query(on: request.db).filter(\.$session.$id == id).count()
+            return visit.page.session(session, documents: documents, timeline: try await timeline(of: session, visit.language, request.db))
+        }
+    }
+
+    /// The session's history: its creation, its log (status changes and the signing client's
+    /// steps), and every webhook delivery attempt, oldest first.
+    private func timeline(of session: SigningSessionModel, _ language: ClientLanguage, _ database: any Database) async throws
+        -> [CabinetPage.TimelineEntry]
+    {
+        let id = try session.requireID()
+        var entries = [CabinetPage.TimelineEntry(at: session.createdAt, event: "created", text: language.text(CabinetText.eventCreated))]
+        for entry in try await SessionLogModel.query(on: database).filter(\.$sessionID == id).sort(\.$at).all() {
+            let step = entry.step.flatMap(SigningFlow.Step.init(rawValue:)).map { Self.stepName($0, language) } ?? (entry.step ?? "")
+            switch SessionLogModel.Event(rawValue: entry.event) {
+            case .status:
+                switch SessionStatus(rawValue: entry.detail ?? "") {
+                case .process: entries.append(.init(at: entry.at, event: "opened", text: language.text(CabinetText.eventOpened)))
+                case .finished: entries.append(.init(at: entry.at, event: "finished", text: language.text(CabinetText.eventFinished)))
+                case .canceled:
+                    let reason = session.lifecycle.state.failureReason.map { "\($0.type.rawValue): \($0.detail)" } ?? "OTHER"
+                    entries.append(.init(at: entry.at, event: "canceled", text: language.text(CabinetText.eventCanceled, reason)))
+                case .started, nil: break
+                }
+            case .stepPassed:
+                entries.append(.init(at: entry.at, event: "step-passed", text: language.text(CabinetText.eventStepPassed, step)))
+            case .stepFailed:
+                let reason = entry.detail.flatMap(ClientFailure.init(rawValue:)).map { language.text($0) } ?? (entry.detail ?? "")
+                entries.append(.init(at: entry.at, event: "step-failed", text: language.text(CabinetText.eventStepFailed, step, reason)))
+            case .stepWrong:
+                let what = entry.detail == SigningFlowService.Notice.passwordWrong.rawValue
+                    ? language.text(CabinetText.wrongPassword) : language.text(CabinetText.wrongCode)
+                entries.append(.init(at: entry.at, event: "step-wrong", text: language.text(CabinetText.eventStepWrong, step, what)))
+            case nil: break
+            }
+        }
+        let events = try await WebhookEventModel.query(on: database).filter(\.$sessionID == id).all()
+        let names = Dictionary(uniqueKeysWithValues: events.compactMap { event in event.id.map { ($0, event.event) } })
+        if !names.isEmpty {
+            let page = CabinetPage(language: language, dark: false, csrfToken: "", account: nil, path: "")
+            for attempt in try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ Array(names.keys)).all() {
+                let answer = "\(page.answer(status: attempt.status, error: attempt.error)) (\(language.text(CabinetText.milliseconds, attempt.milliseconds)))"
+                entries.append(.init(
+                    at: attempt.attemptedAt, event: "webhook",
+                    text: language.text(CabinetText.eventWebhook, names[attempt.eventID] ?? "", answer)))
+            }
+        }
+        // At the same moment, the step that ended a session comes before the status it ended with.
+        func rank(_ entry: CabinetPage.TimelineEntry) -> Int { ["finished", "canceled"].contains(entry.event) ? 1 : 0 }
+        return entries.enumerated().sorted { ($0.element.at, rank($0.element), $0.offset) < ($1.element.at, rank($1.element), $1.offset) }
+            .map(\.element)
+    }
+
+    /// A step's name: the signing client's for its stage, the cabinet's for the first-time password's two steps.
+    static func stepName(_ step: SigningFlow.Step, _ language: ClientLanguage) -> String {
+        switch step {
+        case .documents: language.text(.stepDocuments)
+        case .liveness: language.text(.stepLiveness)
+        case .faceMatch: language.text(.stepFaceMatch)
+        case .passwordCreate: language.text(.stepPasswordCreate)
+        case .passwordOTP: language.text(.stepPasswordOTP)
+        case .password: language.text(.stepPassword)
+        case .certificate: language.text(.stepCertificate)
+        case .sign, .done, .failed: language.text(.stepSign)
+        }
+    }
+
+    // MARK: Webhook deliveries
+
+    func webhooks(_ request: Request) async throws -> Response {
+        try await page(request) { visit, staff in
+            try await webhooksPage(request, visit, staff)
+        }
+    }
+
+    private func webhooksPage(_ request: Request, _ visit: Visit, _ staff: Staff, notice: String? = nil) async throws -> Response {
+        let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
+        let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
+        var query = WebhookEventModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
+        if let state { query = query.filter(\.$state == state.rawValue) }
+        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
+            .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
+        let events = Array(rows.prefix(Self.pageSize))
+        let attempts = try await WebhookAttemptModel.query(on: request.db).filter(\.$eventID ~~ events.compactMap(\.id))
+            .sort(\.$attemptedAt).all()
+        return visit.page.webhooks(
+            events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: pageNumber,
+            hasMore: rows.count > Self.pageSize, notice: notice)
+    }
+
+    func redeliver(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            guard let id = request.parameters.get("event").flatMap(UUID.init(uuidString:)),
+                  let event = try await WebhookEventModel.find(id, on: request.db),
+                  event.$organization.id == staff.organization.id
+            else {
+                return visit.page.message(.notFound, status: .notFound)
+            }
+            _ = try await WebhookSecrets.redeliver(id.apiString, on: request.db)
+            request.logger.info("webhook redelivery asked in the cabinet", metadata: ["event": "\(id.apiString)"])
+            return try await webhooksPage(request, visit, staff, notice: visit.page.text(.redeliveredNotice))
+        }
+    }
+}
