@@ -40,10 +40,13 @@ struct CabinetBrowser {
 
     /// Posts a form with the last page's token, another `token`, or none (`.some(nil)`).
     @discardableResult
-    mutating func post(_ path: String, _ form: [String: String] = [:], token: String?? = nil) async throws -> TestingHTTPResponse {
+    mutating func post(_ path: String, _ form: [String: String] = [:], token: String?? = nil, headers extra: HTTPHeaders = [:])
+        async throws -> TestingHTTPResponse
+    {
         var fields = form
         if let token = token ?? csrfToken { fields["csrf_token"] = token }
         var headers = cookieHeader
+        headers.add(contentsOf: extra)
         headers.contentType = .urlEncodedForm
         let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
             .joined(separator: "&")
@@ -85,7 +88,7 @@ struct CabinetTests {
     static func account(_ server: TestServer, organization: UUID? = nil) async throws -> (String, String) {
         let model = try #require(try await OrganizationModel.find(organization ?? server.organizationID, on: server.app.db))
         let email = "staff-\(UUID().uuidString.prefix(8).lowercased())@bank.example"
-        let (_, password) = try await StaffAccounts(database: server.app.db).create(organization: model, email: email.uppercased())
+        let (_, password) = try await StaffAccounts(database: server.app.db, threadPool: server.app.threadPool).create(organization: model, email: email.uppercased())
         return (email, password)
     }
 
@@ -110,12 +113,12 @@ struct CabinetTests {
             let loginCookie = try #require(loggedIn.headers[.setCookie].first { $0.hasPrefix("qoltanba-cabinet=") })
             #expect(loginCookie.contains("Secure") && loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
             #expect(try await browser.get("/cabinet/keys").location == "/cabinet/password")
+            let page = try await browser.get("/cabinet/password")
+            #expect(page.page == "password" && page.status == .ok)
             let refusedKey = try await browser.post("/cabinet/keys", ["label": "too early"])
             #expect(refusedKey.location == "/cabinet/password")
             #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "too early").count() == 0)
 
-            let page = try await browser.get("/cabinet/password")
-            #expect(page.page == "password" && page.status == .ok)
             let cases: [([String: String], String)] = [
                 (["current_password": "wrong one", "new_password": "long enough 1", "new_password_confirm": "long enough 1"], "wrong"),
                 (["current_password": oneTime, "new_password": "short", "new_password_confirm": "short"], "short"),
@@ -172,8 +175,16 @@ struct CabinetTests {
             let (email, oneTime) = try await Self.account(server)
             try await fresh.get("/cabinet/login")
             #expect(try await fresh.post("/cabinet/login", ["email": email, "password": oneTime], token: .some(nil)).status == .forbidden)
-            #expect(try await browser.post("/cabinet/keys", ["label": "real"]).status == .ok)
+            // A token of this browser from before its login is no good after it.
+            let beforeLogin = try #require(fresh.csrfToken)
+            _ = try await fresh.post("/cabinet/login", ["email": email, "password": oneTime])
+            #expect(try await fresh.post("/cabinet/logout", token: .some(beforeLogin)).status == .forbidden)
+            // Nor is the right token in a request the browser says another site made.
+            let crossSite = try await browser.post("/cabinet/keys", ["label": "forged"], headers: ["Sec-Fetch-Site": "cross-site"])
+            #expect(crossSite.status == .forbidden)
+            #expect(try await browser.post("/cabinet/keys", ["label": "real\u{0}\n"], headers: ["Sec-Fetch-Site": "same-origin"]).status == .ok)
             #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "real").count() == 1)
+            #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "forged").count() == 0)
         }
     }
 
@@ -197,6 +208,22 @@ struct CabinetTests {
                 try await failure.save(on: server.app.db)
             }
             #expect(try await browser.logIn(email, oneTime).location == "/cabinet/password")
+
+            // Whatever a form sends as the email is a wrong login, never a server error.
+            for odd in ["a\u{0}@bank.example", String(repeating: "ж", count: 8000) + "@bank.example", ""] {
+                var stranger = CabinetBrowser(server)
+                #expect(try await stranger.logIn(odd, "whatever").status == .unauthorized)
+            }
+            // Wrong current passwords at the password change count as failed logins.
+            try await browser.get("/cabinet/password")
+            for _ in 0..<StaffAccounts.failuresPerEmail {
+                let wrong = try await browser.post(
+                    "/cabinet/password", ["current_password": "guess", "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
+                #expect(wrong.status == .badRequest)
+            }
+            let throttled = try await browser.post(
+                "/cabinet/password", ["current_password": oneTime, "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
+            #expect(throttled.status == .tooManyRequests && throttled.hasError)
         }
     }
 
@@ -246,6 +273,11 @@ struct CabinetTests {
             #expect(organization.webhookURL == "http://127.0.0.1:9/hook")
             #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date()) == [secret])
             #expect(!(try await browser.get("/cabinet/organization")).body.string.contains(secret))
+            // Saving the same URL again (a second click, a reloaded answer) keeps the secret.
+            let again = try await browser.post("/cabinet/organization", ["webhook_url": "http://127.0.0.1:9/hook"])
+            #expect(again.status == .ok && !again.body.string.contains("data-secret"))
+            organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date()) == [secret])
 
             let rotated = try await browser.post("/cabinet/organization/rotate")
             let next = try #require(rotated.body.string.firstMatch(of: /data-secret="webhook">(whsec_[A-Za-z0-9_-]+)</).map { String($0.1) })
@@ -315,7 +347,8 @@ struct CabinetTests {
 
                 let canceled = try await cabinet.get("/cabinet/sessions/\(failed.apiString)")
                 let canceledEvents = canceled.body.string.matches(of: /data-event="([a-z-]+)"/).map { String($0.1) }
-                #expect(canceledEvents.contains("step-failed") && canceledEvents.contains("canceled"))
+                #expect(canceledEvents.filter { $0 != "webhook" }.suffix(2) == ["step-failed", "canceled"])
+                #expect(canceled.body.string.contains("Шаг не пройден: Проверка живости"), "the failed step is liveness")
                 #expect(canceled.body.string.contains("LIVENESS"))
 
                 // Another organization's session does not exist here.

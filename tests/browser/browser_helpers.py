@@ -197,21 +197,26 @@ def step_names(driver):
 
 
 def describe(driver):
+    """What the browser shows: the signing client's step or the cabinet's page, the URL, any errors."""
     try:
         errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "[data-error]") if e.is_displayed()]
-    except WebDriverException:
-        errors = []
-    shown = f"the page shows step {current_step(driver)!r} at {driver.current_url}"
+        page = driver.execute_script("const m = document.querySelector('main[data-page]'); return m && m.dataset.page")
+        shown = f"step {current_step(driver)!r}" if page is None else f"page {page!r}"
+        shown = f"the browser shows {shown} at {driver.current_url}"
+    except WebDriverException as error:
+        return f"the browser cannot tell what it shows ({error.msg})"
     return shown + (f", with the errors {errors}" if errors else "")
 
 
-def wait_for(driver, condition, what, timeout=30):
-    """Waits until condition(driver) is truthy and returns it; fails naming what the page shows instead."""
+def wait_for(driver, condition, what, timeout=30, poll=0.1):
+    """Waits until condition(driver) is truthy and returns it; fails naming what the page shows instead.
+    `what` is a text, or a function making one when it is needed."""
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1,
+        return WebDriverWait(driver, timeout, poll_frequency=poll,
                              ignored_exceptions=[StaleElementReferenceException]).until(condition)
     except TimeoutException:
-        raise AssertionError(f"waited {timeout} s for {what}, but {describe(driver)}") from None
+        raise AssertionError(f"waited {timeout} s for {what() if callable(what) else what}, "
+                             f"but {describe(driver)}") from None
 
 
 def wait_step(driver, *names, timeout=30):
@@ -224,18 +229,26 @@ def visible(driver, selector):
     return next((e for e in driver.find_elements(By.CSS_SELECTOR, selector) if e.is_displayed()), None)
 
 
-def click_next(driver):
-    """Clicks the visible next button and waits until its page is replaced."""
-    button = wait_for(driver, lambda d: visible(d, '[data-action="next"]'), "a visible [data-action=next]")
-    button.click()
+def click(driver, element):
+    """Clicks `element` and waits until its page is replaced."""
+    element.click()
 
     def replaced(_):
         try:
-            button.is_enabled()
+            element.is_enabled()
             return False
         except WebDriverException:  # stale: the page has changed
             return True
-    wait_for(driver, replaced, "the page after next")
+    wait_for(driver, replaced, "the page after the click")
+
+
+def click_action(driver, action):
+    """Clicks the visible [data-action=action] and waits for the next page."""
+    click(driver, wait_for(driver, lambda d: visible(d, f'[data-action="{action}"]'), f"a visible [data-action={action}]"))
+
+
+def click_next(driver):
+    click_action(driver, "next")
 
 
 def fill(driver, name, value):

@@ -1,15 +1,16 @@
-"""`make screenshots`: a PNG of every step of the signing client in screenshots/.
+"""`make screenshots`: a PNG of every step of the signing client and every page of the cabinet in screenshots/.
 
-For each language (kk, ru, en) and theme (0 light, 1 dark), on a fresh sandbox server: a first-time
-signer, the same signer returning, and a signer who fails liveness, all without redirect_url so
-that the outcome page (`done`, `failed`) is shown too.
+For each language (kk, ru, en) and theme (0 light, 1 dark), on a fresh sandbox server whose webhook
+answers nothing: a first-time signer, the same signer returning, and a signer who fails liveness, all
+without redirect_url so that the outcome page (`done`, `failed`) is shown too; then the cabinet of
+the demo organization, from the login to the webhook deliveries those sessions left.
 """
 import tempfile
 import time
 from pathlib import Path
 
-from browser_helpers import (PASSWORD, click_next, create_session, current_step, describe, fill, make_driver,
-                             open_client, read_code, serving)
+from browser_helpers import (PASSWORD, click_action, click_next, create_session, current_step, describe, fill,
+                             make_driver, open_client, read_code, serving, wait_for)
 
 OUT = Path(__file__).resolve().parents[2] / "screenshots"
 # The face-match page submits itself at once: held back a moment here, so that it can be photographed.
@@ -52,6 +53,33 @@ def walk(driver, server, citizen, prefix, language, theme):
     return seen
 
 
+def cabinet(driver, server, prefix, language, theme):
+    """Logs a new account of the demo organization in and saves each page of the cabinet."""
+    organization = server.banner_value(r"Demo organization: (.+)").strip()
+    one_time = server.cli("user", "create", "--org", organization, "--email", "anna@bank.example").stdout.strip()
+    driver.get(f"{server.url}/cabinet/login?language={language}&theme={'dark' if theme else 'light'}")
+
+    def save(page):
+        wait_for(driver, lambda d: d.find_elements("css selector", f'main[data-page="{page}"]'), f"the {page} page")
+        driver.save_screenshot(str(OUT / f"{prefix}-{page}.png"))
+    save("login")
+    fill(driver, "email", "anna@bank.example")
+    fill(driver, "password", one_time)
+    click_action(driver, "login")
+    save("password")
+    for name in ["current_password", "new_password", "new_password_confirm"]:
+        fill(driver, name, one_time if name == "current_password" else PASSWORD + "-cabinet")
+    click_action(driver, "change-password")
+    save("sessions")
+    driver.get(driver.find_element("css selector", "tr[data-session] a").get_attribute("href"))
+    save("session")
+    for page in ["webhooks", "organization", "keys"]:
+        driver.get(f"{server.url}/cabinet/{page}")
+        save(page)
+    click_action(driver, "create-key")
+    save("keys")
+
+
 def main():
     OUT.mkdir(exist_ok=True)
     for old in OUT.glob("*.png"):
@@ -59,6 +87,8 @@ def main():
     for language in ["kk", "ru", "en"]:
         for theme in [0, 1]:
             with tempfile.TemporaryDirectory() as data, serving(Path(data)) as server:
+                organization = server.banner_value(r"Demo organization: (.+)").strip()
+                server.cli("org", "set-webhook", "--org", organization, "--url", "http://127.0.0.1:9/events")
                 driver = make_driver()
                 try:
                     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": HOLD_AUTO_SUBMIT})
@@ -67,6 +97,7 @@ def main():
                         seen = walk(driver, server, citizen, prefix, language, theme)
                         assert seen == expected, f"{prefix}: saw {seen}, expected {expected}"
                         print(f"{prefix}: {' -> '.join(seen)}")
+                    cabinet(driver, server, f"{language}-theme{theme}-cabinet", language, theme)
                 finally:
                     driver.quit()
     print(f"{len(list(OUT.glob('*.png')))} screenshots in {OUT}")

@@ -19,12 +19,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
 
-from browser_helpers import visible
+from browser_helpers import click, click_action, describe, fill, visible, wait_for
 from qoltanba_server import free_port, minimal_pdf, serving
 
 FAST_WEBHOOKS = {"QOLTANBA_WEBHOOK_POLL_SECONDS": "0.2", "QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "2",
@@ -143,25 +142,6 @@ def current_page(driver):
         return None
 
 
-def describe(driver):
-    try:
-        errors = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "[data-error]") if e.is_displayed()]
-        shown = f"the browser shows page {current_page(driver)!r} at {driver.current_url}"
-    except WebDriverException as error:
-        return f"the browser cannot tell what it shows ({error.msg})"
-    return shown + (f", with the errors {errors}" if errors else "")
-
-
-def wait_for(driver, condition, what, timeout=30, poll=0.1):
-    """Waits until condition(driver) is truthy and returns it; `what` (a text, or a function making one) names it."""
-    try:
-        return WebDriverWait(driver, timeout, poll_frequency=poll,
-                             ignored_exceptions=[StaleElementReferenceException]).until(condition)
-    except TimeoutException:
-        raise AssertionError(f"waited {timeout} s for {what() if callable(what) else what}, "
-                             f"but {describe(driver)}") from None
-
-
 def wait_page(driver, name, path=None):
     """Waits for the page `name` (its <main data-page>), at `path` if given."""
     wait_for(driver, lambda d: current_page(d) == name and (path is None or urlsplit(d.current_url).path == path),
@@ -180,27 +160,9 @@ def wait_reloading(driver, url, condition, what, timeout=30):
     return wait_for(driver, reloaded, what, timeout, poll=0.3)
 
 
-def click(driver, element):
-    """Clicks `element` and waits until its page is replaced."""
-    element.click()
-
-    def replaced(_):
-        try:
-            element.is_enabled()
-            return False
-        except WebDriverException:  # stale: the page has changed
-            return True
-    wait_for(driver, replaced, "the page after the click")
-
-
 def without_browser_checks(driver):
     """Turns off the forms' own validation (minlength, type=url, …): what is tested is the server's."""
     driver.execute_script("for (const form of document.forms) form.noValidate = true")
-
-
-def act(driver, action):
-    """Clicks the visible [data-action=action] and waits for the next page."""
-    click(driver, wait_visible(driver, f'[data-action="{action}"]'))
 
 
 def follow(driver, selector):
@@ -217,12 +179,6 @@ def navigate(driver, name):
     wait_page(driver, name, f"/cabinet/{name}")
 
 
-def fill(driver, name, value):
-    field = wait_visible(driver, f'[name="{name}"]')
-    field.clear()
-    field.send_keys(value)
-
-
 def text_of(element):
     return (element.get_attribute("textContent") or "").strip()
 
@@ -232,7 +188,7 @@ def log_in(driver, server, email, password):
     wait_page(driver, "login")
     fill(driver, "email", email)
     fill(driver, "password", password)
-    act(driver, "login")
+    click_action(driver, "login")
 
 
 def change_password(driver, current):
@@ -240,7 +196,7 @@ def change_password(driver, current):
     fill(driver, "current_password", current)
     fill(driver, "new_password", NEW_PASSWORD)
     fill(driver, "new_password_confirm", NEW_PASSWORD)
-    act(driver, "change-password")
+    click_action(driver, "change-password")
     wait_page(driver, "sessions", "/cabinet/sessions")
 
 
@@ -287,7 +243,7 @@ def session_row(driver, session_id):
 
 def filter_sessions(driver, status):
     Select(wait_visible(driver, 'select[name="status"]')).select_by_value(status)
-    act(driver, "filter")
+    click_action(driver, "filter")
     wait_page(driver, "sessions")
 
 
@@ -371,7 +327,7 @@ def test_staff_logs_in_manages_keys_and_webhooks_and_follows_a_session(cabinet, 
     fill(driver, "new_password", "short")
     fill(driver, "new_password_confirm", "short")
     without_browser_checks(driver)
-    act(driver, "change-password")
+    click_action(driver, "change-password")
     wait_page(driver, "password")
     assert visible(driver, "[data-error]"), f"a 5-character new password shows no [data-error]: {describe(driver)}"
     change_password(driver, one_time)
@@ -379,7 +335,7 @@ def test_staff_logs_in_manages_keys_and_webhooks_and_follows_a_session(cabinet, 
     # API keys: a new key is shown once, works, and once revoked in the browser the API no longer knows it.
     navigate(driver, "keys")
     fill(driver, "label", "selenium")
-    act(driver, "create-key")
+    click_action(driver, "create-key")
     wait_page(driver, "keys")
     key = text_of(wait_visible(driver, 'code[data-secret="api-key"]'))
     assert key, "the new key's code[data-secret=api-key] is empty"
@@ -410,18 +366,18 @@ def test_staff_logs_in_manages_keys_and_webhooks_and_follows_a_session(cabinet, 
     assert re.fullmatch(r"[0-9a-fA-F-]{36}", org_id), f"[data-organization-id] is {org_id!r}"
     fill(driver, "webhook_url", "ftp://127.0.0.1/hooks")
     without_browser_checks(driver)
-    act(driver, "save-webhook")
+    click_action(driver, "save-webhook")
     wait_page(driver, "organization")
     assert visible(driver, "[data-error]"), f"an ftp:// webhook URL shows no [data-error]: {describe(driver)}"
     fill(driver, "webhook_url", hook_url)
-    act(driver, "save-webhook")
+    click_action(driver, "save-webhook")
     wait_page(driver, "organization")
     first_secret = text_of(wait_visible(driver, 'code[data-secret="webhook"]'))
     assert first_secret.startswith("whsec_"), f"the webhook secret is {first_secret!r}"
     shown_url = driver.find_element(By.CSS_SELECTOR, "[data-webhook-url]")
     assert (shown_url.get_attribute("value") or text_of(shown_url)) == hook_url, \
         "[data-webhook-url] is not the URL saved"
-    act(driver, "rotate-secret")
+    click_action(driver, "rotate-secret")
     wait_page(driver, "organization")
     secret = text_of(wait_visible(driver, 'code[data-secret="webhook"]'))
     assert secret.startswith("whsec_") and secret != first_secret, f"after rotate-secret the secret is {secret!r}"
@@ -491,7 +447,7 @@ def test_staff_logs_in_manages_keys_and_webhooks_and_follows_a_session(cabinet, 
         f"on the next page <html lang={html.get_attribute('lang')} class={html.get_attribute('class')}>"
 
     # Logging out ends the session: the pages lead to the login page again.
-    act(driver, "logout")
+    click_action(driver, "logout")
     wait_page(driver, "login")
     driver.get(server.url + "/cabinet/keys")
     wait_page(driver, "login", "/cabinet/login")

@@ -97,3 +97,38 @@ def test_production_refuses_to_start_without_a_master_key(server, tmp_path):
     assert run.returncode != 0
     assert "QOLTANBA_MASTER_KEY is required in production mode" in run.stderr
     assert not (tmp_path / "master.key").exists()
+
+
+def test_cabinet_accounts(server):
+    name = f"Staffed {uuid.uuid4().hex[:8]}"
+    assert server.cli("org", "create", "--name", name).returncode == 0
+    email = f"Anna.{uuid.uuid4().hex[:8]}@Bank.example"
+
+    created = server.cli("user", "create", "--org", name, "--email", email)
+    assert created.returncode == 0, created.stderr
+    password = created.stdout.strip()
+    assert re.fullmatch(r"[A-Za-z0-9]{16}", password) and created.stdout == password + "\n"
+    assert password not in created.stderr and email.lower() in created.stderr
+
+    listing = server.cli("user", "list", "--org", name)
+    assert listing.returncode == 0, listing.stderr
+    rows = [line.split("\t") for line in listing.stdout.splitlines()]
+    assert len(rows) == 1 and rows[0][0] == email.lower() and rows[0][2:] == ["-", "one-time"], listing.stdout
+    assert password not in listing.stdout
+
+    reset = server.cli("user", "reset-password", "--email", email.upper())
+    assert reset.returncode == 0, reset.stderr
+    assert re.fullmatch(r"[A-Za-z0-9]{16}\n", reset.stdout) and reset.stdout.strip() != password
+
+    for args, message in [
+        (["user", "create", "--org", name, "--email", email.lower()], "already exists"),
+        (["user", "create", "--org", name, "--email", "not an address"], "is not an email address"),
+        (["user", "create", "--org", name], "--email is required"),
+        (["user", "create", "--email", "x@bank.example"], "--org is required"),
+        (["user", "create", "--org", "No such organization", "--email", "y@bank.example"], "no organization has the id or name"),
+        (["user", "reset-password", "--email", "nobody@bank.example"], "no account has the email"),
+    ]:
+        run = server.cli(*args)
+        assert run.returncode != 0, args
+        assert run.stdout == "", args
+        assert message in run.stderr, (args, run.stderr)

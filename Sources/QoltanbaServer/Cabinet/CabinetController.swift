@@ -2,15 +2,17 @@ import Crypto
 import Fluent
 import Foundation
 import QoltanbaCore
+import QoltanbaPKI
 import Vapor
 
 /// The organization cabinet at `/cabinet`: staff log in, change their password, set the webhook,
 /// manage API keys, and follow sessions and webhook deliveries.
 ///
 /// Cookies (all `Path=/cabinet; Secure; HttpOnly; SameSite=Strict`): `qoltanba-cabinet` holds a
-/// login's token; `qoltanba-cabinet-csrf` a random seed whose HMAC under a key derived from the
-/// master key is the `csrf_token` every form must post back, so a page of another site can
-/// neither read nor forge it.
+/// login's token; `qoltanba-cabinet-csrf` a random seed, new at every login and logout. The
+/// `csrf_token` every form must post back is the HMAC of the seed and the login under a key
+/// derived from the master key, so a page of another site can neither read nor forge it, nor
+/// make one work by planting a seed of its own.
 struct CabinetController: RouteCollection {
     static let loginCookie = "qoltanba-cabinet"
     static let csrfCookie = "qoltanba-cabinet-csrf"
@@ -19,6 +21,8 @@ struct CabinetController: RouteCollection {
     static let pageSize = 50
 
     func boot(routes: any RoutesBuilder) throws {
+        // Made now, so that the first login of an unknown email takes no longer than the others.
+        _ = PasswordHash.decoy
         let cabinet = routes.grouped("cabinet")
         cabinet.get { request async throws -> Response in
             let visit = try await Visit(request)
@@ -41,7 +45,11 @@ struct CabinetController: RouteCollection {
             cabinet.on(.POST, path, body: .collect(maxSize: "16kb")) { request in
                 let visit = try await Visit(request)
                 let form = (try? request.content.decode(Form.self)) ?? Form()
-                guard visit.accepts(form.csrf_token) else { return visit.finish(visit.page.message(.formExpired, status: .forbidden)) }
+                // Browsers say where a request comes from: only the cabinet's own pages may post.
+                let site = request.headers.first(name: "Sec-Fetch-Site") ?? "same-origin"
+                guard site == "same-origin", visit.accepts(form.csrf_token) else {
+                    return visit.finish(visit.page.message(.formExpired, status: .forbidden))
+                }
                 return visit.finish(try await handler(request, visit, form))
             }
         }
@@ -74,7 +82,6 @@ struct CabinetController: RouteCollection {
         let newSeed: Bool
         let csrfToken: String
         let staff: Staff?
-        let path: String
         /// The view to remember, when the query changed it.
         let view: String?
         let database: any Database
@@ -94,11 +101,8 @@ struct CabinetController: RouteCollection {
                 seed = BrowserToken()
                 newSeed = true
             }
-            let key = request.application.pki.masterKey.derivedKey(purpose: "cabinet csrf")
-            csrfToken = Data(HMAC<SHA256>.authenticationCode(for: seed.bytes, using: key)).hexString
             database = request.db
-            path = request.url.path
-            if let (user, login) = try await StaffAccounts(database: request.db)
+            if let (user, login) = try await CabinetController.accounts(request)
                 .staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
                 let organization = try await OrganizationModel.find(user.$organization.id, on: request.db)
             {
@@ -106,12 +110,15 @@ struct CabinetController: RouteCollection {
             } else {
                 staff = nil
             }
+            let key = request.application.pki.masterKey.derivedKey(purpose: "cabinet csrf")
+            let bound = seed.bytes + Array((staff?.login.tokenHash ?? "").utf8)
+            csrfToken = Data(HMAC<SHA256>.authenticationCode(for: bound, using: key)).hexString
         }
 
         var page: CabinetPage {
             CabinetPage(
                 language: language, dark: dark, csrfToken: csrfToken,
-                account: staff.map { ($0.user.email, $0.organization.name) }, path: path)
+                account: staff.map { ($0.user.email, $0.organization.name) })
         }
 
         /// Whether a form's token is the one this browser's seed gives (compared in constant time).
@@ -132,11 +139,21 @@ struct CabinetController: RouteCollection {
         HTTPCookies.Value(string: value, maxAge: maxAge, path: "/cabinet", isSecure: true, isHTTPOnly: true, sameSite: .strict)
     }
 
+    static func accounts(_ request: Request) -> StaffAccounts {
+        StaffAccounts(database: request.db, threadPool: request.application.threadPool)
+    }
+
+    /// A response that also gives the browser a new CSRF seed (at login and logout).
+    private static func reseeded(_ response: Response) -> Response {
+        response.cookies[csrfCookie] = cookie(BrowserToken().cookie, maxAge: nil)
+        return response
+    }
+
     /// A page for a logged-in account whose password is its own; otherwise the way there.
     private func page(_ request: Request, _ render: (Visit, Staff) async throws -> Response) async throws -> Response {
         let visit = try await Visit(request)
         guard let staff = visit.staff else { return visit.finish(request.redirect(to: "/cabinet/login", redirectType: .normal)) }
-        if staff.user.mustChangePassword, visit.path != "/cabinet/password" {
+        if staff.user.mustChangePassword, request.url.path != "/cabinet/password" {
             return visit.finish(request.redirect(to: "/cabinet/password", redirectType: .normal))
         }
         return visit.finish(try await render(visit, staff))
@@ -160,7 +177,7 @@ struct CabinetController: RouteCollection {
     func logIn(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         let email = form.email ?? ""
         let address = request.remoteAddress?.ipAddress ?? "unknown"
-        switch try await StaffAccounts(database: request.db).logIn(email: email, password: form.password ?? "", address: address) {
+        switch try await Self.accounts(request).logIn(email: email, password: form.password ?? "", address: address) {
         case .throttled:
             request.logger.warning("cabinet login throttled", metadata: ["address": "\(address)"])
             return visit.page.login(email: email, error: .loginThrottled, status: .tooManyRequests)
@@ -170,23 +187,23 @@ struct CabinetController: RouteCollection {
         case .loggedIn(let user, let token):
             request.logger.info("cabinet login", metadata: ["user": "\(user.id?.apiString ?? "")"])
             // Every earlier login of this browser ends: the new one starts from a fresh cookie.
-            try await StaffAccounts(database: request.db).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+            try await Self.accounts(request).logOut(cookie: request.cookies[Self.loginCookie]?.string)
             let response = request.redirect(to: user.mustChangePassword ? "/cabinet/password" : "/cabinet/sessions", redirectType: .normal)
             response.cookies[Self.loginCookie] = Self.cookie(token.cookie, maxAge: Int(StaffAccounts.longest))
-            return response
+            return Self.reseeded(response)
         }
     }
 
     func logOut(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
-        try await StaffAccounts(database: request.db).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+        try await Self.accounts(request).logOut(cookie: request.cookies[Self.loginCookie]?.string)
         let response = request.redirect(to: "/cabinet/login", redirectType: .normal)
         response.cookies[Self.loginCookie] = Self.cookie("", maxAge: 0)
-        return response
+        return Self.reseeded(response)
     }
 
     func changePassword(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
-        let result = try await StaffAccounts(database: request.db).changePassword(
+        let result = try await Self.accounts(request).changePassword(
             staff.user, keeping: staff.login, current: form.current_password ?? "", new: form.new_password ?? "",
             confirmation: form.new_password_confirm ?? "")
         let error: String
@@ -196,17 +213,27 @@ struct CabinetController: RouteCollection {
             return request.redirect(to: "/cabinet/sessions", redirectType: .normal)
         case .wrongCurrent: error = visit.language.text(CabinetText.passwordWrongCurrent)
         case .tooShort: error = visit.language.text(CabinetText.passwordTooShort, StaffAccounts.minimumPasswordLength)
+        case .tooLong: error = visit.language.text(CabinetText.passwordTooLong, StaffAccounts.maximumPasswordBytes)
         case .mismatch: error = visit.language.text(CabinetText.passwordMismatch)
         case .unchanged: error = visit.language.text(CabinetText.passwordUnchanged)
+        case .throttled:
+            return visit.page.password(
+                forced: staff.user.mustChangePassword, error: visit.page.text(.loginThrottled), status: .tooManyRequests)
         }
         return visit.page.password(forced: staff.user.mustChangePassword, error: HTML.escape(error), status: .badRequest)
     }
 
     // MARK: Organization and webhook
 
+    /// Saves the URL; a new URL gets a new secret, the same URL keeps its secret (a second click
+    /// or a reloaded answer does not rotate it again).
     func saveWebhook(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
-            try await setWebhook(request, visit, staff, url: (form.webhook_url ?? "").trimmingCharacters(in: .whitespaces))
+            let url = (form.webhook_url ?? "").trimmingCharacters(in: .whitespaces)
+            if url == staff.organization.webhookURL {
+                return visit.page.organization(staff.organization, notice: visit.page.text(.webhookSaved))
+            }
+            return try await setWebhook(request, visit, staff, url: url)
         }
     }
 
@@ -222,7 +249,9 @@ struct CabinetController: RouteCollection {
     /// Sets the URL with a new secret, shown on the page this once.
     private func setWebhook(_ request: Request, _ visit: Visit, _ staff: Staff, url: String) async throws -> Response {
         let organization = staff.organization
-        guard WebAddress.host(ofAbsoluteHTTP: url) != nil else {
+        guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
+              WebAddress.host(ofAbsoluteHTTP: url) != nil
+        else {
             return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookNotHTTP), status: .badRequest)
         }
         let secret: String
@@ -247,7 +276,8 @@ struct CabinetController: RouteCollection {
 
     func createKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
-            let label = String((form.label ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(100))
+            let printable = String(String.UnicodeScalarView((form.label ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            let label = String(printable.trimmingCharacters(in: .whitespaces).prefix(100))
             let (key, secret) = try await OrganizationStore(database: request.db).createAPIKey(for: staff.organization, label: label)
             request.logger.info("API key created in the cabinet", metadata: [
                 "key": "\(key.id?.apiString ?? "")", "prefix": "\(key.prefix)", "user": "\(staff.user.id?.apiString ?? "")",
@@ -306,8 +336,8 @@ struct CabinetController: RouteCollection {
     func session(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
             guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)),
-                  let session = try await SessionRepository(database: request.db).find(id),
-                  session.$organization.id == staff.organization.id
+                  try await SigningSessionModel.find(id, on: request.db)?.$organization.id == staff.organization.id,
+                  let session = try await SessionRepository(database: request.db).find(id)
             else {
                 return visit.page.message(.notFound, status: .notFound)
             }
@@ -350,9 +380,8 @@ struct CabinetController: RouteCollection {
         let events = try await WebhookEventModel.query(on: database).filter(\.$sessionID == id).all()
         let names = Dictionary(uniqueKeysWithValues: events.compactMap { event in event.id.map { ($0, event.event) } })
         if !names.isEmpty {
-            let page = CabinetPage(language: language, dark: false, csrfToken: "", account: nil, path: "")
             for attempt in try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ Array(names.keys)).all() {
-                let answer = "\(page.answer(status: attempt.status, error: attempt.error)) (\(language.text(CabinetText.milliseconds, attempt.milliseconds)))"
+                let answer = "\(CabinetPage.answer(status: attempt.status, error: attempt.error)) (\(language.text(CabinetText.milliseconds, attempt.milliseconds)))"
                 entries.append(.init(
                     at: attempt.attemptedAt, event: "webhook",
                     text: language.text(CabinetText.eventWebhook, names[attempt.eventID] ?? "", answer)))

@@ -12,8 +12,6 @@ struct CabinetPage {
     let csrfToken: String
     /// Who is logged in (their email) and for which organization; nil before login.
     let account: (email: String, organization: String)?
-    /// The page's path, for the language and theme links.
-    let path: String
 
     /// One entry of a session's timeline.
     struct TimelineEntry {
@@ -76,15 +74,19 @@ struct CabinetPage {
             + (error.map { "<p class=\"error\" role=\"alert\" data-error>\($0)</p>" } ?? "")
     }
 
+    /// A page in the cabinet's frame; `path` (by default `/cabinet/<page>`) is where the language
+    /// and theme links lead back to.
     private func frame(
-        _ page: String, heading: String, notice: String? = nil, error: String? = nil, status: HTTPStatus = .ok, _ content: String
+        _ page: String, path: String? = nil, heading: String, notice: String? = nil, error: String? = nil, status: HTTPStatus = .ok,
+        _ content: String
     ) -> Response {
+        let path = path ?? "/cabinet/\(page)"
         var navigation = ""
         if let account {
             let links = [("sessions", CabinetText.navSessions), ("webhooks", .navWebhooks), ("keys", .navKeys),
                          ("organization", .navOrganization), ("password", .navPassword)]
                 .map { name, label in
-                    "<a href=\"/cabinet/\(name)\" data-nav=\"\(name)\"\(path == "/cabinet/\(name)" ? " aria-current=\"page\"" : "")>\(text(label))</a>"
+                    "<a href=\"/cabinet/\(name)\" data-nav=\"\(name)\"\(page == name ? " aria-current=\"page\"" : "")>\(text(label))</a>"
                 }
             navigation = """
                 <nav aria-label="\(text(.title))">\(links.joined(separator: " "))</nav>
@@ -113,7 +115,7 @@ struct CabinetPage {
 
     /// A page that only says what went wrong (a refused form, something not found).
     func message(_ error: CabinetText, status: HTTPStatus) -> Response {
-        frame("message", heading: text(.title), error: text(error), status: status, "<p><a href=\"/cabinet\">\(text(.title))</a></p>")
+        frame("message", path: "/cabinet", heading: text(.title), error: text(error), status: status, "<p><a href=\"/cabinet\">\(text(.title))</a></p>")
     }
 
     func login(email: String = "", error: CabinetText? = nil, status: HTTPStatus = .ok) -> Response {
@@ -237,7 +239,7 @@ struct CabinetPage {
         let entries = timeline.map { entry in
             "<li data-event=\"\(entry.event)\" class=\"\(entry.event)\">\(date(entry.at))<span>\(HTML.escape(entry.text))</span></li>"
         }
-        return frame("session", heading: "\(text(.sessionLabel)) <code>\(id)</code>", """
+        return frame("session", path: "/cabinet/sessions/\(id)", heading: "\(text(.sessionLabel)) <code>\(id)</code>", """
             <section><dl class="facts">
             <dt>\(text(.statusLabel))</dt><dd data-status>\(HTML.escape(session.status))</dd>
             \(failure.map { "<dt>\(text(.failureLabel))</dt><dd>\(HTML.escape($0))</dd>" } ?? "")
@@ -262,7 +264,7 @@ struct CabinetPage {
     }
 
     /// What an attempt got: the status code, or the error.
-    func answer(status: Int?, error: String?) -> String {
+    static func answer(status: Int?, error: String?) -> String {
         status.map(String.init) ?? error ?? "—"
     }
 
@@ -273,7 +275,7 @@ struct CabinetPage {
         let rows = events.map { event -> String in
             let id = event.id?.apiString ?? ""
             let tries = (attempts[event.id ?? UUID()] ?? []).map { attempt in
-                "<li>\(date(attempt.attemptedAt)) \(HTML.escape(answer(status: attempt.status, error: attempt.error))) · \(text(.milliseconds, attempt.milliseconds))</li>"
+                "<li>\(date(attempt.attemptedAt)) \(HTML.escape(Self.answer(status: attempt.status, error: attempt.error))) · \(text(.milliseconds, attempt.milliseconds))</li>"
             }
             let details = tries.isEmpty ? "\(event.attempts)"
                 : "<details><summary>\(event.attempts)</summary><ol>\(tries.joined())</ol></details>"
@@ -282,7 +284,7 @@ struct CabinetPage {
                 <tr data-event="\(id)" data-state="\(HTML.escape(event.state))" data-attempts="\(event.attempts)"><td>\(date(event.createdAt))</td>\
                 <td>\(HTML.escape(event.event))</td><td><a href="/cabinet/sessions/\(event.sessionID.apiString)"><code>\(event.sessionID.apiString)</code></a></td>\
                 <td>\(stateText(event.state))</td><td>\(details)</td>\
-                <td data-last-status>\(HTML.escape(answer(status: event.lastStatus, error: event.lastError)))</td><td>\(next)</td>\
+                <td data-last-status>\(HTML.escape(Self.answer(status: event.lastStatus, error: event.lastError)))</td><td>\(next)</td>\
                 <td>\(form("/cabinet/webhooks/\(id)/redeliver", button: text(.redeliverAction), data: "redeliver", inline: true, secondary: true))</td></tr>
                 """
         }

@@ -4,7 +4,7 @@ enum CabinetText: CaseIterable, Translated {
     case title, navOrganization, navKeys, navSessions, navWebhooks, navPassword, logOut, themeLight, themeDark,
         loginHeading, emailLabel, passwordLabel, logInAction, loginWrong, loginThrottled, formExpired, notFound,
         passwordHeading, passwordForced, currentPassword, newPassword, newPasswordConfirm, passwordRule, changePasswordAction,
-        passwordWrongCurrent, passwordTooShort, passwordMismatch, passwordUnchanged, passwordChanged,
+        passwordWrongCurrent, passwordTooShort, passwordTooLong, passwordMismatch, passwordUnchanged,
         organizationName, organizationID, createdLabel, webhookHeading, webhookIntro, webhookURL, webhookNone, saveAction,
         rotateAction, webhookSecretNew, secretShownOnce, previousSecretUntil, webhookNotHTTP, webhookRefused, webhookSaved,
         keysIntro, keyLabel, createKeyAction, keyNew, keyPrefix, keyLastUsed, stateLabel, keyActive, keyRevoked, revokeAction,
@@ -44,9 +44,9 @@ enum CabinetText: CaseIterable, Translated {
         case .changePasswordAction: ("Құпиясөзді ауыстыру", "Сменить пароль", "Change the password")
         case .passwordWrongCurrent: ("Ағымдағы құпиясөз қате.", "Текущий пароль неверен.", "The current password is wrong.")
         case .passwordTooShort: ("Жаңа құпиясөз кемінде %1 таңбадан тұруы керек.", "Новый пароль должен содержать не менее %1 символов.", "The new password must have at least %1 characters.")
+        case .passwordTooLong: ("Жаңа құпиясөз %1 байттан аспауы керек.", "Новый пароль должен занимать не более %1 байт.", "The new password must take at most %1 bytes.")
         case .passwordMismatch: ("Жаңа құпиясөздер сәйкес келмейді.", "Новые пароли не совпадают.", "The new passwords do not match.")
         case .passwordUnchanged: ("Жаңа құпиясөз ағымдағысынан өзгеше болуы керек.", "Новый пароль должен отличаться от текущего.", "The new password must differ from the current one.")
-        case .passwordChanged: ("Құпиясөз өзгертілді.", "Пароль изменён.", "The password has been changed.")
         case .organizationName: ("Атауы", "Название", "Name")
         case .organizationID: ("Идентификатор", "Идентификатор", "Identifier")
         case .createdLabel: ("Құрылған уақыты", "Создано", "Created")

@@ -1,5 +1,7 @@
+import Crypto
 import Fluent
 import Foundation
+import NIOPosix
 import QoltanbaCore
 import QoltanbaPKI
 
@@ -7,6 +9,8 @@ import QoltanbaPKI
 /// password hash and a rate limit, and held by a browser through a cookie whose hash is stored.
 struct StaffAccounts {
     let database: any Database
+    /// Where the slow hashes run, off the threads that serve requests.
+    let threadPool: NIOThreadPool
 
     /// The span over which failed logins are counted.
     static let window: TimeInterval = 15 * 60
@@ -25,7 +29,7 @@ struct StaffAccounts {
         let email = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              email.count <= 254, !email.contains(where: { $0.isWhitespace || $0.isNewline })
+              email.utf8.count <= 254, !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
         else {
             throw QoltanbaError(.operatorError, "'\(text)' is not an email address")
         }
@@ -47,7 +51,7 @@ struct StaffAccounts {
         }
         let password = Self.oneTimePassword()
         let user = StaffUserModel(
-            organizationID: try organization.requireID(), email: email, passwordHash: try PasswordHash.make(password), at: now)
+            organizationID: try organization.requireID(), email: email, passwordHash: try await hash(password), at: now)
         try await user.create(on: database)
         return (user, password)
     }
@@ -59,11 +63,12 @@ struct StaffAccounts {
             throw QoltanbaError(.operatorError, "no account has the email \(email)")
         }
         let password = Self.oneTimePassword()
-        user.passwordHash = try PasswordHash.make(password)
+        user.passwordHash = try await hash(password)
         user.mustChangePassword = true
         try await database.transaction { transaction in
             try await user.save(on: transaction)
             try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
+            try await LoginFailureModel.query(on: transaction).filter(\.$key == Self.emailKey(email)).delete()
         }
         return (user, password)
     }
@@ -81,30 +86,63 @@ struct StaffAccounts {
     /// Checks `password` for `email` unless either has failed too often within the window. An
     /// unknown email takes as long as a wrong password and counts the same.
     func logIn(email text: String, password: String, address: String, now: Date = Date()) async throws -> LoginResult {
-        let email = (try? Self.normalized(email: text)) ?? text.lowercased()
-        let keys = ["email:\(email)", "ip:\(address)"]
-        let since = now.addingTimeInterval(-Self.window)
-        let emailFailures = try await LoginFailureModel.query(on: database).filter(\.$key == keys[0]).filter(\.$at > since).count()
-        let addressFailures = try await LoginFailureModel.query(on: database).filter(\.$key == keys[1]).filter(\.$at > since).count()
-        guard emailFailures < Self.failuresPerEmail, addressFailures < Self.failuresPerAddress else { return .throttled }
-
-        let user = try await StaffUserModel.query(on: database).filter(\.$email == email).first()
-        guard PasswordHash.verify(password, against: user?.passwordHash ?? PasswordHash.decoy), let user else {
-            try await database.transaction { transaction in
-                for key in keys { try await LoginFailureModel(key: key, at: now).create(on: transaction) }
-                try await LoginFailureModel.query(on: transaction).filter(\.$at < since).delete()
-            }
-            return .wrong
-        }
+        let email = try? Self.normalized(email: text)
+        let keys = [Self.emailKey(email ?? text), "ip:\(address)"]
+        guard let attempts = try await attempt(keys, now: now) else { return .throttled }
+        var user: StaffUserModel?
+        if let email { user = try await StaffUserModel.query(on: database).filter(\.$email == email).first() }
+        guard try await verify(password, user?.passwordHash), let user else { return .wrong }
         let token = BrowserToken()
         user.lastLoginAt = now
         try await database.transaction { transaction in
             try await user.save(on: transaction)
+            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).filter(\.$expiresAt < now).delete()
             try await StaffLoginModel(userID: try user.requireID(), tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle))
                 .create(on: transaction)
-            try await LoginFailureModel.query(on: transaction).filter(\.$key == keys[0]).delete()
+            try await forget(attempts, emailKey: keys[0], on: transaction)
         }
         return .loggedIn(user, token)
+    }
+
+    /// The key failures of an email are counted under: a hash, so that any text a form sends fits.
+    static func emailKey(_ email: String) -> String {
+        "email:" + SHA256.hash(data: Data(email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().utf8)).hexString
+    }
+
+    /// Records an attempt under each key before anything is checked (so that parallel attempts are
+    /// all counted), then counts the window's attempts; nil, with the records taken back, when a
+    /// key has had too many. A right password takes its records back (``forget(_:emailKey:on:)``).
+    private func attempt(_ keys: [String], now: Date) async throws -> [LoginFailureModel]? {
+        let since = now.addingTimeInterval(-Self.window)
+        let records = keys.map { LoginFailureModel(key: $0, at: now) }
+        try await database.transaction { transaction in
+            for record in records { try await record.create(on: transaction) }
+            try await LoginFailureModel.query(on: transaction).filter(\.$at < since).delete()
+        }
+        let limits = [Self.failuresPerEmail, Self.failuresPerAddress]
+        for (key, limit) in zip(keys, limits) {
+            if try await LoginFailureModel.query(on: database).filter(\.$key == key).filter(\.$at > since).count() > limit {
+                try await LoginFailureModel.query(on: database).filter(\.$id ~~ records.compactMap(\.id)).delete()
+                return nil
+            }
+        }
+        return records
+    }
+
+    /// Takes back a successful attempt's records, and the email's earlier failures.
+    private func forget(_ records: [LoginFailureModel], emailKey: String, on database: any Database) async throws {
+        try await LoginFailureModel.query(on: database).filter(\.$id ~~ records.compactMap(\.id)).delete()
+        try await LoginFailureModel.query(on: database).filter(\.$key == emailKey).delete()
+    }
+
+    /// scrypt off the request threads; the decoy hash for an account that does not exist.
+    private func verify(_ password: String, _ stored: String?) async throws -> Bool {
+        let stored = stored ?? PasswordHash.decoy
+        return try await threadPool.runIfActive { PasswordHash.verify(password, against: stored) }
+    }
+
+    private func hash(_ password: String) async throws -> String {
+        try await threadPool.runIfActive { try PasswordHash.make(password) }
     }
 
     /// The account a browser's cookie is logged in as, its login moved on; nil when logged out or expired.
@@ -133,19 +171,31 @@ struct StaffAccounts {
         case changed
         case wrongCurrent = "wrong-current"
         case tooShort = "too-short"
+        case tooLong = "too-long"
         case mismatch
         case unchanged
+        /// Too many wrong current passwords lately: counted with the email's failed logins.
+        case throttled
     }
 
-    /// Sets a new password when `current` is right; the account's other logins end.
+    /// The most bytes a password may have.
+    static let maximumPasswordBytes = 256
+
+    /// Sets a new password when `current` is right; the account's other logins end. Wrong current
+    /// passwords count as failed logins of the account's email.
     func changePassword(
-        _ user: StaffUserModel, keeping login: StaffLoginModel, current: String, new password: String, confirmation: String
+        _ user: StaffUserModel, keeping login: StaffLoginModel, current: String, new password: String, confirmation: String,
+        now: Date = Date()
     ) async throws -> PasswordChange {
-        guard PasswordHash.verify(current, against: user.passwordHash) else { return .wrongCurrent }
-        guard password.count >= Self.minimumPasswordLength, password.utf8.count <= 256 else { return .tooShort }
+        let emailKey = Self.emailKey(user.email)
+        guard let attempts = try await attempt([emailKey], now: now) else { return .throttled }
+        guard try await verify(current, user.passwordHash) else { return .wrongCurrent }
+        try await forget(attempts, emailKey: emailKey, on: database)
+        guard password.count >= Self.minimumPasswordLength else { return .tooShort }
+        guard password.utf8.count <= Self.maximumPasswordBytes else { return .tooLong }
         guard password == confirmation else { return .mismatch }
         guard password != current else { return .unchanged }
-        user.passwordHash = try PasswordHash.make(password)
+        user.passwordHash = try await hash(password)
         user.mustChangePassword = false
         try await database.transaction { transaction in
             try await user.save(on: transaction)

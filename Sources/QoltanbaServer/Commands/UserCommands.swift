@@ -24,7 +24,7 @@ struct UserCommands: AsyncCommandGroup {
             let app = context.application
             try await app.prepareDatabase()
             let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
-            let (user, password) = try await StaffAccounts(database: app.db).create(organization: organization, email: email)
+            let (user, password) = try await StaffAccounts(database: app.db, threadPool: app.threadPool).create(organization: organization, email: email)
             Output.result(password)
             Output.message("created the cabinet account \(user.email) of '\(organization.name)'; the one-time password above is shown only now")
         }
@@ -42,7 +42,7 @@ struct UserCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
             try await context.application.prepareDatabase()
-            let (user, password) = try await StaffAccounts(database: context.application.db).resetPassword(email: email)
+            let (user, password) = try await StaffAccounts(database: context.application.db, threadPool: context.application.threadPool).resetPassword(email: email)
             Output.result(password)
             Output.message("new one-time password for \(user.email); it is shown only now")
         }
@@ -64,7 +64,7 @@ struct UserCommands: AsyncCommandGroup {
             let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
             let users = try await StaffUserModel.query(on: app.db).filter(\.$organization.$id == organization.requireID())
                 .sort(\.$email).all()
-            Output.result("email\tcreated\tlast login\tpassword")
+            Output.message("email\tcreated\tlast login\tpassword")
             for user in users {
                 Output.result([
                     user.email, APITimestamp.format(user.createdAt), user.lastLoginAt.map(APITimestamp.format) ?? "-",

@@ -23,7 +23,7 @@ struct WebhookCommands: AsyncCommandGroup {
             let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
             let events = try await WebhookEventModel.query(on: app.db).filter(\.$organization.$id == organization.requireID())
                 .sort(\.$createdAt, .descending).limit(500).all()
-            Output.result("event id\tevent\tsession\tstate\tattempts\tlast status\tnext attempt")
+            Output.message("event id\tevent\tsession\tstate\tattempts\tlast status\tnext attempt")
             for event in events {
                 Output.result([
                     event.id?.apiString ?? "", event.event, event.sessionID.apiString, event.state, "\(event.attempts)",

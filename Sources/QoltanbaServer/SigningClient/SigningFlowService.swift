@@ -306,7 +306,8 @@ struct SigningFlowService {
     /// Ends the flow with `reason` and cancels the session with the mapped failure type. The
     /// secrets the flow held are erased.
     private func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
-        let step = flow.step
+        // The step that failed: the one `flow` stands at, unless it has already moved to `failed`.
+        let step = flow.step == .failed ? bound.flow.flow.step : flow.step
         var failed = flow
         _ = failed.fail(reason)
         let flow = failed
