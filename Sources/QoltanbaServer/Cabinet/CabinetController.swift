@@ -249,7 +249,7 @@ struct CabinetController: RouteCollection {
     /// Sets the URL with a new secret, shown on the page this once.
     private func setWebhook(_ request: Request, _ visit: Visit, _ staff: Staff, url: String) async throws -> Response {
         let organization = staff.organization
-        guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }),
+        guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: \.isControl),
               WebAddress.host(ofAbsoluteHTTP: url) != nil
         else {
             return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookNotHTTP), status: .badRequest)
@@ -276,7 +276,7 @@ struct CabinetController: RouteCollection {
 
     func createKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
-            let printable = String(String.UnicodeScalarView((form.label ?? "").unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            let printable = (form.label ?? "").filter { !$0.unicodeScalars.contains(where: \.isControl) }
             let label = String(printable.trimmingCharacters(in: .whitespaces).prefix(100))
             let (key, secret) = try await OrganizationStore(database: request.db).createAPIKey(for: staff.organization, label: label)
             request.logger.info("API key created in the cabinet", metadata: [

@@ -29,7 +29,7 @@ struct StaffAccounts {
         let email = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              email.utf8.count <= 254, !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F })
+              email.utf8.count <= 254, !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.isControl })
         else {
             throw QoltanbaError(.operatorError, "'\(text)' is not an email address")
         }
@@ -204,4 +204,9 @@ struct StaffAccounts {
         }
         return .changed
     }
+}
+
+extension Unicode.Scalar {
+    /// A C0 control character or DEL: never part of an email, a URL or a label.
+    var isControl: Bool { value < 0x20 || value == 0x7F }
 }

@@ -272,8 +272,7 @@ struct SigningFlowService {
         case .refused:
             return .wrongStep
         case .retry:
-            try await save(flow, bound)
-            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, on: database) }
+            try await save(flow, bound, wrong: wrong)
             return wrong.map(StepResult.notice) ?? .current
         case .failed(let reason):
             return try await fail(bound, flow, reason)
@@ -285,13 +284,16 @@ struct SigningFlowService {
         }
     }
 
-    /// Stores the flow; a step it left is logged as passed.
-    private func save(_ flow: SigningFlow, _ bound: Bound) async throws {
+    /// Stores the flow and, in the same transaction, logs a step it left as passed, or a wrong entry.
+    private func save(_ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil) async throws {
         let left = bound.flow.flow.step
         bound.flow.flow = flow
         bound.flow.updatedAt = Date()
-        try await bound.flow.save(on: database)
-        if left != flow.step { try await log(.stepPassed, left, bound, on: database) }
+        try await database.transaction { transaction in
+            try await bound.flow.save(on: transaction)
+            if left != flow.step { try await log(.stepPassed, left, bound, on: transaction) }
+            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, on: transaction) }
+        }
     }
 
     /// Adds a step's entry to the session's timeline.

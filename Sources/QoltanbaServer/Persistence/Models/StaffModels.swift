@@ -52,13 +52,14 @@ final class StaffLoginModel: Model, @unchecked Sendable {
     }
 }
 
-/// A failed login, counted per email and per client address for the rate limit.
+/// A login attempt, counted per email and per client address for the rate limit: recorded before
+/// the password is checked, and taken back when it was right.
 // @unchecked Sendable: see OrganizationModel.
 final class LoginFailureModel: Model, @unchecked Sendable {
     static let schema = "login_failures"
 
     @ID(key: .id) var id: UUID?
-    /// `email:<address>` or `ip:<address>`.
+    /// `email:<hex SHA-256 of the email>` or `ip:<address>`.
     @Field(key: "key") var key: String
     @Field(key: "at") var at: Date
 
