@@ -351,6 +351,13 @@ struct CabinetTests {
                 #expect(canceled.body.string.contains("Шаг не пройден: Проверка живости"), "the failed step is liveness")
                 #expect(canceled.body.string.contains("LIVENESS"))
 
+                // A session past its time to live is listed as what it is: expired.
+                let due = try #require(try await SigningSessionModel.find(waiting, on: server.app.db))
+                due.expiresAt = Date().addingTimeInterval(-1)
+                try await due.save(on: server.app.db)
+                let expired = try await cabinet.get("/cabinet/sessions?status=CANCELED")
+                #expect(expired.body.string.contains("data-session=\"\(waiting.apiString)\" data-status=\"CANCELED\""))
+
                 // Another organization's session does not exist here.
                 let foreign = try await server.createSession(key: server.otherKey)
                 #expect(try await cabinet.get("/cabinet/sessions/\(foreign.apiString)").status == .notFound)

@@ -120,8 +120,15 @@ def test_cabinet_accounts(server):
     assert reset.returncode == 0, reset.stderr
     assert re.fullmatch(r"[A-Za-z0-9]{16}\n", reset.stdout) and reset.stdout.strip() != password
 
+    deleted = server.cli("user", "delete", "--email", email)
+    assert deleted.returncode == 0 and deleted.stdout == "", deleted.stderr
+    assert server.cli("user", "list", "--org", name).stdout == ""
+
+    taken = f"taken.{uuid.uuid4().hex[:8]}@bank.example"
+    assert server.cli("user", "create", "--org", name, "--email", taken).returncode == 0
     for args, message in [
-        (["user", "create", "--org", name, "--email", email.lower()], "already exists"),
+        (["user", "delete", "--email", email], "no account has the email"),
+        (["user", "create", "--org", name, "--email", taken.upper()], "already exists"),
         (["user", "create", "--org", name, "--email", "not an address"], "is not an email address"),
         (["user", "create", "--org", name], "--email is required"),
         (["user", "create", "--email", "x@bank.example"], "--org is required"),

@@ -309,7 +309,13 @@ struct CabinetController: RouteCollection {
                 status: SessionStatus(rawValue: status), from: (try? request.query.get(String.self, at: "from")) ?? "",
                 to: (try? request.query.get(String.self, at: "to")) ?? "")
             let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
-            var query = SigningSessionModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
+            let organizationID = try staff.organization.requireID()
+            // Sessions past their time to live are expired first, so that the list never shows them active.
+            let repository = SessionRepository(database: request.db)
+            for id in try await repository.expiredActiveSessionIDs(now: Date(), limit: 500, organizationID: organizationID) {
+                _ = try await repository.find(id)
+            }
+            var query = SigningSessionModel.query(on: request.db).filter(\.$organization.$id == organizationID)
             if let status = filter.status { query = query.filter(\.$status == status.rawValue) }
             let from = Self.day(filter.from), to = Self.day(filter.to)
             var error: String?

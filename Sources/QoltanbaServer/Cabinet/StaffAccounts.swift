@@ -56,21 +56,37 @@ struct StaffAccounts {
         return (user, password)
     }
 
-    /// Gives the account a new one-time password and ends its logins.
-    func resetPassword(email text: String) async throws -> (StaffUserModel, String) {
+    /// The account with this email; an operator error when there is none.
+    private func account(email text: String) async throws -> StaffUserModel {
         let email = try Self.normalized(email: text)
         guard let user = try await StaffUserModel.query(on: database).filter(\.$email == email).first() else {
             throw QoltanbaError(.operatorError, "no account has the email \(email)")
         }
+        return user
+    }
+
+    /// Gives the account a new one-time password and ends its logins.
+    func resetPassword(email text: String) async throws -> (StaffUserModel, String) {
+        let user = try await account(email: text)
         let password = Self.oneTimePassword()
         user.passwordHash = try await hash(password)
         user.mustChangePassword = true
         try await database.transaction { transaction in
             try await user.save(on: transaction)
             try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
-            try await LoginFailureModel.query(on: transaction).filter(\.$key == Self.emailKey(email)).delete()
+            try await LoginFailureModel.query(on: transaction).filter(\.$key == Self.emailKey(user.email)).delete()
         }
         return (user, password)
+    }
+
+    /// Deletes the account with its logins.
+    func delete(email text: String) async throws -> StaffUserModel {
+        let user = try await account(email: text)
+        try await database.transaction { transaction in
+            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
+            try await user.delete(on: transaction)
+        }
+        return user
     }
 
     // MARK: Logging in

@@ -5,7 +5,9 @@ import Vapor
 /// `qoltanba user …`: the cabinet's staff accounts.
 struct UserCommands: AsyncCommandGroup {
     var help: String { "Manage the cabinet's staff accounts." }
-    var commands: [String: any AnyAsyncCommand] { ["create": Create(), "reset-password": ResetPassword(), "list": List()] }
+    var commands: [String: any AnyAsyncCommand] {
+        ["create": Create(), "reset-password": ResetPassword(), "list": List(), "delete": Delete()]
+    }
 
     /// `qoltanba user create --org ID_OR_NAME --email EMAIL`: prints the one-time password.
     struct Create: AsyncCommand {
@@ -71,6 +73,24 @@ struct UserCommands: AsyncCommandGroup {
                     user.mustChangePassword ? "one-time" : "own",
                 ].joined(separator: "\t"))
             }
+        }
+    }
+
+    /// `qoltanba user delete --email EMAIL`: the account and its logins are gone.
+    struct Delete: AsyncCommand {
+        struct Signature: CommandSignature {
+            @Option(name: "email", help: "The account's email.")
+            var email: String?
+        }
+
+        var help: String { "Delete a cabinet account; its logins end at once." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
+            try await context.application.prepareDatabase()
+            let app = context.application
+            let user = try await StaffAccounts(database: app.db, threadPool: app.threadPool).delete(email: email)
+            Output.message("deleted the cabinet account \(user.email)")
         }
     }
 }

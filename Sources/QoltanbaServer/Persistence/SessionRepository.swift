@@ -74,13 +74,12 @@ struct SessionRepository {
         return current
     }
 
-    /// Ids of active sessions whose time to live has run out, oldest first.
-    func expiredActiveSessionIDs(now: Date, limit: Int) async throws -> [UUID] {
-        try await SigningSessionModel.query(on: database)
+    /// Ids of active sessions (of one organization, if given) whose time to live has run out, oldest first.
+    func expiredActiveSessionIDs(now: Date, limit: Int, organizationID: UUID? = nil) async throws -> [UUID] {
+        var query = SigningSessionModel.query(on: database)
             .filter(\.$status ~~ [SessionStatus.started.rawValue, SessionStatus.process.rawValue])
             .filter(\.$expiresAt <= now)
-            .sort(\.$expiresAt)
-            .limit(limit)
-            .all(\.$id)
+        if let organizationID { query = query.filter(\.$organization.$id == organizationID) }
+        return try await query.sort(\.$expiresAt).limit(limit).all(\.$id)
     }
 }
