@@ -328,6 +328,7 @@ struct CabinetTests {
                 }
                 let finished = try await cabinet.get("/cabinet/sessions?status=FINISHED")
                 #expect(finished.body.string.contains(signed.apiString) && !finished.body.string.contains(failed.apiString))
+                #expect(finished.body.string.contains(#"href="/cabinet/sessions?status=FINISHED&amp;page=1&amp;language=kk""#), "the filter is kept")
                 let today = String(APITimestamp.format(Date()).prefix(10))
                 let tomorrow = String(APITimestamp.format(Date().addingTimeInterval(86400)).prefix(10))
                 #expect(try await cabinet.get("/cabinet/sessions?from=\(today)&to=\(today)").body.string.contains(waiting.apiString))

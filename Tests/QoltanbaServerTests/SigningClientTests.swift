@@ -198,6 +198,12 @@ struct SigningClientTests {
             #expect(canceled["status"] as? String == "CANCELED")
             #expect((canceled["failure_reason"] as? [String: Any])?["type"] as? String == type)
             #expect(try await browser.step() == nil)  // the ended flow goes back to redirect_url
+            // The session's log (its timeline in the cabinet) names the step that failed, after the ones that passed.
+            let log = try await SessionLogModel.query(on: server.app.db).filter(\.$sessionID == session).sort(\.$at).all()
+            let steps = log.filter { $0.event != "status" }.map { "\($0.event) \($0.step ?? "")" }
+            let failed = ["lv": "liveness", "lv-unavailable": "liveness", "f2f": "face-match", "request": "certificate"][reason] ?? ""
+            let passedLast = ["lv": "documents", "lv-unavailable": "documents", "f2f": "liveness", "request": "password-otp"][reason] ?? ""
+            #expect(steps.suffix(2) == ["step-passed \(passedLast)", "step-failed \(failed)"], "\(steps)")
         }
     }
 

@@ -74,11 +74,18 @@ struct CabinetPage {
             + (error.map { "<p class=\"error\" role=\"alert\" data-error>\($0)</p>" } ?? "")
     }
 
-    /// A page in the cabinet's frame; `path` (by default `/cabinet/<page>`) is where the language
-    /// and theme links lead back to.
+    /// `path` with `query` (empty values left out), escaped for an attribute.
+    private static func href(_ path: String, _ query: [(String, String)]) -> String {
+        var components = URLComponents()
+        components.queryItems = query.filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
+        return HTML.escape(path + (components.percentEncodedQuery.map { "?" + $0 } ?? ""))
+    }
+
+    /// A page in the cabinet's frame; the language and theme links lead back to `path` (by default
+    /// `/cabinet/<page>`) with `query` (a list's filter).
     private func frame(
-        _ page: String, path: String? = nil, heading: String, notice: String? = nil, error: String? = nil, status: HTTPStatus = .ok,
-        _ content: String
+        _ page: String, path: String? = nil, query: [(String, String)] = [], heading: String, notice: String? = nil, error: String? = nil,
+        status: HTTPStatus = .ok, _ content: String
     ) -> Response {
         let path = path ?? "/cabinet/\(page)"
         var navigation = ""
@@ -95,10 +102,10 @@ struct CabinetPage {
                 """
         }
         let languages = [("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")].map { code, name in
-            "<a href=\"\(path)?language=\(code)\" data-language=\"\(code)\" hreflang=\"\(code)\" lang=\"\(code)\">\(name)</a>"
+            "<a href=\"\(Self.href(path, query + [("language", code)]))\" data-language=\"\(code)\" hreflang=\"\(code)\" lang=\"\(code)\">\(name)</a>"
         }
-        let themes = "<a href=\"\(path)?theme=light\" data-theme=\"light\">\(text(.themeLight))</a> "
-            + "<a href=\"\(path)?theme=dark\" data-theme=\"dark\">\(text(.themeDark))</a>"
+        let themes = "<a href=\"\(Self.href(path, query + [("theme", "light")]))\" data-theme=\"light\">\(text(.themeLight))</a> "
+            + "<a href=\"\(Self.href(path, query + [("theme", "dark")]))\" data-theme=\"dark\">\(text(.themeDark))</a>"
         let body = """
             <header class="cabinet-header"><span class="brand">Qoltanba</span> <span>\(text(.title))</span>\(navigation)</header>
             <main class="cabinet" data-page="\(page)">
@@ -196,9 +203,7 @@ struct CabinetPage {
     /// Links to the neighbouring pages of a list, keeping its filter.
     private func pages(_ path: String, query: [(String, String)], page: Int, hasMore: Bool) -> String {
         func link(_ number: Int, _ label: CabinetText) -> String {
-            var components = URLComponents()
-            components.queryItems = (query + [("page", String(number))]).filter { !$0.1.isEmpty }.map { URLQueryItem(name: $0.0, value: $0.1) }
-            return "<a href=\"\(path)?\(HTML.escape(components.percentEncodedQuery ?? ""))\" data-page-link=\"\(number)\">\(text(label))</a>"
+            "<a href=\"\(Self.href(path, query + [("page", String(number))]))\" data-page-link=\"\(number)\">\(text(label))</a>"
         }
         let links = (page > 1 ? [link(page - 1, .newerPage)] : []) + (hasMore ? [link(page + 1, .olderPage)] : [])
         return links.isEmpty ? "" : "<p class=\"pages\">\(links.joined(separator: " "))</p>"
@@ -223,7 +228,9 @@ struct CabinetPage {
             <th>\(text(.failureLabel))</th><th>\(text(.iinLabel))</th><th>\(text(.typeLabel))</th></tr></thead><tbody>\(rows.joined())</tbody></table>
             """
         let query = [("status", filter.status?.rawValue ?? ""), ("from", filter.from), ("to", filter.to)]
-        return frame("sessions", heading: text(.navSessions), error: error, status: error == nil ? .ok : .badRequest, """
+        return frame(
+            "sessions", query: query + [("page", String(page))], heading: text(.navSessions), error: error,
+            status: error == nil ? .ok : .badRequest, """
             <section><form method="get" action="/cabinet/sessions" class="inline">
             <div><label for="status">\(text(.statusLabel))</label><select id="status" name="status">\(options.joined())</select></div>
             <div><label for="from">\(text(.fromLabel))</label><input id="from" name="from" type="date" value="\(HTML.escape(filter.from))"></div>
@@ -295,11 +302,12 @@ struct CabinetPage {
             """
         let options = [("", text(.anyStatus)), ("pending", text(.statePending)), ("delivered", text(.stateDelivered)), ("dead", text(.stateDead))]
             .map { value, label in "<option value=\"\(value)\"\(value == state ? " selected" : "")>\(label)</option>" }
-        return frame("webhooks", heading: text(.navWebhooks), notice: notice, """
+        let query = [("state", state)]
+        return frame("webhooks", query: query + [("page", String(page))], heading: text(.navWebhooks), notice: notice, """
             <section><form method="get" action="/cabinet/webhooks" class="inline">
             <div><label for="state">\(text(.stateLabel))</label><select id="state" name="state">\(options.joined())</select></div>
             <button type="submit" data-action="filter">\(text(.filterAction))</button></form></section>
-            <section>\(table)\(pages("/cabinet/webhooks", query: [("state", state)], page: page, hasMore: hasMore))</section>
+            <section>\(table)\(pages("/cabinet/webhooks", query: query, page: page, hasMore: hasMore))</section>
             """)
     }
 }

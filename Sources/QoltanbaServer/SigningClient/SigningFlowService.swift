@@ -309,12 +309,15 @@ struct SigningFlowService {
     /// secrets the flow held are erased.
     private func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
         // The step that failed: the one `flow` stands at, unless it has already moved to `failed`.
-        let step = flow.step == .failed ? bound.flow.flow.step : flow.step
+        // A step `flow` moved on from before it was stored (into the certificate) had passed.
+        let stored = bound.flow.flow.step
+        let step = flow.step == .failed ? stored : flow.step
         var failed = flow
         _ = failed.fail(reason)
         let flow = failed
         erase(bound)
         try await database.transaction { transaction in
+            if step != stored { try await log(.stepPassed, stored, bound, on: transaction) }
             try await log(.stepFailed, step, detail: reason.rawValue, bound, on: transaction)
             bound.flow.flow = flow
             bound.flow.updatedAt = Date()
