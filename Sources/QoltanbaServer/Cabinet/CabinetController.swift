@@ -30,8 +30,19 @@ struct CabinetController: RouteCollection {
         }
         cabinet.get("login", use: loginPage)
         cabinet.get("password") { request in try await page(request) { visit, staff in visit.page.password(forced: staff.user.mustChangePassword) } }
-        cabinet.get("organization") { request in try await page(request) { visit, staff in visit.page.organization(staff.organization) } }
-        cabinet.get("keys") { request in try await page(request) { visit, staff in try await keysPage(visit, staff) } }
+        cabinet.get("organization") { request in
+            try await page(request) { visit, staff in
+                visit.page.organization(
+                    staff.organization, newSecret: try await takeSecret(.webhook, request, staff), notice: visit.notice(request))
+            }
+        }
+        cabinet.get("keys") { request in
+            try await page(request) { visit, staff in
+                visit.page.keys(
+                    try await OrganizationStore(database: request.db).apiKeys(of: staff.organization),
+                    newSecret: try await takeSecret(.apiKey, request, staff), notice: visit.notice(request))
+            }
+        }
         cabinet.get("sessions", use: sessions)
         cabinet.get("sessions", ":session", use: session)
         cabinet.get("webhooks", use: webhooks)
@@ -84,7 +95,6 @@ struct CabinetController: RouteCollection {
         let staff: Staff?
         /// The view to remember, when the query changed it.
         let view: String?
-        let database: any Database
 
         init(_ request: Request) async throws {
             let saved = request.cookies[CabinetController.viewCookie]?.string.split(separator: ".").map(String.init) ?? []
@@ -101,7 +111,6 @@ struct CabinetController: RouteCollection {
                 seed = BrowserToken()
                 newSeed = true
             }
-            database = request.db
             if let (user, login) = try await CabinetController.accounts(request)
                 .staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
                 let organization = try await OrganizationModel.find(user.$organization.id, on: request.db)
@@ -127,12 +136,64 @@ struct CabinetController: RouteCollection {
             return zip(token.utf8, csrfToken.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
         }
 
+        /// The notice a form's redirect asked for.
+        func notice(_ request: Request) -> String? {
+            (try? request.query.get(String.self, at: "done")).flatMap(Done.init(rawValue:)).map { page.text($0.text) }
+        }
+
         /// Adds the cookies this visit set.
         func finish(_ response: Response) -> Response {
             if newSeed { response.cookies[CabinetController.csrfCookie] = CabinetController.cookie(seed.cookie, maxAge: nil) }
             if let view { response.cookies[CabinetController.viewCookie] = CabinetController.cookie(view, maxAge: 365 * 24 * 3600) }
             return response
         }
+    }
+
+    // MARK: After a form
+
+    /// What a form's answer (a redirect) asks the next page to say, as `?done=`.
+    enum Done: String {
+        case webhookSaved = "webhook-saved"
+        case keyRevoked = "key-revoked"
+        case redelivered
+
+        var text: CabinetText {
+            switch self {
+            case .webhookSaved: .webhookSaved
+            case .keyRevoked: .keyRevokedNotice
+            case .redelivered: .redeliveredNotice
+            }
+        }
+    }
+
+    /// A new secret kept for the next page.
+    enum SecretKind: String {
+        case apiKey = "api-key"
+        case webhook
+    }
+
+    /// Keeps a new secret, sealed, on the login until the next page of its kind shows it: a form
+    /// answers with a redirect, so that reloading the page shows nothing again and posts nothing again.
+    private func keep(_ secret: String, _ kind: SecretKind, _ request: Request, _ staff: Staff) async throws {
+        staff.login.flash = Data(try request.application.pki.masterKey.seal(
+            Array("\(kind.rawValue):\(secret)".utf8), context: "cabinet flash/\(try staff.login.requireID().apiString)"))
+        try await staff.login.save(on: request.db)
+    }
+
+    /// The secret of `kind` kept for this page, taken away; nil when there is none.
+    private func takeSecret(_ kind: SecretKind, _ request: Request, _ staff: Staff) async throws -> String? {
+        guard let box = staff.login.flash,
+              let bytes = try? request.application.pki.masterKey.open(
+                  Array(box), context: "cabinet flash/\(try staff.login.requireID().apiString)"),
+              let kept = String(bytes: bytes, encoding: .utf8), kept.hasPrefix(kind.rawValue + ":")
+        else { return nil }
+        staff.login.flash = nil
+        try await staff.login.save(on: request.db)
+        return String(kept.dropFirst(kind.rawValue.count + 1))
+    }
+
+    private static func redirect(_ request: Request, _ path: String, done: Done? = nil) -> Response {
+        request.redirect(to: path + (done.map { "?done=\($0.rawValue)" } ?? ""), redirectType: .normal)
     }
 
     static func cookie(_ value: String, maxAge: Int?) -> HTTPCookies.Value {
@@ -230,9 +291,7 @@ struct CabinetController: RouteCollection {
     func saveWebhook(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
             let url = (form.webhook_url ?? "").trimmingCharacters(in: .whitespaces)
-            if url == staff.organization.webhookURL {
-                return visit.page.organization(staff.organization, notice: visit.page.text(.webhookSaved))
-            }
+            if url == staff.organization.webhookURL { return Self.redirect(request, "/cabinet/organization", done: .webhookSaved) }
             return try await setWebhook(request, visit, staff, url: url)
         }
     }
@@ -246,7 +305,7 @@ struct CabinetController: RouteCollection {
         }
     }
 
-    /// Sets the URL with a new secret, shown on the page this once.
+    /// Sets the URL with a new secret, kept for the organization page to show this once.
     private func setWebhook(_ request: Request, _ visit: Visit, _ staff: Staff, url: String) async throws -> Response {
         let organization = staff.organization
         guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: \.isControl),
@@ -265,14 +324,11 @@ struct CabinetController: RouteCollection {
         request.logger.info("webhook set in the cabinet", metadata: [
             "organization": "\(organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
         ])
-        return visit.page.organization(organization, newSecret: secret, notice: visit.page.text(.webhookSaved))
+        try await keep(secret, .webhook, request, staff)
+        return Self.redirect(request, "/cabinet/organization", done: .webhookSaved)
     }
 
     // MARK: API keys
-
-    private func keysPage(_ visit: Visit, _ staff: Staff, newSecret: String? = nil, notice: String? = nil) async throws -> Response {
-        visit.page.keys(try await OrganizationStore(database: visit.database).apiKeys(of: staff.organization), newSecret: newSecret, notice: notice)
-    }
 
     func createKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
@@ -282,7 +338,8 @@ struct CabinetController: RouteCollection {
             request.logger.info("API key created in the cabinet", metadata: [
                 "key": "\(key.id?.apiString ?? "")", "prefix": "\(key.prefix)", "user": "\(staff.user.id?.apiString ?? "")",
             ])
-            return try await keysPage(visit, staff, newSecret: secret.value)
+            try await keep(secret.value, .apiKey, request, staff)
+            return Self.redirect(request, "/cabinet/keys")
         }
     }
 
@@ -296,7 +353,7 @@ struct CabinetController: RouteCollection {
             }
             _ = try await OrganizationStore(database: request.db).revokeAPIKey(id: text)
             request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id?.apiString ?? "")"])
-            return try await keysPage(visit, staff, notice: visit.page.text(.keyRevokedNotice))
+            return Self.redirect(request, "/cabinet/keys", done: .keyRevoked)
         }
     }
 
@@ -417,23 +474,19 @@ struct CabinetController: RouteCollection {
 
     func webhooks(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
-            try await webhooksPage(request, visit, staff)
+            let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
+            let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
+            var query = WebhookEventModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
+            if let state { query = query.filter(\.$state == state.rawValue) }
+            let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
+                .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
+            let events = Array(rows.prefix(Self.pageSize))
+            let attempts = try await WebhookAttemptModel.query(on: request.db).filter(\.$eventID ~~ events.compactMap(\.id))
+                .sort(\.$attemptedAt).all()
+            return visit.page.webhooks(
+                events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: pageNumber,
+                hasMore: rows.count > Self.pageSize, notice: visit.notice(request))
         }
-    }
-
-    private func webhooksPage(_ request: Request, _ visit: Visit, _ staff: Staff, notice: String? = nil) async throws -> Response {
-        let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
-        let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
-        var query = WebhookEventModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
-        if let state { query = query.filter(\.$state == state.rawValue) }
-        let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
-            .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
-        let events = Array(rows.prefix(Self.pageSize))
-        let attempts = try await WebhookAttemptModel.query(on: request.db).filter(\.$eventID ~~ events.compactMap(\.id))
-            .sort(\.$attemptedAt).all()
-        return visit.page.webhooks(
-            events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: pageNumber,
-            hasMore: rows.count > Self.pageSize, notice: notice)
     }
 
     func redeliver(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
@@ -446,7 +499,7 @@ struct CabinetController: RouteCollection {
             }
             _ = try await WebhookSecrets.redeliver(id.apiString, on: request.db)
             request.logger.info("webhook redelivery asked in the cabinet", metadata: ["event": "\(id.apiString)"])
-            return try await webhooksPage(request, visit, staff, notice: visit.page.text(.redeliveredNotice))
+            return Self.redirect(request, "/cabinet/webhooks", done: .redelivered)
         }
     }
 }

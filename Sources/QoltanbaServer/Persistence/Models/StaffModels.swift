@@ -40,6 +40,8 @@ final class StaffLoginModel: Model, @unchecked Sendable {
     @Field(key: "created_at") var createdAt: Date
     /// Moved on while the browser is used, never past ``CabinetAuthentication/longest`` after login.
     @Field(key: "expires_at") var expiresAt: Date
+    /// A new secret for the next page to show once, sealed under the master key.
+    @OptionalField(key: "flash") var flash: Data?
 
     init() {}
 

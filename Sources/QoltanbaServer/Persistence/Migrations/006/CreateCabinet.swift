@@ -21,6 +21,7 @@ struct CreateCabinet: AsyncMigration {
             .field("token_hash", .string, .required)
             .field("created_at", .datetime, .required)
             .field("expires_at", .datetime, .required)
+            .field("flash", .data)
             .unique(on: "token_hash")
             .create()
         try await database.schema("login_failures")
