@@ -54,7 +54,8 @@ struct ConfigurationTests {
         ("QOLTANBA_DATABASE_SCHEMA", "a;drop"), ("QOLTANBA_LOG_LEVEL", "loud"),
         ("QOLTANBA_LIVENESS_URL", "not a url"), ("QOLTANBA_PROVIDER_TIMEOUT_SECONDS", "0"),
         ("QOLTANBA_MASTER_KEY", "c2hvcnQ="), ("QOLTANBA_SIGNER_KEY_ALGORITHM", "gost"),
-        ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"),
+        ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"), ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.1, proxy.example.kz"),
     ])
     func invalid(_ key: String, _ value: String) {
         do {

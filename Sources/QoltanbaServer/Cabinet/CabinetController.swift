@@ -237,7 +237,7 @@ struct CabinetController: RouteCollection {
 
     func logIn(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         let email = form.email ?? ""
-        let address = request.remoteAddress?.ipAddress ?? "unknown"
+        let address = ClientAddress.key(of: request, trusting: request.application.qoltanba.trustedProxies.compactMap(ClientAddress.Block.init))
         switch try await Self.accounts(request).logIn(email: email, password: form.password ?? "", address: address) {
         case .throttled:
             request.logger.warning("cabinet login throttled", metadata: ["address": "\(address)"])

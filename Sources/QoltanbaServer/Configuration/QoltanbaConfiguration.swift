@@ -39,6 +39,9 @@ public struct QoltanbaConfiguration: Sendable {
     public var maximumUploadBytes: Int
     /// `QOLTANBA_CORS_ORIGINS`, split at commas; `["*"]` allows any origin.
     public var corsOrigins: [String]
+    /// `QOLTANBA_TRUSTED_PROXIES`, split at commas: addresses or CIDR blocks of the proxies whose
+    /// `X-Forwarded-For` names the client (for the cabinet's login limit).
+    public var trustedProxies: [String]
     /// `QOLTANBA_EXPIRY_SWEEP_SECONDS`.
     public var expirySweepInterval: Int
     /// `QOLTANBA_LOG_LEVEL`.
@@ -149,6 +152,11 @@ public struct QoltanbaConfiguration: Sendable {
         let origins = value("QOLTANBA_CORS_ORIGINS") ?? (mode == .sandbox ? "*" : "")
         self.corsOrigins = origins.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
+        self.trustedProxies = (value("QOLTANBA_TRUSTED_PROXIES") ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let wrong = trustedProxies.first(where: { ClientAddress.Block($0) == nil }) {
+            throw Invalid(description: "QOLTANBA_TRUSTED_PROXIES must list IP addresses or CIDR blocks, got '\(wrong)'")
+        }
 
         let levelText = value("QOLTANBA_LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
