@@ -27,9 +27,7 @@ public struct PendingCode: Hashable, Sendable, Codable {
     public func accepts(_ code: String, key: SymmetricKey, context: String, now: Date) -> Bool {
         guard now < expiresAt else { return false }
         let candidate = Self.digest(code.trimmingCharacters(in: .whitespaces), key: key, context: context)
-        // Compares every byte, whatever the first difference.
-        return candidate.utf8.count == hash.utf8.count
-            && zip(candidate.utf8, hash.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return candidate.utf8.equalsInConstantTime(hash.utf8)
     }
 
     private static func digest(_ code: String, key: SymmetricKey, context: String) -> String {

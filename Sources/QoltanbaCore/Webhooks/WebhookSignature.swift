@@ -26,7 +26,7 @@ public enum WebhookSignature {
               abs(now.timeIntervalSince1970 - Double(timestamp)) <= tolerance
         else { return false }
         let expected = signature(body: body, secret: secret, timestamp: timestamp)
-        return fields.contains { $0.count == 2 && $0[0] == "v1" && $0[1] == expected }
+        return fields.contains { $0.count == 2 && $0[0] == "v1" && $0[1].utf8.equalsInConstantTime(expected.utf8) }
     }
 
     /// A new secret: `whsec_` and 43 base64url characters (32 random bytes).

@@ -1,6 +1,7 @@
 import Crypto
 import CryptoExtras
 import Foundation
+import QoltanbaCore
 
 /// Staff passwords at rest: scrypt with a random salt, stored as
 /// `scrypt$<log2 N>$<r>$<p>$<salt base64>$<hash base64>`, so that a stronger cost can be chosen
@@ -26,9 +27,7 @@ public enum PasswordHash {
               let salt = Data(base64Encoded: String(fields[4])), let expected = Data(base64Encoded: String(fields[5])),
               let actual = try? derive(password, salt: Array(salt), cost: cost, blockSize: blockSize, parallelism: parallelism)
         else { return false }
-        // Constant time: compare every byte whatever the first difference.
-        guard actual.count == expected.count else { return false }
-        return zip(actual, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        return actual.equalsInConstantTime(expected)
     }
 
     /// A hash of a password no one has, to spend the same time on an unknown account as on a known one.

@@ -20,6 +20,15 @@ struct CabinetController: RouteCollection {
     static let viewCookie = "qoltanba-cabinet-view"
     static let pageSize = 50
 
+    /// The page of a sorted list that the query's `page` (from 1) asks for, and whether more follow.
+    static func listPage<Row: Model>(_ query: QueryBuilder<Row>, _ request: Request) async throws
+        -> (rows: [Row], number: Int, hasMore: Bool)
+    {
+        let number = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
+        let rows = try await query.range(((number - 1) * pageSize)..<(number * pageSize + 1)).all()
+        return (Array(rows.prefix(pageSize)), number, rows.count > pageSize)
+    }
+
     func boot(routes: any RoutesBuilder) throws {
         // Made now, so that the first login of an unknown email takes no longer than the others.
         _ = PasswordHash.decoy
@@ -132,8 +141,8 @@ struct CabinetController: RouteCollection {
 
         /// Whether a form's token is the one this browser's seed gives (compared in constant time).
         func accepts(_ token: String?) -> Bool {
-            guard !newSeed, let token, token.utf8.count == csrfToken.utf8.count else { return false }
-            return zip(token.utf8, csrfToken.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+            guard !newSeed, let token else { return false }
+            return token.utf8.equalsInConstantTime(csrfToken.utf8)
         }
 
         /// The notice a form's redirect asked for.
@@ -365,7 +374,6 @@ struct CabinetController: RouteCollection {
             var filter = CabinetPage.SessionFilter(
                 status: SessionStatus(rawValue: status), from: (try? request.query.get(String.self, at: "from")) ?? "",
                 to: (try? request.query.get(String.self, at: "to")) ?? "")
-            let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
             let organizationID = try staff.organization.requireID()
             // Sessions past their time to live are expired first, so that the list never shows them active.
             let repository = SessionRepository(database: request.db)
@@ -383,10 +391,8 @@ struct CabinetController: RouteCollection {
             }
             if let from { query = query.filter(\.$createdAt >= from) }
             if let to { query = query.filter(\.$createdAt < to.addingTimeInterval(24 * 3600)) }
-            let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
-                .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
-            return visit.page.sessions(
-                Array(rows.prefix(Self.pageSize)), filter: filter, page: pageNumber, hasMore: rows.count > Self.pageSize, error: error)
+            let listed = try await Self.listPage(query.sort(\.$createdAt, .descending).sort(\.$id), request)
+            return visit.page.sessions(listed.rows, filter: filter, page: listed.number, hasMore: listed.hasMore, error: error)
         }
     }
 
@@ -475,17 +481,15 @@ struct CabinetController: RouteCollection {
     func webhooks(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
             let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
-            let pageNumber = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
             var query = WebhookEventModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
             if let state { query = query.filter(\.$state == state.rawValue) }
-            let rows = try await query.sort(\.$createdAt, .descending).sort(\.$id)
-                .range(((pageNumber - 1) * Self.pageSize)..<(pageNumber * Self.pageSize + 1)).all()
-            let events = Array(rows.prefix(Self.pageSize))
+            let listed = try await Self.listPage(query.sort(\.$createdAt, .descending).sort(\.$id), request)
+            let events = listed.rows
             let attempts = try await WebhookAttemptModel.query(on: request.db).filter(\.$eventID ~~ events.compactMap(\.id))
                 .sort(\.$attemptedAt).all()
             return visit.page.webhooks(
-                events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: pageNumber,
-                hasMore: rows.count > Self.pageSize, notice: visit.notice(request))
+                events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: listed.number,
+                hasMore: listed.hasMore, notice: visit.notice(request))
         }
     }
 
