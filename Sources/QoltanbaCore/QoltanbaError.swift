@@ -9,6 +9,10 @@ public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible 
         case invalidField
         /// An uploaded file is larger than the configured limit.
         case fileTooLarge
+        /// The session holds as many documents or bytes as it may.
+        case sessionFull
+        /// Checking or rendering a document took longer than its time budget.
+        case documentTooComplex
         /// The request body is not of a media type the endpoint reads.
         case unsupportedMediaType
         /// The `x-api-key` header is missing, unknown or revoked.

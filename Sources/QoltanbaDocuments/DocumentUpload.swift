@@ -3,7 +3,7 @@ import QoltanbaCore
 
 /// A file an integrator uploads for signing, checked before anything is stored.
 public struct DocumentUpload: Sendable {
-    /// The display name, trimmed.
+    /// The display name, in Unicode NFC and trimmed.
     public let name: String
     /// The file's bytes.
     public let content: [UInt8]
@@ -23,13 +23,14 @@ public struct DocumentUpload: Sendable {
     public init(
         name: String, content: [UInt8], fileField: String, type: DocumentType, maximumBytes: Int
     ) throws(QoltanbaError) {
-        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = name.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalidField("name", "must not be empty") }
         guard trimmed.count <= Self.maximumNameLength else {
             throw .invalidField("name", "must be at most \(Self.maximumNameLength) characters")
         }
-        guard !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw .invalidField("name", "must not contain control characters")
+        guard !trimmed.unicodeScalars.contains(where: DocumentName.isRefused) else {
+            throw .invalidField(
+                "name", "must not contain control, format (bidi or zero-width), private-use or unassigned characters")
         }
         guard !content.isEmpty else { throw .invalidField(fileField, "the file is empty") }
         guard content.count <= maximumBytes else {

@@ -44,6 +44,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.middleware.use(ProblemMiddleware())
 
     try routes(app)
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
     if configuration.mode == .sandbox {
         try app.register(collection: SandboxSMSController())
     }

@@ -197,42 +197,93 @@ struct CabinetTests {
         }
     }
 
-    @Test("five wrong passwords for an email lock it for the window, even with the right one; others are not locked")
+    @Test("failed logins slow down one account from one address, doubling each time, with Retry-After; the owner elsewhere is not locked out")
     func rateLimit() async throws {
         try await TestServer.with { server in
             let (email, oneTime) = try await Self.account(server)
             let (otherEmail, otherPassword) = try await Self.account(server)
             var browser = CabinetBrowser(server)
-            for _ in 0..<StaffAccounts.failuresPerEmail {
+            for _ in 0..<StaffAccounts.freeFailuresPerPair {
                 #expect(try await browser.logIn(email, "guess").status == .unauthorized)
             }
-            let locked = try await browser.logIn(email, oneTime)
-            #expect(locked.status == .tooManyRequests && locked.hasError)
+            let slowed = try await browser.logIn(email, oneTime)
+            #expect(slowed.status == .tooManyRequests && slowed.hasError)
+            #expect(slowed.headers.first(name: .retryAfter).flatMap(Int.init).map { (1...5).contains($0) } == true)
             #expect(try await browser.logIn(email.uppercased(), oneTime).status == .tooManyRequests)
             var other = CabinetBrowser(server)
             #expect(try await other.logIn(otherEmail, otherPassword).location == "/cabinet/password")
-            // Once the window has passed, the right password works again.
-            for failure in try await LoginFailureModel.query(on: server.app.db).all() {
-                failure.at = failure.at.addingTimeInterval(-StaffAccounts.window)
-                try await failure.save(on: server.app.db)
+
+            // The delay doubles with each further failure from the same address…
+            let accounts = StaffAccounts(database: server.app.db, threadPool: server.app.threadPool)
+            var now = Date()
+            for _ in 0..<StaffAccounts.freeFailuresPerPair {
+                _ = try await accounts.logIn(email: email, password: "guess", address: "203.0.113.9", now: now)
             }
-            #expect(try await browser.logIn(email, oneTime).location == "/cabinet/password")
+            for expected in [5, 10, 20] {
+                guard case .throttled(let wait) = try await accounts.logIn(email: email, password: oneTime, address: "203.0.113.9", now: now)
+                else {
+                    Issue.record("an attempt within the delay was checked")
+                    return
+                }
+                #expect((expected...expected + 1).contains(wait))
+                now = now.addingTimeInterval(Double(expected))
+                guard case .wrong = try await accounts.logIn(email: email, password: "guess", address: "203.0.113.9", now: now) else {
+                    Issue.record("an attempt after the delay was not checked")
+                    return
+                }
+            }
+            // …while the account's owner, at another address, logs in at once.
+            guard case .loggedIn = try await accounts.logIn(email: email, password: oneTime, address: "198.51.100.7", now: now) else {
+                Issue.record("the owner was locked out by failures elsewhere")
+                return
+            }
 
             // Whatever a form sends as the email is a wrong login, never a server error.
             for odd in ["a\u{0}@bank.example", String(repeating: "ж", count: 8000) + "@bank.example", ""] {
                 var stranger = CabinetBrowser(server)
                 #expect(try await stranger.logIn(odd, "whatever").status == .unauthorized)
             }
+            // Once the window has passed, the right password works again from the slowed address.
+            for failure in try await LoginFailureModel.query(on: server.app.db).all() {
+                failure.at = failure.at.addingTimeInterval(-StaffAccounts.window)
+                try await failure.save(on: server.app.db)
+            }
+            #expect(try await browser.logIn(email, oneTime).location == "/cabinet/password")
             // Wrong current passwords at the password change count as failed logins.
             try await browser.get("/cabinet/password")
-            for _ in 0..<StaffAccounts.failuresPerEmail {
+            for _ in 0..<StaffAccounts.freeFailuresPerPair {
                 let wrong = try await browser.post(
                     "/cabinet/password", ["current_password": "guess", "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
                 #expect(wrong.status == .badRequest)
             }
             let throttled = try await browser.post(
                 "/cabinet/password", ["current_password": oneTime, "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
-            #expect(throttled.status == .tooManyRequests && throttled.hasError)
+            #expect(throttled.status == .tooManyRequests && throttled.hasError && throttled.headers.first(name: .retryAfter) != nil)
+        }
+    }
+
+    @Test("one address may fail 50 logins in the window over any emails, then waits for the oldest to pass")
+    func addressLimit() async throws {
+        try await TestServer.with { server in
+            let accounts = StaffAccounts(database: server.app.db, threadPool: server.app.threadPool)
+            let now = Date()
+            for index in 0..<StaffAccounts.failuresPerAddress {
+                guard case .wrong = try await accounts.logIn(email: "guess\(index)@bank.example", password: "x", address: "192.0.2.1", now: now)
+                else {
+                    Issue.record("attempt \(index) was refused")
+                    return
+                }
+            }
+            guard case .throttled(let wait) = try await accounts.logIn(email: "next@bank.example", password: "x", address: "192.0.2.1", now: now)
+            else {
+                Issue.record("the address was not limited")
+                return
+            }
+            #expect((Int(StaffAccounts.window)...Int(StaffAccounts.window) + 1).contains(wait))
+            guard case .wrong = try await accounts.logIn(email: "next@bank.example", password: "x", address: "192.0.2.2", now: now) else {
+                Issue.record("another address was limited")
+                return
+            }
         }
     }
 

@@ -135,7 +135,7 @@ struct PKIEndpointTests {
         }
     }
 
-    @Test("a revocation whose CRL was never written is picked up by the next CRL request")
+    @Test("a revocation whose CRL was never written is picked up by the next refresh, never by a GET")
     func selfHealingCRL() async throws {
         try await TestServer.with { server in
             let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", on: server.app.db)
@@ -145,6 +145,16 @@ struct PKIEndpointTests {
             model.revocationReason = RevokedCertificate.Reason.superseded.rawValue
             try await model.save(on: server.app.db)
 
+            let unchanged = try await server.send(.GET, "/pki/crl", key: "")
+            #expect(unchanged.body == before.body)
+            #expect(try await RevocationListModel.query(on: server.app.db).count() == 1)
+            // Verification knows of the revocation before any CRL does.
+            let cms = try CMSSigner.sign(
+                Array("x".utf8), key: try server.app.pki.signingKey(of: model, password: "p"), certificate: certificate,
+                chain: [server.app.pki.authority.issuing])
+            #expect(try await server.app.pki.verifier(on: server.app.db).verify(cms).subIndication == .revoked)
+
+            try await server.app.pki.refreshRevocationList(on: server.app.db)
             let after = try await server.send(.GET, "/pki/crl", key: "")
             let checker = try RevocationListChecker(crl: Array(after.body.readableBytesView), issuer: server.app.pki.authority.issuing)
             #expect(checker.entry(for: certificate)?.reason == .superseded)

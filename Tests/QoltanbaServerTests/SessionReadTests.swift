@@ -94,7 +94,7 @@ struct SessionReadTests {
     func sweeperLoop() async throws {
         try await TestServer.with(environment: ["QOLTANBA_SESSION_TTL_SECONDS": "1"]) { server in
             let id = try await server.createSession()
-            let sweeper = SessionExpirySweeper(interval: .milliseconds(200))
+            let sweeper = SessionExpirySweeper.job(every: .milliseconds(200))
             server.app.lifecycle.use(sweeper)
             sweeper.start(server.app)
             var status = "STARTED"

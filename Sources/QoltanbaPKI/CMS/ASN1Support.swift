@@ -70,12 +70,36 @@ extension ASN1Node {
         }
     }
 
+    /// The child at `index` of a constructed node.
+    /// - Throws: when the node is primitive or has no such child, so that no input picks a position.
+    func child(_ index: Int) throws -> ASN1Node {
+        let nodes = try children
+        guard nodes.indices.contains(index) else {
+            throw ASN1Error.invalidASN1Object(reason: "a constructed node lacks a field")
+        }
+        return nodes[index]
+    }
+
+    /// The algorithm of an AlgorithmIdentifier (`SEQUENCE { algorithm OBJECT IDENTIFIER, parameters ANY OPTIONAL }`).
+    var algorithmIdentifier: ASN1ObjectIdentifier {
+        get throws { try ASN1ObjectIdentifier(berEncoded: try expect(.sequence).child(0)) }
+    }
+
     /// The node re-read as a DER value of another identifier (for implicitly tagged fields).
     func expect(_ identifier: ASN1Identifier) throws -> ASN1Node {
         guard self.identifier == identifier else {
             throw ASN1Error.unexpectedFieldType(self.identifier)
         }
         return self
+    }
+}
+
+extension ArraySlice<ASN1Node> {
+    /// Takes the next field of a structure being read.
+    /// - Throws: when there is none, so that a short structure is an error and never a trap.
+    mutating func take() throws -> ASN1Node {
+        guard let node = popFirst() else { throw ASN1Error.invalidASN1Object(reason: "a structure lacks a field") }
+        return node
     }
 }
 

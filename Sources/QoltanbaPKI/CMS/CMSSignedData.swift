@@ -87,10 +87,10 @@ public struct CMSSignedData: Sendable {
             guard wrapper.count == 1 else { throw CMSError.malformed("the SignedData wrapper is not one value") }
             var fields = try wrapper[0].expect(.sequence).children[...]
             guard fields.count >= 4 else { throw CMSError.malformed("the SignedData has too few fields") }
-            _ = try Int(berEncoded: fields.removeFirst())
-            self.digestAlgorithms = try fields.removeFirst().expect(.set).children.map { Array($0.encodedBytes) }
+            _ = try Int(berEncoded: try fields.take())
+            self.digestAlgorithms = try fields.take().expect(.set).children.map { Array($0.encodedBytes) }
 
-            let encapsulated = try fields.removeFirst().expect(.sequence).children
+            let encapsulated = try fields.take().expect(.sequence).children
             guard let typeNode = encapsulated.first else { throw CMSError.malformed("no eContentType") }
             self.contentType = try ASN1ObjectIdentifier(berEncoded: typeNode)
             if encapsulated.count > 1 {
@@ -104,10 +104,10 @@ public struct CMSSignedData: Sendable {
             self.certificateEncodings = []
             self.crlEncodings = []
             if let next = fields.first, next.identifier == .context(0) {
-                self.certificateEncodings = try fields.removeFirst().children.map { Array($0.encodedBytes) }
+                self.certificateEncodings = try fields.take().children.map { Array($0.encodedBytes) }
             }
             if let next = fields.first, next.identifier == .context(1) {
-                self.crlEncodings = try fields.removeFirst().children.map { Array($0.encodedBytes) }
+                self.crlEncodings = try fields.take().children.map { Array($0.encodedBytes) }
             }
             guard let signers = fields.first, fields.count == 1 else {
                 throw CMSError.malformed("the SignedData's signerInfos are missing or followed by more fields")
@@ -116,7 +116,7 @@ public struct CMSSignedData: Sendable {
         } catch let error as CMSError {
             throw error
         } catch {
-            throw CMSError.malformed("not a readable CMS structure (\(error))")
+            throw CMSError.malformed("not a readable CMS structure (\(CMSError.kind(of: error)))")
         }
     }
 
@@ -132,7 +132,7 @@ public struct CMSSignedData: Sendable {
 
     /// Adds an encoded SignerInfo, and its digest algorithm unless the SignedData lists it.
     mutating func addSigner(encoded: [UInt8], digestAlgorithm: ASN1ObjectIdentifier) throws {
-        let known = try digestAlgorithms.map { try ASN1ObjectIdentifier(berEncoded: try BER.parse($0).children[0]) }
+        let known = try digestAlgorithms.map { try BER.parse($0).algorithmIdentifier }
         if !known.contains(digestAlgorithm) {
             digestAlgorithms.append(try DERWriter.bytes { try DERWriter.algorithm(digestAlgorithm, to: &$0) })
         }
@@ -172,6 +172,21 @@ public enum CMSError: Error, Hashable, Sendable, CustomStringConvertible {
     case contentMissing
     /// The CMS signs a digest algorithm or with a key Qoltanba cannot use.
     case unsupported(String)
+
+    /// What kind of parse error `error` is, in words that name no source location (an
+    /// `ASN1Error`'s description carries the file and line that threw it).
+    static func kind(of error: any Error) -> String {
+        guard let error = error as? ASN1Error else { return "malformed encoding" }
+        return switch error.code {
+        case .truncatedASN1Field: "truncated field"
+        case .unexpectedFieldType: "unexpected field type"
+        case .tooFewOIDComponents: "invalid object identifier"
+        case .invalidASN1IntegerEncoding: "invalid integer"
+        case .unsupportedFieldLength: "unsupported field length"
+        case .invalidStringRepresentation: "invalid string"
+        default: "malformed encoding"
+        }
+    }
 
     public var description: String {
         switch self {

@@ -58,9 +58,9 @@ public struct CMSSignerInfo: Sendable {
         var fields = try node.expect(.sequence).children[...]
         guard fields.count >= 5 else { throw CMSError.malformed("a SignerInfo has too few fields") }
         self.encoded = Array(node.encodedBytes)
-        self.version = try Int(berEncoded: fields.removeFirst())
+        self.version = try Int(berEncoded: try fields.take())
 
-        let sid = fields.removeFirst()
+        let sid = try fields.take()
         if sid.identifier == .sequence {
             let parts = try sid.children
             guard parts.count == 2, parts[1].identifier == .integer else {
@@ -74,10 +74,10 @@ public struct CMSSignerInfo: Sendable {
             throw CMSError.malformed("an unknown SignerIdentifier")
         }
 
-        self.digestAlgorithm = try ASN1ObjectIdentifier(berEncoded: try fields.removeFirst().expect(.sequence).children[0])
+        self.digestAlgorithm = try fields.take().algorithmIdentifier
 
         if let attributesNode = fields.first, attributesNode.identifier == .context(0) {
-            fields.removeFirst()
+            _ = try fields.take()
             var attributes: [ASN1ObjectIdentifier: [ASN1Node]] = [:]
             for attribute in try attributesNode.children {
                 let parts = try attribute.expect(.sequence).children
@@ -86,16 +86,14 @@ public struct CMSSignerInfo: Sendable {
             }
             self.signedAttributes = attributes
             // The signature covers the attributes with the SET OF tag in place of [0] IMPLICIT.
-            var bytes = Array(attributesNode.encodedBytes)
-            bytes[0] = 0x31
-            self.signedAttributesForSignature = bytes
+            self.signedAttributesForSignature = [DERWriter.setTag] + attributesNode.encodedBytes.dropFirst()
         } else {
             self.signedAttributes = nil
             self.signedAttributesForSignature = nil
         }
 
         guard fields.count >= 2 else { throw CMSError.malformed("a SignerInfo without a signature") }
-        self.signatureAlgorithm = try ASN1ObjectIdentifier(berEncoded: try fields.removeFirst().expect(.sequence).children[0])
-        self.signature = Array(try fields.removeFirst().expect(.octetString).stringBytes)
+        self.signatureAlgorithm = try fields.take().algorithmIdentifier
+        self.signature = Array(try fields.take().expect(.octetString).stringBytes)
     }
 }

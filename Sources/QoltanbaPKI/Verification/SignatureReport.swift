@@ -37,6 +37,22 @@ public struct SignatureReport: Codable, Hashable, Sendable {
         case formatFailure = "FORMAT_FAILURE"
     }
 
+    /// Why a signature that did not pass cannot be taken as an earlier signer's, in words.
+    public var refusal: String {
+        let code = subIndication?.rawValue ?? indication.rawValue
+        let reason = switch subIndication {
+        case .noCertificateChainFound?, .noSigningCertificateFound?:
+            "its certificate does not chain to a trusted root"
+        case .revoked?: "its certificate is revoked"
+        case .hashFailure?, .signatureCryptoFailure?: "the signature does not verify"
+        case .unsupportedAlgorithm?: "it uses an algorithm Qoltanba cannot verify"
+        case .expired?, .notYetValid?: "its certificate was not valid at the signing time"
+        case .signedDataNotFound?: "its content is missing"
+        case .formatFailure?, nil: "it has no signer"
+        }
+        return "\(reason) (\(code))"
+    }
+
     /// One signer's result.
     public struct Signer: Codable, Hashable, Sendable {
         public var indication: Indication

@@ -41,6 +41,8 @@ struct ProblemMiddleware: AsyncMiddleware {
         switch code {
         case .invalidField, .fileTooLarge, .operatorError: .badRequest
         case .unsupportedMediaType: .unsupportedMediaType
+        case .sessionFull: .payloadTooLarge
+        case .documentTooComplex: .unprocessableEntity
         case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound, .stepNotFound: .notFound
         case .serviceUnavailable: .serviceUnavailable
         case .sessionAccessDenied, .sessionStateConflict: .conflict

@@ -24,7 +24,7 @@ struct SessionController: RouteCollection {
     private func service(_ request: Request) -> SessionService {
         SessionService(
             database: request.db, configuration: configuration, registry: request.application.providers.registry,
-            pki: request.application.pki,
+            pki: request.application.pki, renderBudget: request.application.renderBudget,
             organizationID: request.organizationID, logger: request.logger)
     }
 

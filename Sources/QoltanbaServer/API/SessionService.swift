@@ -12,6 +12,7 @@ struct SessionService {
     let configuration: QoltanbaConfiguration
     let registry: any CitizenRegistry
     let pki: PKIService
+    let renderBudget: RenderBudget
     let organizationID: UUID
     let logger: Logger
 
@@ -78,10 +79,12 @@ struct SessionService {
                 .sessionStateConflict,
                 "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
         }
+        try await checkRoom(in: session, for: content.count, on: database, lock: false)
         let signed = try await signedContent(content, fileField: fileField)
-        let upload = try DocumentUpload(
-            name: name, content: signed?.content ?? content, fileField: fileField, type: session.type,
-            maximumBytes: configuration.maximumUploadBytes)
+        let (type, limit, original) = (session.type, configuration.maximumUploadBytes, signed?.content ?? content)
+        let upload = try await renderBudget.run {
+            try DocumentUpload(name: name, content: original, fileField: fileField, type: type, maximumBytes: limit)
+        }
 
         let now = Date()
         let digest = SHA256.hash(data: upload.content).hexString
@@ -95,6 +98,7 @@ struct SessionService {
         }
         let file = DocumentFileModel(documentID: document.id!, content: Data(upload.content))
         try await database.transaction { transaction in
+            try await checkRoom(in: session, for: upload.content.count, on: transaction, lock: true)
             try await document.create(on: transaction)
             try await file.create(on: transaction)
         }
@@ -106,9 +110,33 @@ struct SessionService {
             created_at: APITimestamp.format(now), updated_at: APITimestamp.format(now))
     }
 
+    /// Refuses a document that would take the session past its limits on documents or bytes:
+    /// first before any work on the file, then with `lock` in the upload's transaction, where the
+    /// session row is locked (a no-op update) so that parallel uploads are counted one by one.
+    private func checkRoom(in session: SigningSessionModel, for size: Int, on transaction: any Database, lock: Bool) async throws {
+        let id = try session.requireID()
+        if lock {
+            try await SigningSessionModel.query(on: transaction).filter(\.$id == id).set(\.$updatedAt, to: session.updatedAt).update()
+        }
+        let count = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).count()
+        guard count < configuration.maximumSessionDocuments else {
+            throw QoltanbaError(
+                .sessionFull,
+                "the session already holds \(count) documents, the limit (QOLTANBA_MAX_SESSION_DOCUMENTS)")
+        }
+        let bytes = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).sum(\.$size) ?? 0
+        guard bytes <= configuration.maximumSessionBytes - size else {
+            throw QoltanbaError(
+                .sessionFull,
+                "the session's documents would take \(bytes + size) bytes, more than the limit of \(configuration.maximumSessionBytes) bytes (QOLTANBA_MAX_SESSION_BYTES)")
+        }
+    }
+
     /// The content and the CMS of an upload that is a CMS SignedData (DER, or PEM): an earlier
     /// signer's signature, to be co-signed. Nil for any other file.
-    /// - Throws: for a CMS without its content, or one whose signature does not verify.
+    /// Only a CMS whose every signer verifies TOTAL_PASSED to a trust anchor is taken: anything
+    /// else would let a made-up certificate be listed as an earlier signer.
+    /// - Throws: for a CMS without its content, or one that does not verify.
     private func signedContent(_ bytes: [UInt8], fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
         var der = bytes
         if let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("-----BEGIN ") {
@@ -121,9 +149,8 @@ struct SessionService {
             throw QoltanbaError.invalidField(fileField, "the CMS is detached: upload a CMS with its content attached")
         }
         let report = try await pki.verifier(on: database).verify(der)
-        guard report.indication != .totalFailed else {
-            throw QoltanbaError.invalidField(
-                fileField, "the CMS signature does not verify (\(report.subIndication?.rawValue ?? report.indication.rawValue))")
+        guard report.indication == .totalPassed else {
+            throw QoltanbaError.invalidField(fileField, "the earlier signature is not accepted: \(report.refusal)")
         }
         return (content, der)
     }

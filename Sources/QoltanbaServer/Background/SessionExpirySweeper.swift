@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 import QoltanbaCore
 import Vapor
 
@@ -9,29 +8,11 @@ import Vapor
 ///
 /// Each expiry is a guarded transition (see `SessionRepository.record`), so several instances
 /// sweeping one database never move a session twice.
-final class SessionExpirySweeper: LifecycleHandler, Sendable {
-    private let interval: Duration
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-
-    init(interval: Duration) {
-        self.interval = interval
-    }
-
-    /// Starts the loop; a second call does nothing.
-    func start(_ app: Application) {
-        task.withLockedValue { task in
-            guard task == nil else { return }
-            let interval = self.interval
-            task = Task {
-                while !Task.isCancelled {
-                    do {
-                        try await Self.sweepOnce(database: app.db, logger: app.logger)
-                    } catch {
-                        app.logger.warning("session expiry sweep failed", metadata: ["error": "\(String(reflecting: error))"])
-                    }
-                    try? await Task.sleep(for: interval)
-                }
-            }
+enum SessionExpirySweeper {
+    /// The job that sweeps every `interval`.
+    static func job(every interval: Duration) -> RepeatingJob {
+        RepeatingJob("session expiry sweep", every: interval) { app in
+            try await sweepOnce(database: app.db, logger: app.logger)
         }
     }
 
@@ -51,14 +32,5 @@ final class SessionExpirySweeper: LifecycleHandler, Sendable {
             }
             if ids.count < 200 { return expired }
         }
-    }
-
-    func shutdownAsync(_ application: Application) async {
-        let running = task.withLockedValue { task in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        await running?.value
     }
 }

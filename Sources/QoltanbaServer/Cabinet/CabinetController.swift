@@ -246,11 +246,11 @@ struct CabinetController: RouteCollection {
 
     func logIn(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         let email = form.email ?? ""
-        let address = ClientAddress.key(of: request, trusting: request.application.qoltanba.trustedProxies.compactMap(ClientAddress.Block.init))
+        let address = Self.clientAddress(request)
         switch try await Self.accounts(request).logIn(email: email, password: form.password ?? "", address: address) {
-        case .throttled:
+        case .throttled(let retryAfter):
             request.logger.warning("cabinet login throttled", metadata: ["address": "\(address)"])
-            return visit.page.login(email: email, error: .loginThrottled, status: .tooManyRequests)
+            return Self.retrying(after: retryAfter, visit.page.login(email: email, error: .loginThrottled, status: .tooManyRequests))
         case .wrong:
             request.logger.info("cabinet login refused", metadata: ["address": "\(address)"])
             return visit.page.login(email: email, error: .loginWrong, status: .unauthorized)
@@ -264,6 +264,17 @@ struct CabinetController: RouteCollection {
         }
     }
 
+    /// The client address logins are counted under (see `QOLTANBA_TRUSTED_PROXIES`).
+    static func clientAddress(_ request: Request) -> String {
+        ClientAddress.key(of: request, trusting: request.application.qoltanba.trustedProxies.compactMap(ClientAddress.Block.init))
+    }
+
+    /// A 429 with `Retry-After`.
+    static func retrying(after seconds: Int, _ response: Response) -> Response {
+        response.headers.replaceOrAdd(name: .retryAfter, value: String(seconds))
+        return response
+    }
+
     func logOut(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await Self.accounts(request).logOut(cookie: request.cookies[Self.loginCookie]?.string)
         let response = request.redirect(to: "/cabinet/login", redirectType: .normal)
@@ -275,7 +286,7 @@ struct CabinetController: RouteCollection {
         guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
         let result = try await Self.accounts(request).changePassword(
             staff.user, keeping: staff.login, current: form.current_password ?? "", new: form.new_password ?? "",
-            confirmation: form.new_password_confirm ?? "")
+            confirmation: form.new_password_confirm ?? "", address: Self.clientAddress(request))
         let error: String
         switch result {
         case .changed:
@@ -286,9 +297,9 @@ struct CabinetController: RouteCollection {
         case .tooLong: error = visit.language.text(CabinetText.passwordTooLong, StaffAccounts.maximumPasswordBytes)
         case .mismatch: error = visit.language.text(CabinetText.passwordMismatch)
         case .unchanged: error = visit.language.text(CabinetText.passwordUnchanged)
-        case .throttled:
-            return visit.page.password(
-                forced: staff.user.mustChangePassword, error: visit.page.text(.loginThrottled), status: .tooManyRequests)
+        case .throttled(let retryAfter):
+            return Self.retrying(after: retryAfter, visit.page.password(
+                forced: staff.user.mustChangePassword, error: visit.page.text(.loginThrottled), status: .tooManyRequests))
         }
         return visit.page.password(forced: staff.user.mustChangePassword, error: HTML.escape(error), status: .badRequest)
     }

@@ -14,9 +14,15 @@ struct StaffAccounts {
 
     /// The span over which failed logins are counted.
     static let window: TimeInterval = 15 * 60
-    /// Failed logins for one email within the window after which it is refused until the window passes.
-    static let failuresPerEmail = 5
-    /// The same for one client address (many emails tried from one place).
+    /// Failed logins of one account from one client address that are free; after them each next
+    /// attempt from there waits twice as long as the one before (5 s, 10 s, 20 s … up to the
+    /// window). Counting the pair, not the account, means a stranger elsewhere cannot lock its
+    /// owner out.
+    static let freeFailuresPerPair = 3
+    /// The first wait after the free failures.
+    static let firstDelay: TimeInterval = 5
+    /// Failed logins from one client address within the window (many emails tried from one place)
+    /// after which it is refused until the oldest leaves the window.
     static let failuresPerAddress = 50
     /// A login ends after this long unused…
     static let idle: TimeInterval = 30 * 60
@@ -74,7 +80,7 @@ struct StaffAccounts {
         try await database.transaction { transaction in
             try await user.save(on: transaction)
             try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
-            try await LoginFailureModel.query(on: transaction).filter(\.$key == Self.emailKey(user.email)).delete()
+            try await LoginFailureModel.query(on: transaction).filter(\.$key =~ Self.pairKeyPrefix(email: user.email)).delete()
         }
         return (user, password)
     }
@@ -95,16 +101,21 @@ struct StaffAccounts {
         /// Logged in: the browser's new token, for the cookie.
         case loggedIn(StaffUserModel, BrowserToken)
         case wrong
-        /// Too many failures for this email or address lately; nothing was checked.
-        case throttled
+        /// Too many failures for this email from this address, or from this address, lately; nothing
+        /// was checked. The seconds until the next attempt may be made.
+        case throttled(retryAfter: Int)
     }
 
     /// Checks `password` for `email` unless either has failed too often within the window. An
     /// unknown email takes as long as a wrong password and counts the same.
     func logIn(email text: String, password: String, address: String, now: Date = Date()) async throws -> LoginResult {
         let email = try? Self.normalized(email: text)
-        let keys = [Self.emailKey(email ?? text), "ip:\(address)"]
-        guard let attempts = try await attempt(keys, now: now) else { return .throttled }
+        let pairKey = Self.pairKey(email: email ?? text, address: address)
+        let attempts: [LoginFailureModel]
+        switch try await attempt(pair: pairKey, address: "ip:\(address)", now: now) {
+        case .failure(let wait): return .throttled(retryAfter: wait.seconds)
+        case .success(let records): attempts = records
+        }
         var user: StaffUserModel?
         if let email { user = try await StaffUserModel.query(on: database).filter(\.$email == email).first() }
         guard try await verify(password, user?.passwordHash), let user else { return .wrong }
@@ -115,40 +126,65 @@ struct StaffAccounts {
             try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).filter(\.$expiresAt < now).delete()
             try await StaffLoginModel(userID: try user.requireID(), tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle))
                 .create(on: transaction)
-            try await forget(attempts, emailKey: keys[0], on: transaction)
+            try await forget(attempts, pairKey: pairKey, on: transaction)
         }
         return .loggedIn(user, token)
     }
 
-    /// The key failures of an email are counted under: a hash, so that any text a form sends fits.
-    static func emailKey(_ email: String) -> String {
-        "email:" + SHA256.hash(data: Data(email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().utf8)).hexString
+    /// The key failures of an email from an address are counted under: hashes, so that any text a
+    /// form sends fits; the email's part first, so that a password reset can clear them all.
+    static func pairKey(email: String, address: String) -> String {
+        pairKeyPrefix(email: email) + SHA256.hash(data: Data(address.utf8)).hexString
     }
 
-    /// Records an attempt under each key before anything is checked (so that parallel attempts are
-    /// all counted), then counts the window's attempts; nil, with the records taken back, when a
-    /// key has had too many. A right password takes its records back (``forget(_:emailKey:on:)``).
-    private func attempt(_ keys: [String], now: Date) async throws -> [LoginFailureModel]? {
+    /// The start of every pair key of an email.
+    static func pairKeyPrefix(email: String) -> String {
+        let email = email.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return "pair:" + SHA256.hash(data: Data(email.utf8)).hexString + ":"
+    }
+
+    /// How long a throttled client must wait.
+    struct Wait: Error {
+        let seconds: Int
+    }
+
+    /// Records an attempt under the pair's and the address's keys before anything is checked (so
+    /// that parallel attempts are all counted), then looks at the window: the pair's attempts
+    /// beyond the free ones must each wait twice as long after the previous one, and the address
+    /// may make ``failuresPerAddress``. Throttled, the records are taken back and the wait is
+    /// returned. A right password takes its records back (``forget(_:pairKey:on:)``).
+    private func attempt(pair: String, address: String, now: Date) async throws -> Result<[LoginFailureModel], Wait> {
         let since = now.addingTimeInterval(-Self.window)
-        let records = keys.map { LoginFailureModel(key: $0, at: now) }
+        let records = [pair, address].map { LoginFailureModel(key: $0, at: now) }
         try await database.transaction { transaction in
             for record in records { try await record.create(on: transaction) }
             try await LoginFailureModel.query(on: transaction).filter(\.$at < since).delete()
         }
-        let limits = [Self.failuresPerEmail, Self.failuresPerAddress]
-        for (key, limit) in zip(keys, limits) {
-            if try await LoginFailureModel.query(on: database).filter(\.$key == key).filter(\.$at > since).count() > limit {
-                try await LoginFailureModel.query(on: database).filter(\.$id ~~ records.compactMap(\.id)).delete()
-                return nil
-            }
+        let ours = Set(records.compactMap(\.id))
+        let pairTimes = try await LoginFailureModel.query(on: database).filter(\.$key == pair).filter(\.$at > since).all()
+            .filter { !ours.contains($0.id ?? UUID()) }.map(\.at).sorted()
+        var wait: TimeInterval = 0
+        if pairTimes.count >= Self.freeFailuresPerPair, let last = pairTimes.last {
+            let delay = min(Self.firstDelay * pow(2, Double(min(pairTimes.count - Self.freeFailuresPerPair, 20))), Self.window)
+            wait = last.addingTimeInterval(delay).timeIntervalSince(now)
         }
-        return records
+        let addressTimes = try await LoginFailureModel.query(on: database).filter(\.$key == address).filter(\.$at > since)
+            .sort(\.$at).all().map(\.at)
+        if addressTimes.count > Self.failuresPerAddress, let oldest = addressTimes.first {
+            wait = max(wait, oldest.addingTimeInterval(Self.window).timeIntervalSince(now))
+        }
+        // Half a second of slack: stored times may lose their fractions.
+        guard wait < 0.5 else {
+            try await LoginFailureModel.query(on: database).filter(\.$id ~~ Array(ours)).delete()
+            return .failure(Wait(seconds: max(1, Int(wait.rounded(.up)))))
+        }
+        return .success(records)
     }
 
-    /// Takes back a successful attempt's records, and the email's earlier failures.
-    private func forget(_ records: [LoginFailureModel], emailKey: String, on database: any Database) async throws {
+    /// Takes back a successful attempt's records, and the pair's earlier failures.
+    private func forget(_ records: [LoginFailureModel], pairKey: String, on database: any Database) async throws {
         try await LoginFailureModel.query(on: database).filter(\.$id ~~ records.compactMap(\.id)).delete()
-        try await LoginFailureModel.query(on: database).filter(\.$key == emailKey).delete()
+        try await LoginFailureModel.query(on: database).filter(\.$key == pairKey).delete()
     }
 
     /// scrypt off the request threads; the decoy hash for an account that does not exist.
@@ -183,30 +219,35 @@ struct StaffAccounts {
 
     // MARK: Passwords
 
-    enum PasswordChange: String {
+    enum PasswordChange {
         case changed
-        case wrongCurrent = "wrong-current"
-        case tooShort = "too-short"
-        case tooLong = "too-long"
+        case wrongCurrent
+        case tooShort
+        case tooLong
         case mismatch
         case unchanged
-        /// Too many wrong current passwords lately: counted with the email's failed logins.
-        case throttled
+        /// Too many wrong current passwords lately: counted with the failed logins of the account
+        /// from this address. The seconds until the next attempt may be made.
+        case throttled(retryAfter: Int)
     }
 
     /// The most bytes a password may have.
     static let maximumPasswordBytes = 256
 
     /// Sets a new password when `current` is right; the account's other logins end. Wrong current
-    /// passwords count as failed logins of the account's email.
+    /// passwords count as failed logins of the account from `address`.
     func changePassword(
         _ user: StaffUserModel, keeping login: StaffLoginModel, current: String, new password: String, confirmation: String,
-        now: Date = Date()
+        address: String, now: Date = Date()
     ) async throws -> PasswordChange {
-        let emailKey = Self.emailKey(user.email)
-        guard let attempts = try await attempt([emailKey], now: now) else { return .throttled }
+        let pairKey = Self.pairKey(email: user.email, address: address)
+        let attempts: [LoginFailureModel]
+        switch try await attempt(pair: pairKey, address: "ip:\(address)", now: now) {
+        case .failure(let wait): return .throttled(retryAfter: wait.seconds)
+        case .success(let records): attempts = records
+        }
         guard try await verify(current, user.passwordHash) else { return .wrongCurrent }
-        try await forget(attempts, emailKey: emailKey, on: database)
+        try await forget(attempts, pairKey: pairKey, on: database)
         guard password.count >= Self.minimumPasswordLength else { return .tooShort }
         guard password.utf8.count <= Self.maximumPasswordBytes else { return .tooLong }
         guard password == confirmation else { return .mismatch }

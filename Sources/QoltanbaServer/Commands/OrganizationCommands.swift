@@ -4,7 +4,7 @@ import Vapor
 /// `qoltanba org …`: organizations.
 struct OrganizationCommands: AsyncCommandGroup {
     var help: String { "Manage organizations." }
-    var commands: [String: any AnyAsyncCommand] { ["create": Create(), "set-webhook": SetWebhook()] }
+    var commands: [String: any AnyAsyncCommand] { ["create": Create(), "set-webhook": SetWebhook(), "set-redirect-origins": SetRedirectOrigins()] }
 
     /// `qoltanba org create --name NAME`: prints the new organization's id.
     struct Create: AsyncCommand {
@@ -46,6 +46,37 @@ struct OrganizationCommands: AsyncCommandGroup {
                 url: url, for: organization, masterKey: app.pki.masterKey, allowPrivate: app.qoltanba.webhooks.allowPrivate, on: app.db)
             Output.result(secret)
             Output.message("webhook of '\(organization.name)' set to \(url); the secret above is shown only now")
+        }
+    }
+
+    /// `qoltanba org set-redirect-origins --org ID_OR_NAME --origins "https://a.kz,https://b.kz"`.
+    struct SetRedirectOrigins: AsyncCommand {
+        struct Signature: CommandSignature {
+            @Option(name: "org", help: "The organization's id or name.")
+            var organization: String?
+            @Option(name: "origins", help: "The origins redirect_url may point at, separated by commas; \"\" allows any.")
+            var origins: String?
+        }
+
+        var help: String { "Set the origins a session's redirect_url may point at (none: any)." }
+
+        func run(using context: CommandContext, signature: Signature) async throws {
+            guard let name = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
+            guard let text = signature.origins else { throw QoltanbaError.operatorFailure("--origins is required (\"\" allows any)") }
+            let app = context.application
+            try await app.prepareDatabase()
+            let store = OrganizationStore(database: app.db)
+            let organization = try await store.organization(idOrName: name)
+            let origins: [String]
+            do {
+                origins = try await store.setRedirectOrigins(text, field: "--origins", for: organization)
+            } catch let error as QoltanbaError {
+                throw QoltanbaError.operatorFailure(error.detail)
+            }
+            origins.forEach(Output.result)
+            Output.message(origins.isEmpty
+                ? "'\(organization.name)' allows redirect_url to any origin"
+                : "'\(organization.name)' allows redirect_url to \(origins.count) origin(s)")
         }
     }
 }

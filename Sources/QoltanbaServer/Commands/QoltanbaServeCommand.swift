@@ -12,9 +12,13 @@ struct QoltanbaServeCommand: AsyncCommand {
         try await app.prepareDatabase()
         let demoKey = app.qoltanba.mode == .sandbox ? try await SandboxDemo.prepare(app) : nil
 
-        let sweeper = SessionExpirySweeper(interval: .seconds(app.qoltanba.expirySweepInterval))
-        app.lifecycle.use(sweeper)
-        sweeper.start(app)
+        for job in [
+            SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),
+            PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
+        ] {
+            app.lifecycle.use(job)
+            job.start(app)
+        }
         let dispatcher = WebhookDispatcher()
         app.lifecycle.use(dispatcher)
         dispatcher.start(app)

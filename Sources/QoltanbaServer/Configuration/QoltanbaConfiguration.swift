@@ -2,6 +2,8 @@ import Foundation
 import Logging
 import QoltanbaCore
 import QoltanbaPKI
+import SwiftASN1
+import X509
 
 /// Every setting of the server, read from `QOLTANBA_*` environment variables.
 ///
@@ -37,6 +39,15 @@ public struct QoltanbaConfiguration: Sendable {
     public var sessionTimeToLive: Int
     /// `QOLTANBA_MAX_UPLOAD_BYTES`.
     public var maximumUploadBytes: Int
+    /// `QOLTANBA_MAX_SESSION_DOCUMENTS`: how many documents one session may hold.
+    public var maximumSessionDocuments: Int
+    /// `QOLTANBA_MAX_SESSION_BYTES`: how many bytes of documents one session may hold in all.
+    public var maximumSessionBytes: Int
+    /// `QOLTANBA_RENDER_TIMEOUT_SECONDS`: how long checking, stamping or drawing one document may take.
+    public var renderTimeout: Int
+    /// `QOLTANBA_TRUST_ANCHORS`: a PEM file of root certificates trusted besides Qoltanba's own
+    /// (national roots), for earlier signatures on uploaded documents.
+    public var trustAnchors: [Certificate]
     /// `QOLTANBA_CORS_ORIGINS`, split at commas; `["*"]` allows any origin.
     public var corsOrigins: [String]
     /// `QOLTANBA_TRUSTED_PROXIES`, split at commas: addresses or CIDR blocks of the proxies whose
@@ -147,6 +158,10 @@ public struct QoltanbaConfiguration: Sendable {
         self.sessionTimeToLive = try positive("QOLTANBA_SESSION_TTL_SECONDS", default: 1800)
         self.maximumUploadBytes = try positive(
             "QOLTANBA_MAX_UPLOAD_BYTES", default: mode == .sandbox ? 30 * 1024 : 20 * 1024 * 1024)
+        self.maximumSessionDocuments = try positive("QOLTANBA_MAX_SESSION_DOCUMENTS", default: 50)
+        self.maximumSessionBytes = try positive("QOLTANBA_MAX_SESSION_BYTES", default: 200 * 1024 * 1024)
+        self.renderTimeout = try positive("QOLTANBA_RENDER_TIMEOUT_SECONDS", default: 30)
+        self.trustAnchors = try value("QOLTANBA_TRUST_ANCHORS").map(Self.certificates(inPEMFile:)) ?? []
         self.expirySweepInterval = try positive("QOLTANBA_EXPIRY_SWEEP_SECONDS", default: 30)
 
         let origins = value("QOLTANBA_CORS_ORIGINS") ?? (mode == .sandbox ? "*" : "")
@@ -220,6 +235,26 @@ public struct QoltanbaConfiguration: Sendable {
             pollInterval: try seconds("QOLTANBA_WEBHOOK_POLL_SECONDS", default: 2),
             timeout: try positive("QOLTANBA_WEBHOOK_TIMEOUT_SECONDS", default: 10),
             allowPrivate: allowText.map { ["1", "true", "yes"].contains($0) } ?? (mode == .sandbox))
+    }
+
+    /// The certificates of a PEM file (`-----BEGIN CERTIFICATE-----` blocks).
+    static func certificates(inPEMFile path: String) throws -> [Certificate] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw Invalid(description: "QOLTANBA_TRUST_ANCHORS names '\(path)', which cannot be read as a text file")
+        }
+        do {
+            let certificates = try PEMDocument.parseMultiple(pemString: text)
+                .filter { $0.discriminator == "CERTIFICATE" }
+                .map { try Certificate(derEncoded: $0.derBytes) }
+            guard !certificates.isEmpty else {
+                throw Invalid(description: "QOLTANBA_TRUST_ANCHORS names '\(path)', which holds no certificate")
+            }
+            return certificates
+        } catch let error as Invalid {
+            throw error
+        } catch {
+            throw Invalid(description: "QOLTANBA_TRUST_ANCHORS names '\(path)', which is not a readable PEM file of certificates")
+        }
     }
 
     /// The configuration of this process's environment.

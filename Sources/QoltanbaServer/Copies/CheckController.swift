@@ -14,13 +14,16 @@ struct CheckController: RouteCollection {
     func boot(routes: any RoutesBuilder) throws {
         let check = routes.grouped("check", ":check")
         check.get(use: page)
-        check.on(.POST, body: .collect(maxSize: ByteCount(value: configuration.maximumUploadBytes * 2 + 64 * 1024)), use: upload)
+        // Streamed: the body is read only after the check id and the declared length are checked.
+        check.on(.POST, body: .stream, use: upload)
         routes.get("api", "v1", "check", ":check", use: json)
     }
 
     // MARK: The session as the page shows it
 
     struct Signer: Content {
+        /// The signature's verification when it was made: always `TOTAL_PASSED`, since no other is listed.
+        let verification: String
         let name: String
         let iin: String
         let signed_at: String?
@@ -54,14 +57,13 @@ struct CheckController: RouteCollection {
               let found = try await SigningSessionModel.query(on: request.db).filter(\.$checkID == checkID).first(),
               let session = try await SessionRepository(database: request.db).find(try found.requireID())
         else { return nil }
-        let copies = copies(request)
-        let documents = try await copies.documents(of: session)
+        let documents = try await StampedCopies(request, publicURL: configuration.publicURL).documents(of: session)
         var shown: [Document] = []
         for document in documents {
             let signers = StampedCopies.signers(of: document).map { signer in
                 let printed = StampedCopies.sheetSigner(signer)
                 return Signer(
-                    name: printed.name, iin: printed.maskedIIN, signed_at: signer.signingTime.map(APITimestamp.format),
+                    verification: signer.indication.rawValue, name: printed.name, iin: printed.maskedIIN, signed_at: signer.signingTime.map(APITimestamp.format),
                     certificate_serial: signer.certificateSerial, issuer: signer.issuer)
             }
             shown.append(Document(id: try document.requireID().apiString, name: document.name, sha256: document.sha256, size: document.size, signers: signers))
@@ -72,9 +74,8 @@ struct CheckController: RouteCollection {
             summary: Summary(check_id: checkID.apiString, organization: organization, status: session.status, documents: shown))
     }
 
-    private func copies(_ request: Request) -> StampedCopies {
-        StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
-    }
+    /// The largest body the check page reads: a CMS may carry a document of the upload limit, in base64 or PEM.
+    private var bodyLimit: Int { configuration.maximumUploadBytes * 2 + 64 * 1024 }
 
     func json(_ request: Request) async throws -> Summary {
         guard let loaded = try await load(request) else { throw QoltanbaError(.sessionNotFound, "Session not found") }
@@ -97,6 +98,10 @@ struct CheckController: RouteCollection {
 
     func upload(_ request: Request) async throws -> Response {
         guard let loaded = try await load(request) else { return try await render(request, nil, verdict: nil) }
+        if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > bodyLimit {
+            throw Abort(.payloadTooLarge)
+        }
+        _ = try await request.body.collect(max: bodyLimit).get()
         struct Upload: Content { let file: File? }
         guard let file = (try? request.content.decode(Upload.self))?.file, file.data.readableBytes > 0 else {
             return try await render(request, loaded, verdict: .noMatch)
@@ -104,20 +109,14 @@ struct CheckController: RouteCollection {
         return try await render(request, loaded, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))
     }
 
-    /// An original (same SHA-256), a stamped copy (a PDF naming one of the documents that is the
-    /// very copy Qoltanba makes of it), a CMS of one of the originals (verified), or nothing of
-    /// this session.
+    /// An original (its SHA-256), a stamped copy (the SHA-256 recorded when the copy was made), a
+    /// CMS of one of the originals (verified), or nothing of this session. Nothing is made or stored.
     private func classify(_ bytes: [UInt8], _ loaded: Loaded, _ request: Request) async throws -> Verdict {
         let digest = SHA256.hash(data: bytes).hexString
         if let original = loaded.documents.first(where: { $0.sha256 == digest }) { return .original(original.name) }
-        if let named = try? PDFStamper.inspect(bytes).documentID,
-           let document = loaded.documents.first(where: { $0.id?.apiString == named }),
-           loaded.session.lifecycle.state == .finished
-        {
-            let copies = copies(request)
-            let entries = try await copies.entries(
-                for: document, of: loaded.session, language: try await copies.language(of: loaded.session))
-            if try entries.first?.contents() == bytes { return .copy(document.name) }
+        let copies = try await StampedCopies(request, publicURL: configuration.publicURL).copyDigests(of: loaded.documents)
+        if let document = loaded.documents.first(where: { $0.id.flatMap { copies[$0] } == digest }) {
+            return .copy(document.name)
         }
         // A CMS of one of this session's documents (its content is an original), verified.
         if let content = (try? CMSSignedData(berEncoded: bytes))?.content,
@@ -170,7 +169,7 @@ struct CheckController: RouteCollection {
         }
         for document in summary.documents {
             let signers = document.signers.isEmpty ? "<p class=\"hint\">\(t(.checkNoSigners))</p>" : "<ol class=\"signers\">" + document.signers.map { signer in
-                "<li><strong>\(HTML.escape(signer.name))</strong><br>\(t(.sheetIIN)): \(HTML.escape(signer.iin))<br>\(t(.sheetSignedAt)): \(HTML.escape(signer.signed_at.flatMap { try? Date($0, strategy: .iso8601) }.map(StampedCopies.almatyTime) ?? "—"))<br>\(t(.sheetSerial)): <span class=\"serial\">\(HTML.escape(signer.certificate_serial ?? "—"))</span></li>"
+                "<li data-verification=\"\(HTML.escape(signer.verification))\"><strong>\(HTML.escape(signer.name))</strong><br>\(t(.checkVerified)): \(HTML.escape(signer.verification))<br>\(t(.sheetIIN)): \(HTML.escape(signer.iin))<br>\(t(.sheetSignedAt)): \(HTML.escape(signer.signed_at.flatMap { try? Date($0, strategy: .iso8601) }.map(StampedCopies.almatyTime) ?? "—"))<br>\(t(.sheetSerial)): <span class=\"serial\">\(HTML.escape(signer.certificate_serial ?? "—"))</span></li>"
             }.joined() + "</ol>"
             body += """
                 <h2>\(HTML.escape(document.name))</h2>

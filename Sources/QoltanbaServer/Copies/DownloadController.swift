@@ -29,35 +29,30 @@ struct DownloadController: RouteCollection {
         guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else { throw QoltanbaError.sessionNotFound }
         let session = try await SessionRepository(database: request.db).find(id, ownedBy: request.organizationID)
         let inBase64 = (try? request.query.get(String.self, at: "in_base64")).map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
-        let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
         if inBase64 {
             var docs: [Base64Copies.Doc] = []
-            try await Self.forEachCopy(of: session, copies) { entry, name in
-                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(try entry.contents()).base64EncodedString()))
+            try await Self.forEachCopy(of: session, StampedCopies(request, publicURL: configuration.publicURL)) { entry, name in
+                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(entry.bytes).base64EncodedString()))
             }
             return try await Base64Copies(session_id: id.apiString, docs: docs).encodeResponse(for: request)
         }
         return try await Self.archive(of: session, request: request, configuration: configuration)
     }
 
-    /// The ZIP of a finished session's stamped copies, as a download. Each copy is written to a
-    /// temporary folder and from there into the archive, itself a temporary file that is then
-    /// streamed; so memory holds one document at a time, never the copies or the archive.
+    /// The ZIP of a finished session's stamped copies, as a download. The archive is written, one
+    /// copy at a time, to a temporary file in a folder of its own that only this user may open
+    /// (0700, the file 0600), streamed, and removed; so memory holds one document at a time.
     static func archive(of session: SigningSessionModel, request: Request, configuration: QoltanbaConfiguration) async throws -> Response {
-        let copies = StampedCopies(database: request.db, pki: request.application.pki, publicURL: configuration.publicURL)
+        let copies = StampedCopies(request, publicURL: configuration.publicURL)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let zip = folder.appendingPathComponent("documents.zip")
         let response: Response
         do {
             let archive = try CopyArchive(file: zip)
-            try await forEachCopy(of: session, copies, directory: folder) { entry, name in
-                if let file = entry.file {
-                    try archive.add(name, file: file)
-                    try FileManager.default.removeItem(at: file)
-                } else {
-                    try archive.add(name, try entry.contents())
-                }
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: zip.path)
+            try await forEachCopy(of: session, copies) { entry, name in
+                try archive.add(name, entry.bytes)
             }
             response = try await request.fileio.asyncStreamFile(at: zip.path, mediaType: .zip) { _ in
                 try? FileManager.default.removeItem(at: folder)
@@ -74,7 +69,7 @@ struct DownloadController: RouteCollection {
     /// Calls `body` with each copy of a finished session's documents and its unique archive name.
     /// - Throws: the API reference's `Document file(s) not found` for a session that is not finished.
     static func forEachCopy(
-        of session: SigningSessionModel, _ copies: StampedCopies, directory: URL? = nil,
+        of session: SigningSessionModel, _ copies: StampedCopies,
         _ body: (StampedCopies.Entry, String) async throws -> Void
     ) async throws {
         guard session.lifecycle.state == .finished else {
@@ -83,7 +78,7 @@ struct DownloadController: RouteCollection {
         let language = try await copies.language(of: session)
         var names = StampedCopies.UniqueNames()
         for document in try await copies.documents(of: session) {
-            for entry in try await copies.entries(for: document, of: session, language: language, directory: directory) {
+            for entry in try await copies.entries(for: document, of: session, language: language) {
                 try await body(entry, names.take(entry.name))
             }
         }

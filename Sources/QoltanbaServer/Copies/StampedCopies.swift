@@ -1,3 +1,4 @@
+import Crypto
 import Fluent
 import Foundation
 import QoltanbaCore
@@ -6,35 +7,28 @@ import QoltanbaPKI
 import Vapor
 
 /// The stamped copies of a session's signed documents: each PDF with the signature sheet added
-/// as its last page; each XML as itself plus the sheet as a PDF of its own. Made when asked for,
-/// one document at a time, and the same bytes every time for the same signatures.
+/// as its last page; each XML as itself plus the sheet as a PDF of its own. A copy is made at the
+/// first download, within the render budget, and stored with its SHA-256; from then on it is served
+/// as stored, and the check page knows it by that digest.
 struct StampedCopies {
     let database: any Database
-    let pki: PKIService
+    let budget: RenderBudget
     let publicURL: String
 
-    /// One file of the archive: its bytes, or a file on disk holding them.
+    /// The copies as a request reads them.
+    init(_ request: Request, publicURL: String) {
+        self.database = request.db
+        self.budget = request.application.renderBudget
+        self.publicURL = publicURL
+    }
+
+    /// One file of the archive.
     struct Entry {
         /// The document it comes from.
         let documentID: UUID
         /// The file name in the archive (not yet made unique).
         let name: String
-        let bytes: [UInt8]?
-        let file: URL?
-
-        init(documentID: UUID, name: String, bytes: [UInt8]) {
-            (self.documentID, self.name, self.bytes, self.file) = (documentID, name, bytes, nil)
-        }
-
-        init(documentID: UUID, name: String, file: URL) {
-            (self.documentID, self.name, self.bytes, self.file) = (documentID, name, nil, file)
-        }
-
-        /// The bytes, read from the file when they are there.
-        func contents() throws -> [UInt8] {
-            if let bytes { return bytes }
-            return Array(try Data(contentsOf: file!))
-        }
+        let bytes: [UInt8]
     }
 
     /// Asia/Almaty, where signing times are printed.
@@ -49,38 +43,65 @@ struct StampedCopies {
             .sort(\.$createdAt).sort(\.$id).all()
     }
 
-    /// The signers of a document's CMS, as they were when it was signed.
+    /// The signers of a document's CMS whose signatures verified when it was signed: no other
+    /// certificate is ever shown as a signer.
     static func signers(of document: DocumentModel) -> [SignatureReport.Signer] {
-        document.signers.flatMap { try? JSONDecoder().decode([SignatureReport.Signer].self, from: Data($0.utf8)) } ?? []
+        let all = document.signers.flatMap { try? JSONDecoder().decode([SignatureReport.Signer].self, from: Data($0.utf8)) } ?? []
+        return all.filter { $0.indication == .totalPassed }
     }
 
     /// The copies of one document: the stamped PDF, or the XML and its sheet.
-    /// With `directory`, a stamped PDF is written there as a file instead of being held in memory.
-    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage, directory: URL? = nil)
-        async throws -> [Entry]
-    {
+    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [Entry] {
         let id = try document.requireID()
+        let copy = try await copy(of: document, of: session, language: language)
+        if document.mediaType == DocumentType.pdf.mediaType {
+            return [Entry(documentID: id, name: DocumentName.withExtension(document.name, DocumentType.pdf.rawValue), bytes: copy)]
+        }
+        let name = DocumentName.withExtension(document.name, DocumentType.xml.rawValue)
+        return [
+            Entry(documentID: id, name: name, bytes: Array(try await original(of: id).content)),
+            Entry(documentID: id, name: Self.sheetName(for: name), bytes: copy),
+        ]
+    }
+
+    /// The stored copy of a document (a PDF's stamped copy, an XML's sheet), made and stored first
+    /// when there is none yet. When two requests make it at once, the first stored is served.
+    private func copy(of document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [UInt8] {
+        let id = try document.requireID()
+        if let stored = try await DocumentCopyModel.find(id, on: database) { return Array(stored.content) }
+        let signers = Self.signers(of: document)
+        let sheet = SignatureSheet(
+            captions: Self.captions(language), documentName: DocumentName.cleaned(document.name), sha256: document.sha256,
+            signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
+            date: signers.compactMap(\.signingTime).max() ?? document.updatedAt)
+        let original = document.mediaType == DocumentType.pdf.mediaType ? try await original(of: id).content : nil
+        let made = try await budget.run {
+            let page = try sheet.pdf()
+            return try original.map { try PDFStamper.stamp($0, sheet: page, documentID: id.apiString) } ?? page
+        }
+        do {
+            try await DocumentCopyModel(documentID: id, content: Data(made), sha256: SHA256.hash(data: made).hexString, at: Date())
+                .create(on: database)
+        } catch {
+            guard let stored = try await DocumentCopyModel.find(id, on: database) else { throw error }
+            return Array(stored.content)
+        }
+        return made
+    }
+
+    private func original(of id: UUID) async throws -> DocumentFileModel {
         guard let file = try await DocumentFileModel.find(id, on: database) else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found on server")
         }
-        let signers = Self.signers(of: document)
-        let sheet = try SignatureSheet(
-            captions: Self.captions(language), documentName: document.name, sha256: document.sha256,
-            signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
-            date: signers.compactMap(\.signingTime).max() ?? document.updatedAt
-        ).pdf()
-        if document.mediaType == DocumentType.pdf.mediaType {
-            guard let directory else {
-                return [Entry(documentID: id, name: document.name, bytes: try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString))]
-            }
-            let copy = directory.appendingPathComponent(id.apiString + ".pdf")
-            try PDFStamper.stamp(file.content, sheet: sheet, documentID: id.apiString, to: copy.path)
-            return [Entry(documentID: id, name: document.name, file: copy)]
-        }
-        return [
-            Entry(documentID: id, name: document.name, bytes: Array(file.content)),
-            Entry(documentID: id, name: Self.sheetName(for: document.name), bytes: sheet),
-        ]
+        return file
+    }
+
+    /// The recorded SHA-256 of each stored copy of these documents, by document id.
+    func copyDigests(of documents: [DocumentModel]) async throws -> [UUID: String] {
+        let ids = documents.compactMap(\.id)
+        guard !ids.isEmpty else { return [:] }
+        let copies = try await DocumentCopyModel.query(on: database).filter(\.$id ~~ ids).field(\.$id).field(\.$sha256).all()
+        return Dictionary(copies.compactMap { copy in copy.id.map { ($0, copy.sha256) } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// `contract.xml` → `contract.xml.signatures.pdf`.
@@ -122,12 +143,12 @@ struct StampedCopies {
         return ClientLanguage(rawValue: flow.language) ?? .ru
     }
 
-    /// Archive names: no folders or control characters, and unique (`name (2).pdf`), given out in turn.
+    /// Archive names: no folders or characters ``DocumentName`` refuses, and unique (`name (2).pdf`), given out in turn.
     struct UniqueNames {
         private var taken = Set<String>()
 
         mutating func take(_ name: String) -> String {
-            var clean = String(name.unicodeScalars.filter { $0.properties.generalCategory != .control }.map(Character.init))
+            var clean = DocumentName.cleaned(name)
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "\\", with: "_")
                 .trimmingCharacters(in: .whitespaces)
             while clean.hasPrefix(".") { clean.removeFirst() }

@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaCore
 import Vapor
 import X509
 
@@ -16,10 +17,12 @@ struct PKIController: RouteCollection {
                 Self.response(try pick(request.application.pki).derBytes(), type: HTTPMediaType(type: "application", subType: "pkix-cert"))
             }
         }
+        // Serves the newest CRL issued; issuing is the job's and `qoltanba certificate revoke`'s.
         pki.get("crl") { request async throws in
-            Self.response(
-                try await request.application.pki.currentRevocationList(on: request.db),
-                type: HTTPMediaType(type: "application", subType: "pkix-crl"))
+            guard let crl = try await request.application.pki.publishedRevocationList(on: request.db) else {
+                throw QoltanbaError(.serviceUnavailable, "no CRL has been issued yet")
+            }
+            return Self.response(crl, type: HTTPMediaType(type: "application", subType: "pkix-crl"))
         }
     }
 

@@ -16,9 +16,13 @@ struct PKIService: Sendable {
     let crlURL: String
     let signerKeyAlgorithm: SigningKey.Algorithm
     let certificateValidity: TimeInterval
+    /// Roots trusted besides Qoltanba's own (`QOLTANBA_TRUST_ANCHORS`), e.g. the national CA's.
+    let trustAnchors: [Certificate]
 
     /// How long a CRL is valid; a new one is issued when less than an hour of it is left.
     static let crlLifetime: TimeInterval = 24 * 3600
+    /// How often each instance looks whether a new CRL is due, in seconds.
+    static let revocationListCheckInterval = 300
 
     /// Loads the authority, creating it when the database has none.
     static func load(database: any Database, configuration: QoltanbaConfiguration, masterKey: MasterKey, logger: Logger) async throws -> PKIService {
@@ -48,10 +52,13 @@ struct PKIService: Sendable {
                 authority = stored
             }
         }
-        return PKIService(
+        let service = PKIService(
             authority: authority, custody: KeyCustody(masterKey: masterKey), masterKey: masterKey,
             crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
-            certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400)
+            certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400,
+            trustAnchors: configuration.trustAnchors)
+        try await service.refreshRevocationList(on: database)
+        return service
     }
 
     private static func loadAuthority(database: any Database, masterKey: MasterKey) async throws -> CertificateAuthority? {
@@ -131,19 +138,31 @@ struct PKIService: Sendable {
 
     // MARK: CRL
 
-    /// The current CRL: the newest issued, unless it is about to lapse or a revocation came after
-    /// it (a revocation whose CRL was never written, by a crash or a concurrent instance); then a
-    /// new one.
-    func currentRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
+    /// The newest CRL issued, as `/pki/crl` publishes it; nil before the first.
+    func publishedRevocationList(on database: any Database) async throws -> [UInt8]? {
+        try await RevocationListModel.query(on: database).sort(\.$number, .descending).first().map { Array($0.der) }
+    }
+
+    /// Issues a new CRL when the newest is about to lapse or a revocation came after it (one whose
+    /// CRL was never written, by a crash or a concurrent instance); otherwise does nothing. Run at
+    /// start and by ``revocationListJob(every:)``, never by a request.
+    func refreshRevocationList(on database: any Database, now: Date = Date()) async throws {
         let newestRevocation = try await SignerCertificateModel.query(on: database)
             .filter(\.$revokedAt != nil).sort(\.$revokedAt, .descending).first()?.revokedAt
         if let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
            latest.nextUpdate.timeIntervalSince(now) > 3600,
            newestRevocation.map({ $0 <= latest.thisUpdate }) ?? true
         {
-            return Array(latest.der)
+            return
         }
-        return try await issueRevocationList(on: database, now: now)
+        _ = try await issueRevocationList(on: database, now: now)
+    }
+
+    /// The job that keeps the CRL current.
+    static func revocationListJob(every interval: Duration) -> RepeatingJob {
+        RepeatingJob("revocation list refresh", every: interval) { app in
+            try await app.pki.refreshRevocationList(on: app.db)
+        }
     }
 
     /// Issues the next CRL with every revoked certificate. When another instance takes the same
@@ -153,11 +172,8 @@ struct PKIService: Sendable {
         while true {
             attempt += 1
             let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
-            let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map {
-                RevokedCertificate(
-                    serial: Self.bytes(hex: $0.serial), revokedAt: $0.revokedAt!,
-                    reason: RevokedCertificate.Reason(rawValue: $0.revocationReason ?? 0) ?? .unspecified)
-            }
+            let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all()
+                .map(Self.revokedCertificate)
             let number = (latest?.number ?? 0) + 1
             let nextUpdate = now.addingTimeInterval(Self.crlLifetime)
             let der = try authority.revocationList(revoked: revoked, number: number, thisUpdate: now, nextUpdate: nextUpdate)
@@ -171,12 +187,21 @@ struct PKIService: Sendable {
         }
     }
 
-    /// A verifier trusting Qoltanba's root and checking revocation against the current CRL.
+    /// A verifier trusting Qoltanba's root and the configured trust anchors, and checking
+    /// Qoltanba's certificates against the revocations in the database (which a CRL only copies).
+    /// It reads and writes nothing else, so a public request may make one.
     func verifier(on database: any Database) async throws -> CMSVerifier {
-        let crl = try await currentRevocationList(on: database)
+        let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all()
+            .map(Self.revokedCertificate)
         return CMSVerifier(
-            trustRoots: [authority.root], intermediates: [authority.issuing],
-            revocation: try RevocationListChecker(crl: crl, issuer: authority.issuing))
+            trustRoots: [authority.root] + trustAnchors, intermediates: [authority.issuing],
+            revocation: RevocationListChecker(entries: revoked, issuer: authority.issuing))
+    }
+
+    private static func revokedCertificate(_ model: SignerCertificateModel) -> RevokedCertificate {
+        RevokedCertificate(
+            serial: bytes(hex: model.serial), revokedAt: model.revokedAt ?? .distantPast,
+            reason: RevokedCertificate.Reason(rawValue: model.revocationReason ?? 0) ?? .unspecified)
     }
 
     static func bytes(hex: String) -> [UInt8] {

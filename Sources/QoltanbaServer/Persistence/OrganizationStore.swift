@@ -29,6 +29,17 @@ struct OrganizationStore {
         throw QoltanbaError(.operatorError, "no organization has the id or name '\(idOrName)'")
     }
 
+    /// Sets the origins `redirect_url` may point at (see ``WebAddress/origins(_:field:)``); an empty
+    /// text allows any.
+    /// - Returns: the origins now allowed.
+    @discardableResult
+    func setRedirectOrigins(_ text: String, field: String, for organization: OrganizationModel) async throws -> [String] {
+        let origins = try WebAddress.origins(text, field: field)
+        organization.redirectOrigins = origins.isEmpty ? nil : origins.joined(separator: "\n")
+        try await organization.save(on: database)
+        return origins
+    }
+
     /// Makes a new key for the organization; the returned secret is the only copy of it.
     func createAPIKey(for organization: OrganizationModel, label: String) async throws -> (APIKeyModel, APIKeySecret) {
         let secret = APIKeySecret.generate()

@@ -2,7 +2,7 @@
 /// ``ClientLanguage/text(_:_:)``. A missing translation cannot compile: each case names all three.
 enum ClientText: CaseIterable, Translated {
     case appTitle, progress, stepOf, stepDocuments, stepLiveness, stepFaceMatch, stepPassword, stepCertificate, stepSign, documentsHeading, documentsIntro, documentOpen, continueAction, livenessHeading, livenessIntro, livenessStarting, livenessCapturing, livenessSending, livenessCameraLabel, livenessGiveUp, faceMatchHeading, faceMatchIntro, faceMatchAction, passwordCreateHeading, passwordCreateIntro, passwordLabel, passwordConfirmLabel, passwordRule, passwordTooShort, passwordMismatch, passwordHeading, passwordIntro, passwordWrong, passwordOTPHeading, otpSent, otpLabel, otpWrong, otpResend, otpResendLimit, smsFailed, certificateHeading, certificateIssued, certificateReissued, certificateReused, certificateOwner, certificateSerial, certificateValidUntil, signHeading, signIntro, signAction, doneHeading, doneText, failedHeading, working, smsPasswordText, smsSignText, reasonRefresh, reasonF2F, reasonLv, reasonClosed, reasonLvUnavailable, reasonPassword, reasonOTP, reasonRequest, reasonReissue, reasonCertificate, reasonPasswordOTP, reasonAcceptCertificate, reasonSignDoc, reasonVideo,
-        sheetTitle, sheetDocument, sheetSHA256, sheetSigners, sheetIIN, sheetSignedAt, sheetSerial, sheetIssuer, sheetCheck, downloadAction, checkTitle, checkOrganization, checkStatus, checkSize, checkNoSigners, checkUploadLabel, checkAction, checkOriginal, checkCopy, checkNoMatch, checkCMSPassed, checkCMSFailed, checkNotFound
+        sheetTitle, sheetDocument, sheetSHA256, sheetSigners, sheetIIN, sheetSignedAt, sheetSerial, sheetIssuer, sheetCheck, downloadAction, checkTitle, checkOrganization, checkStatus, checkSize, checkNoSigners, checkUploadLabel, checkAction, checkOriginal, checkCopy, checkNoMatch, checkCMSPassed, checkCMSFailed, checkNotFound, checkVerified
 
     /// The text in Kazakh, Russian and English.
     var translations: (kk: String, ru: String, en: String) {
@@ -97,6 +97,7 @@ enum ClientText: CaseIterable, Translated {
         case .checkOriginal: ("Файл осы сессияның түпнұсқа құжатымен сәйкес келеді: %1", "Файл совпадает с оригиналом документа этой сессии: %1", "The file matches the original of this session's document: %1")
         case .checkCopy: ("Файл — осы сессия құжатының мөртабан қойылған көшірмесі: %1", "Файл — копия со штампом документа этой сессии: %1", "The file is a stamped copy of this session's document: %1")
         case .checkNoMatch: ("Файл осы сессияның ешбір құжатымен сәйкес келмейді.", "Файл не совпадает ни с одним документом этой сессии.", "The file does not match any document of this session.")
+        case .checkVerified: ("Қолтаңба тексерілді", "Подпись проверена", "Signature verified")
         case .checkCMSPassed: ("CMS қолтаңбасы жарамды.", "Подпись CMS действительна.", "The CMS signature is valid.")
         case .checkCMSFailed: ("CMS қолтаңбасы жарамсыз: %1", "Подпись CMS недействительна: %1", "The CMS signature is not valid: %1")
         case .checkNotFound: ("Мұндай тексеру беті жоқ.", "Такой страницы проверки нет.", "There is no such check page.")

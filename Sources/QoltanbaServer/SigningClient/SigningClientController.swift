@@ -56,19 +56,25 @@ struct SigningClientController: RouteCollection {
         let query = try request.query.decode(OpenQuery.self)
         let redirectURL = try query.redirect_url.map(Self.validatedRedirect)
         var language = ClientLanguage.choose(query: query.language, acceptLanguage: request.headers.first(name: .acceptLanguage))
-        // Back to redirect_url only for a session that exists: never an open redirect for any link.
-        guard let id = query.session.flatMap(UUID.init(uuidString:)), try await SigningSessionModel.find(id, on: request.db) != nil
+        let dark = query.theme == "1"
+        guard let id = query.session.flatMap(UUID.init(uuidString:)), let session = try await SigningSessionModel.find(id, on: request.db)
         else {
-            return end(request, failure: .refresh, redirectURL: nil, language: language, dark: query.theme == "1")
+            return end(request, failure: .refresh, redirectURL: nil, language: language, dark: dark)
+        }
+        // A redirect_url outside the organization's allowed origins is ignored: the flow ends on the outcome page.
+        let organization = try await OrganizationModel.find(session.$organization.id, on: request.db)
+        let allowedRedirect = redirectURL.flatMap { url in organization?.allowsRedirect(to: url) == true ? url : nil }
+        if redirectURL != nil, allowedRedirect == nil {
+            request.logger.info("redirect_url outside the allowed origins ignored", metadata: ["session.id": "\(id.apiString)"])
         }
         let cookieName = Self.cookieName(id)
         let opened = try await service(request).open(
-            sessionID: id, cookie: request.cookies[cookieName]?.string, redirectURL: redirectURL, language: language,
-            theme: query.theme == "1" ? 1 : 0)
+            sessionID: id, cookie: request.cookies[cookieName]?.string, redirectURL: allowedRedirect, language: language,
+            theme: dark ? 1 : 0)
         guard case .flow(let bound, let newToken) = opened else {
-            // Another browser's session goes back where the integrator first sent its signer.
-            let stored = try await SigningFlowModel.find(id, on: request.db)?.redirectURL
-            return end(request, failure: .refresh, redirectURL: stored ?? redirectURL, language: language, dark: query.theme == "1")
+            // Another browser, or a session that cannot be opened: a page, never a redirect to a
+            // URL that this request chose.
+            return end(request, failure: .refresh, redirectURL: nil, language: language, dark: dark)
         }
         if query.language == nil { language = ClientLanguage(rawValue: bound.flow.language) ?? language }
         let flow = bound.flow.flow

@@ -3,18 +3,40 @@ import Glibc
 #endif
 import Foundation
 
-/// Which webhook URLs production accepts: only hosts whose every address is public, so that a
-/// webhook cannot reach the server's own network (loopback, link-local, private, shared or
-/// multicast addresses).
+/// Where a webhook is delivered: the host is resolved once, every address is checked, and the
+/// delivery connects to the address that was checked (so a name that resolves elsewhere a moment
+/// later, DNS rebinding, changes nothing). In production only hosts whose every address is public
+/// are accepted: none of the IANA special-purpose ranges for IPv4 and IPv6.
 enum WebhookAddress {
-    /// Whether every address `host` resolves to is public; false when it does not resolve.
-    static func isPublic(host: String) async -> Bool {
-        let addresses = await Task.detached { resolve(host) }.value
-        return !addresses.isEmpty && addresses.allSatisfy(isPublic)
+    /// Resolves a host name to its IPv4 (4 bytes) and IPv6 (16 bytes) addresses.
+    typealias Resolver = @Sendable (String) -> [[UInt8]]
+
+    /// The address to connect to for `host` (as text), or why there is none.
+    static func pin(host: String, allowPrivate: Bool, resolver: @escaping Resolver) async -> Result<String, Refusal> {
+        let addresses = await Task.detached { resolver(host) }.value
+        guard let first = addresses.first, let text = text(of: first) else { return .failure(.unresolved(host)) }
+        if !allowPrivate, !addresses.allSatisfy(isPublic) { return .failure(.special(host)) }
+        return .success(text)
     }
 
-    /// The host's IPv4 (4 bytes) and IPv6 (16 bytes) addresses.
-    static func resolve(_ host: String) -> [[UInt8]] {
+    /// Why a webhook host is refused.
+    enum Refusal: Error, CustomStringConvertible {
+        case notHTTP
+        case unresolved(String)
+        case special(String)
+
+        var description: String {
+            switch self {
+            case .notHTTP: "the webhook URL must be an absolute http or https URL"
+            case .unresolved(let host): "the webhook URL's host \(host) does not resolve"
+            case .special(let host):
+                "the webhook URL's host \(host) resolves to a loopback, private or other special-purpose address; set QOLTANBA_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
+            }
+        }
+    }
+
+    /// The system's resolver.
+    static let system: Resolver = { host in
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         var list: UnsafeMutablePointer<addrinfo>?
@@ -40,27 +62,42 @@ enum WebhookAddress {
         return addresses
     }
 
-    /// Whether an address is public.
+    /// An address as text (`192.0.2.1`, `2001:db8::1`).
+    static func text(of address: [UInt8]) -> String? {
+        let family = address.count == 4 ? AF_INET : address.count == 16 ? AF_INET6 : -1
+        guard family != -1 else { return nil }
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let written = address.withUnsafeBytes { bytes in inet_ntop(family, bytes.baseAddress, &buffer, socklen_t(buffer.count)) }
+        guard written != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// The IANA IPv4 Special-Purpose Address Registry, with multicast and the limited broadcast.
+    static let specialIPv4 = [
+        "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
+        "192.0.0.0/24", "192.0.2.0/24", "192.31.196.0/24", "192.52.193.0/24", "192.88.99.0/24", "192.168.0.0/16",
+        "192.175.48.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
+    ].compactMap(ClientAddress.Block.init)
+
+    /// The IANA IPv6 Special-Purpose Address Registry, with the deprecated site-local range,
+    /// multicast, and the IPv4-compatible range. IPv4-mapped addresses are judged as IPv4.
+    static let specialIPv6 = [
+        "::/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "100:0:0:1::/64", "2001::/23", "2001:db8::/32",
+        "2002::/16", "2620:4f:8000::/48", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+    ].compactMap(ClientAddress.Block.init)
+
+    static let mappedIPv4 = ClientAddress.Block("::ffff:0:0/96")
+
+    /// Whether an address is outside every special-purpose range.
     static func isPublic(_ address: [UInt8]) -> Bool {
-        if address.count == 16 {
-            // An IPv4-mapped address is judged as IPv4.
-            if address.prefix(10).allSatisfy({ $0 == 0 }), address[10] == 0xFF, address[11] == 0xFF {
-                return isPublic(Array(address.suffix(4)))
-            }
-            // Loopback, unspecified and IPv4-compatible (::a.b.c.d) addresses; NAT64 (64:ff9b::/96)
-            // and 6to4 (2002::/16), which embed an IPv4 address; link-local, unique local, multicast.
-            let embedsIPv4 = address.prefix(12).allSatisfy { $0 == 0 }
-                || address.prefix(12) == [0x00, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0][...]
-                || (address[0] == 0x20 && address[1] == 0x02)
-            let linkLocal = address[0] == 0xFE && address[1] & 0xC0 == 0x80
-            let uniqueLocal = address[0] & 0xFE == 0xFC
-            let multicast = address[0] == 0xFF
-            return !(embedsIPv4 || linkLocal || uniqueLocal || multicast)
+        switch address.count {
+        case 4:
+            return !specialIPv4.contains { $0.contains(address) }
+        case 16:
+            if mappedIPv4?.contains(address) == true { return isPublic(Array(address.suffix(4))) }
+            return !specialIPv6.contains { $0.contains(address) }
+        default:
+            return false
         }
-        guard address.count == 4 else { return false }
-        let (a, b) = (address[0], address[1])
-        return !(a == 0 || a == 10 || a == 127 || a >= 224
-            || (a == 169 && b == 254) || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
-            || (a == 100 && (64...127).contains(b)) || (a == 198 && (18...19).contains(b)))
     }
 }

@@ -42,25 +42,15 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     }
 
     /// Delivers every event that is due, one claim at a time (so that a slow receiver cannot let the
-    /// claims of events still waiting lapse), through a client that follows no redirect: a
-    /// receiver cannot send a delivery on to an address the URL check would have refused.
+    /// claims of events still waiting lapse).
     /// - Returns: how many were attempted.
     @discardableResult
     static func deliverDue(_ app: Application) async throws -> Int {
-        var configuration = HTTPClient.Configuration()
-        configuration.redirectConfiguration = .disallow
-        let client = HTTPClient(eventLoopGroup: app.eventLoopGroup, configuration: configuration)
         var attempted = 0
-        do {
-            while let id = try await claim(database: app.db, now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
-                try await deliver(id, app: app, client: client)
-                attempted += 1
-            }
-        } catch {
-            try? await client.shutdown()
-            throw error
+        while let id = try await claim(database: app.db, now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
+            try await deliver(id, app: app)
+            attempted += 1
         }
-        try await client.shutdown()
         return attempted
     }
 
@@ -80,7 +70,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
     }
 
     /// Posts one claimed event and records what happened.
-    static func deliver(_ id: UUID, app: Application, client: HTTPClient) async throws {
+    static func deliver(_ id: UUID, app: Application) async throws {
         let database = app.db
         let settings = app.qoltanba.webhooks
         guard let event = try await WebhookEventModel.find(id, on: database), event.state == WebhookEventModel.State.pending.rawValue,
@@ -90,9 +80,16 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
         var status: Int?
         var failure: String?
         if let url = organization.webhookURL, let secrets = try? WebhookSecrets.all(of: organization, masterKey: app.pki.masterKey, now: started) {
-            if let refusal = await WebhookSecrets.refusal(of: url, allowPrivate: settings.allowPrivate) {
-                failure = refusal
-            } else {
+            switch await WebhookSecrets.target(of: url, allowPrivate: settings.allowPrivate, resolver: app.webhookResolver) {
+            case .failure(let refusal):
+                failure = refusal.description
+            case .success(let target):
+                // Connect to the address that was checked, whatever the name resolves to now, and
+                // follow no redirect: a receiver cannot send a delivery on to a refused address.
+                var configuration = HTTPClient.Configuration()
+                configuration.redirectConfiguration = .disallow
+                configuration.dnsOverride = [target.host: target.address]
+                let client = HTTPClient(eventLoopGroup: app.eventLoopGroup, configuration: configuration)
                 do {
                     let body = Array(event.payload.utf8)
                     var request = HTTPClientRequest(url: url)
@@ -107,6 +104,7 @@ final class WebhookDispatcher: LifecycleHandler, Sendable {
                 } catch {
                     failure = "no answer: \(String(describing: type(of: error)))"
                 }
+                try? await client.shutdown()
             }
         } else {
             failure = "the organization has no webhook"
@@ -157,15 +155,20 @@ enum WebhookSecrets {
         return secrets
     }
 
-    /// Why a URL may not be a webhook, or nil when it may: an http(s) URL, and unless private
-    /// addresses are allowed, a host that resolves only to public addresses.
-    static func refusal(of url: String, allowPrivate: Bool) async -> String? {
-        guard let host = WebAddress.host(ofAbsoluteHTTP: url) else { return "the webhook URL must be an absolute http or https URL" }
-        if allowPrivate { return nil }
+    /// Where a delivery to `url` connects: its host and the one address checked for it, or why
+    /// there is none (not an http(s) URL; a host that does not resolve or, unless private
+    /// addresses are allowed, resolves to any special-purpose address).
+    static func target(of url: String, allowPrivate: Bool, resolver: @escaping WebhookAddress.Resolver) async
+        -> Result<(host: String, address: String), WebhookAddress.Refusal>
+    {
+        guard let host = WebAddress.host(ofAbsoluteHTTP: url) else { return .failure(.notHTTP) }
         let bare = host.hasPrefix("[") ? String(host.dropFirst().dropLast()) : host
-        guard await WebhookAddress.isPublic(host: bare) else {
-            return "the webhook URL's host \(host) resolves to a loopback, link-local or private address (or not at all); set QOLTANBA_WEBHOOK_ALLOW_PRIVATE=1 to allow it"
-        }
+        return await WebhookAddress.pin(host: bare, allowPrivate: allowPrivate, resolver: resolver).map { (host, $0) }
+    }
+
+    /// Why a URL may not be a webhook, or nil when it may (see ``target(of:allowPrivate:resolver:)``).
+    static func refusal(of url: String, allowPrivate: Bool, resolver: @escaping WebhookAddress.Resolver = WebhookAddress.system) async -> String? {
+        if case .failure(let refusal) = await target(of: url, allowPrivate: allowPrivate, resolver: resolver) { return refusal.description }
         return nil
     }
 
@@ -197,5 +200,17 @@ enum WebhookSecrets {
         event.claimedUntil = nil
         try await event.save(on: database)
         return event
+    }
+}
+
+extension Application {
+    private struct WebhookResolverKey: StorageKey {
+        typealias Value = WebhookAddress.Resolver
+    }
+
+    /// How webhook hosts are resolved: the system's resolver, or a test's double.
+    var webhookResolver: WebhookAddress.Resolver {
+        get { storage[WebhookResolverKey.self] ?? WebhookAddress.system }
+        set { storage[WebhookResolverKey.self] = newValue }
     }
 }

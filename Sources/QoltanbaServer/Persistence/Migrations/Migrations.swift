@@ -17,5 +17,7 @@ extension Migrations {
         add(AddPriorSignatures())
         add(CreateWebhooks())
         add(CreateCabinet())
+        add(CreateDocumentCopies())
+        add(AddRedirectOrigins())
     }
 }

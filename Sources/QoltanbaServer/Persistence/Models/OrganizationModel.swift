@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import QoltanbaCore
 
 /// An integrator organization.
 // @unchecked Sendable: Fluent models are reference types with property wrappers; each instance is
@@ -17,6 +18,20 @@ final class OrganizationModel: Model, @unchecked Sendable {
     /// The secret before the last rotation, also signed with until `webhookPreviousUntil`.
     @OptionalField(key: "webhook_previous_secret") var webhookPreviousSecret: Data?
     @OptionalField(key: "webhook_previous_until") var webhookPreviousUntil: Date?
+
+    /// The origins `redirect_url` may point at, one per line; nil or empty: any.
+    @OptionalField(key: "redirect_origins") var redirectOrigins: String?
+
+    /// The allowed redirect origins as a list.
+    var allowedRedirectOrigins: [String] {
+        (redirectOrigins ?? "").split(separator: "\n").map(String.init)
+    }
+
+    /// Whether the signing client may send its signer back to `url`.
+    func allowsRedirect(to url: String) -> Bool {
+        let allowed = allowedRedirectOrigins
+        return allowed.isEmpty || WebAddress.origin(of: url).map(allowed.contains) == true
+    }
 
     init() {}
 
