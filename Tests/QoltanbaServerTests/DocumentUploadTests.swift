@@ -105,12 +105,7 @@ struct DocumentUploadEndpointTests {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: folder) }
             try Data(Samples.pdf).write(to: folder.appendingPathComponent("plain.pdf"))
-            let qpdf = Process()
-            qpdf.executableURL = URL(fileURLWithPath: "/usr/bin/qpdf")
-            qpdf.arguments = ["--encrypt", "", "owner", "256", "--", "plain.pdf", "encrypted.pdf"]
-            qpdf.currentDirectoryURL = folder
-            try qpdf.run()
-            qpdf.waitUntilExit()
+            try Tool.run("/usr/bin/qpdf", ["--encrypt", "", "owner", "256", "--", "plain.pdf", "encrypted.pdf"], in: folder)
             let encrypted = Array(try Data(contentsOf: folder.appendingPathComponent("encrypted.pdf")))
             let malformed = Array("%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage\nstartxref\n7\n%%EOF\n".utf8)
             for (file, detail) in [

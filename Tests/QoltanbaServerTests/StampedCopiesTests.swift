@@ -43,15 +43,7 @@ struct StampedCopiesTests {
 
     /// Runs `unzip`; its output.
     static func unzip(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/unzip")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try Tool.run("/usr/bin/unzip", arguments)
     }
 
     func checkID(_ server: TestServer, _ session: UUID) async throws -> String {

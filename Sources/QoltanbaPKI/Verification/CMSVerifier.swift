@@ -155,7 +155,8 @@ public struct CMSVerifier: Sendable {
 }
 
 extension SignatureReport.Signer {
-    init(indication: SignatureReport.Indication) {
+    /// A signer's result with only its indication.
+    public init(indication: SignatureReport.Indication) {
         self.indication = indication
     }
 }
