@@ -9,7 +9,13 @@ BINARY := .build/debug/qoltanba
 RUN_PACKAGES := pkg-config zlib1g-dev libxml2-dev libqpdf-dev libqrencode-dev libcairo2-dev fonts-dejavu-core ca-certificates
 TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver qpdf poppler-utils zbar-tools unzip
 
-.PHONY: run build bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser screenshots deps deps-test clean
+# Fuzzing: libFuzzer and AddressSanitizer, in a build folder of its own (see Sources/QoltanbaFuzz).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
+	-Xswiftc -DQOLTANBA_FUZZ -Xswiftc -use-ld=lld
+
+.PHONY: run build bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser \
+	test-fuzz fuzz fuzz-build screenshots deps deps-test clean
 
 run: deps build
 	$(BINARY) serve --hostname 127.0.0.1 --port 8080
@@ -27,7 +33,7 @@ deps-test: deps
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-swift-postgres test-compat test-browser
+	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-fuzz
 
 # The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
 test-swift:
@@ -43,6 +49,18 @@ test-compat:
 # The signing client in headless Chromium with a fake camera, through its automation contract.
 test-browser:
 	$(PYTHON) -m pytest -q tests/browser
+
+# Every fuzz target for 10 s from its seed corpus (regression inputs included); any crash fails.
+test-fuzz: fuzz-build
+	scripts/fuzz.sh 10
+
+# Every fuzz target for FUZZ_SECONDS (60 by default; `make fuzz FUZZ_SECONDS=3600`), or only
+# FUZZ_TARGETS (cms cosign pdf xml base64 check).
+fuzz: deps fuzz-build
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-build:
+	$(SWIFT) build $(FUZZ_BUILD) --product qoltanba-fuzz
 
 # A PNG of every step of the signing client, in each language and theme, into screenshots/.
 screenshots: deps-test build

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "qoltanba", targets: ["qoltanba"]),
         .executable(name: "qoltanba-bench", targets: ["QoltanbaBench"]),
+        .executable(name: "qoltanba-fuzz", targets: ["QoltanbaFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
@@ -70,6 +71,8 @@ let package = Package(
         ),
         // `make bench-pki`: CMS sign and verify rates beside OpenSSL's.
         .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
+        // `make fuzz`: libFuzzer targets for every parser of outside bytes (see Sources/QoltanbaFuzz).
+        .executableTarget(name: "QoltanbaFuzz", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
         .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
         .testTarget(name: "QoltanbaPKITests", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
         .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),

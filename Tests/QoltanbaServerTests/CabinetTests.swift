@@ -355,6 +355,23 @@ struct CabinetTests {
         }
     }
 
+    @Test("redirect origins: saved and listed, a URL with a path refused, an empty list allows any")
+    func redirectOrigins() async throws {
+        try await TestServer.with { server in
+            var browser = try await CabinetBrowser.loggedIn(server)
+            #expect(try await browser.get("/cabinet/organization").body.string.contains(#"data-redirect-origins="""#))
+            let saved = try await browser.submit("/cabinet/organization/redirects", ["redirect_origins": "https://Bank.example.kz, https://app.bank.example.kz:8443/"])
+            #expect(saved.status == .ok && saved.body.string.contains("data-notice"))
+            #expect(saved.body.string.contains(#"data-redirect-origins="https://bank.example.kz https://app.bank.example.kz:8443""#))
+            let bad = try await browser.post("/cabinet/organization/redirects", ["redirect_origins": "https://bank.example.kz/back"])
+            #expect(bad.status == .badRequest && bad.hasError)
+            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.allowedRedirectOrigins
+                == ["https://bank.example.kz", "https://app.bank.example.kz:8443"])
+            try await browser.submit("/cabinet/organization/redirects", ["redirect_origins": ""])
+            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.redirectOrigins == nil)
+        }
+    }
+
     @Test("sessions: listed with status and date filters; a session's timeline shows its steps and deliveries, only a masked IIN")
     func sessionsAndTimeline() async throws {
         let receiver = try await WebhookReceiver.start()

@@ -54,7 +54,7 @@ struct SessionController: RouteCollection {
         guard let sessionText = body.session_id else { throw QoltanbaError.missingField("session_id") }
         guard let name = body.name else { throw QoltanbaError.missingField("name") }
         guard let encoded = body.base64_file else { throw QoltanbaError.missingField("base64_file") }
-        guard let content = Base64Field.decode(encoded) else {
+        guard let content = Base64Text.decode(encoded) else {
             throw QoltanbaError.invalidField("base64_file", "not valid base64")
         }
         return try await service(request).upload(

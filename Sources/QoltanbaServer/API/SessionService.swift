@@ -138,13 +138,7 @@ struct SessionService {
     /// else would let a made-up certificate be listed as an earlier signer.
     /// - Throws: for a CMS without its content, or one that does not verify.
     private func signedContent(_ bytes: [UInt8], fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
-        var der = bytes
-        if let text = String(validating: bytes, as: UTF8.self), text.hasPrefix("-----BEGIN ") {
-            let body = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
-            guard let decoded = Data(base64Encoded: body) else { return nil }
-            der = Array(decoded)
-        }
-        guard der.first == 0x30, let cms = try? CMSSignedData(berEncoded: der) else { return nil }
+        guard let (der, cms) = UploadedFile.signedData(bytes) else { return nil }
         guard let content = cms.content else {
             throw QoltanbaError.invalidField(fileField, "the CMS is detached: upload a CMS with its content attached")
         }

@@ -58,7 +58,7 @@ struct CabinetController: RouteCollection {
 
         let posts: [([PathComponent], @Sendable (Request, Visit, Form) async throws -> Response)] = [
             (["login"], logIn), (["logout"], logOut), (["password"], changePassword), (["organization"], saveWebhook),
-            (["organization", "rotate"], rotateSecret), (["keys"], createKey), (["keys", ":key", "revoke"], revokeKey),
+            (["organization", "rotate"], rotateSecret), (["organization", "redirects"], saveRedirectOrigins), (["keys"], createKey), (["keys", ":key", "revoke"], revokeKey),
             (["webhooks", ":event", "redeliver"], redeliver),
         ]
         for (path, handler) in posts {
@@ -84,6 +84,7 @@ struct CabinetController: RouteCollection {
         var new_password: String?
         var new_password_confirm: String?
         var webhook_url: String?
+        var redirect_origins: String?
         var label: String?
     }
 
@@ -163,12 +164,14 @@ struct CabinetController: RouteCollection {
     /// What a form's answer (a redirect) asks the next page to say, as `?done=`.
     enum Done: String {
         case webhookSaved = "webhook-saved"
+        case redirectsSaved = "redirects-saved"
         case keyRevoked = "key-revoked"
         case redelivered
 
         var text: CabinetText {
             switch self {
             case .webhookSaved: .webhookSaved
+            case .redirectsSaved: .redirectSaved
             case .keyRevoked: .keyRevokedNotice
             case .redelivered: .redeliveredNotice
             }
@@ -346,6 +349,24 @@ struct CabinetController: RouteCollection {
         ])
         try await keep(secret, .webhook, request, staff)
         return Self.redirect(request, "/cabinet/organization", done: .webhookSaved)
+    }
+
+    /// Saves the origins a session's `redirect_url` may point at; empty allows any.
+    func saveRedirectOrigins(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
+        try await acting(request, visit) { staff in
+            let text = form.redirect_origins ?? ""
+            do {
+                guard text.utf8.count <= 4096 else { throw QoltanbaError.invalidField("redirect_origins", "too long") }
+                try await OrganizationStore(database: request.db).setRedirectOrigins(text, field: "redirect_origins", for: staff.organization)
+            } catch let error as QoltanbaError where error.code == .invalidField {
+                return visit.page.organization(
+                    staff.organization, typedOrigins: text, error: visit.page.text(.redirectInvalid), status: .badRequest)
+            }
+            request.logger.info("redirect origins set in the cabinet", metadata: [
+                "organization": "\(staff.organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
+            ])
+            return Self.redirect(request, "/cabinet/organization", done: .redirectsSaved)
+        }
     }
 
     // MARK: API keys

@@ -148,9 +148,17 @@ struct CabinetPage {
     }
 
     func organization(
-        _ organization: OrganizationModel, newSecret: String? = nil, typedURL: String? = nil, notice: String? = nil, error: String? = nil,
-        status: HTTPStatus = .ok, now: Date = Date()
+        _ organization: OrganizationModel, newSecret: String? = nil, typedURL: String? = nil, typedOrigins: String? = nil,
+        notice: String? = nil, error: String? = nil, status: HTTPStatus = .ok, now: Date = Date()
     ) -> Response {
+        let origins = organization.allowedRedirectOrigins
+        let listed = origins.isEmpty
+            ? "<p data-redirect-origins=\"\">\(text(.redirectAny))</p>"
+            : "<ul data-redirect-origins=\"\(HTML.escape(origins.joined(separator: " ")))\">"
+                + origins.map { "<li><code>\(HTML.escape($0))</code></li>" }.joined() + "</ul>"
+        let redirects = listed + form("/cabinet/organization/redirects", button: text(.saveAction), data: "save-redirects", fields:
+            field("redirect_origins", text(.redirectOrigins), value: typedOrigins ?? origins.joined(separator: ", "),
+                  attributes: "placeholder=\"https://bank.kz, https://app.bank.kz:8443\""))
         var webhook = organization.webhookURL.map { "<p><span class=\"hint\">\(text(.webhookURL)):</span> <span data-webhook-url>\(HTML.escape($0))</span></p>" }
             ?? "<p>\(text(.webhookNone))</p>"
         if let until = organization.webhookPreviousUntil, until > now, organization.webhookPreviousSecret != nil {
@@ -171,6 +179,9 @@ struct CabinetPage {
             </dl></section>
             <section><h2>\(text(.webhookHeading))</h2><p class="hint">\(text(.webhookIntro))</p>
             \(webhook)
+            </section>
+            <section><h2>\(text(.redirectHeading))</h2><p class="hint">\(text(.redirectIntro))</p>
+            \(redirects)
             </section>
             """)
     }

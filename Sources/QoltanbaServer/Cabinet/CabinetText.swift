@@ -14,7 +14,8 @@ enum CabinetText: CaseIterable, Translated {
         checkIDLabel, expiresLabel, typeLabel, documentsLabel, timelineHeading, eventCreated, eventOpened, eventFinished,
         eventCanceled, stepPasswordCreate, stepPasswordOTP, eventStepPassed, eventStepFailed, eventStepWrong, wrongPassword, wrongCode, eventWebhook,
         eventLabel, attemptsLabel, lastAnswerLabel, nextTryLabel, statePending, stateDelivered, stateDead, redeliverAction,
-        redeliveredNotice, noEvents, milliseconds
+        redeliveredNotice, noEvents, milliseconds,
+        redirectHeading, redirectIntro, redirectOrigins, redirectAny, redirectInvalid, redirectSaved
 
     var translations: (kk: String, ru: String, en: String) {
         switch self {
@@ -62,6 +63,12 @@ enum CabinetText: CaseIterable, Translated {
         case .webhookNotHTTP: ("Мекенжай абсолютті http немесе https URL болуы керек.", "Адрес должен быть абсолютным URL http или https.", "The URL must be an absolute http or https URL.")
         case .webhookRefused: ("Мекенжайдың хосты жергілікті немесе жеке желі мекенжайына сәйкес келеді, не мүлдем табылмайды.", "Хост адреса указывает на локальный или частный адрес сети либо не находится.", "The URL's host resolves to a loopback, link-local or private address, or not at all.")
         case .webhookSaved: ("Вебхук сақталды.", "Вебхук сохранён.", "The webhook has been saved.")
+        case .redirectHeading: ("Қайтару мекенжайлары", "Адреса возврата", "Redirect origins")
+        case .redirectIntro: ("Сессияның redirect_url мекенжайы осы бастаулардың бірінде болуы керек; басқасы ескерілмейді және қол қоюшы Qoltanba нәтиже бетінде қалады. Тізім бос болса, кез келген мекенжайға рұқсат етіледі.", "redirect_url сессии должен вести на один из этих источников; иной не учитывается, и подписант остаётся на странице результата Qoltanba. Пустой список разрешает любой адрес.", "A session's redirect_url must point at one of these origins; any other is ignored and the signer stays on Qoltanba's outcome page. An empty list allows any URL.")
+        case .redirectOrigins: ("Бастаулар (үтір арқылы)", "Источники (через запятую)", "Origins (separated by commas)")
+        case .redirectAny: ("Кез келген мекенжайға рұқсат етілген.", "Разрешён любой адрес.", "Any URL is allowed.")
+        case .redirectInvalid: ("Әр жазба https://bank.kz немесе https://bank.kz:8443 сияқты бастау болуы керек.", "Каждая запись должна быть источником вида https://bank.kz или https://bank.kz:8443.", "Each entry must be an origin such as https://bank.kz or https://bank.kz:8443.")
+        case .redirectSaved: ("Қайтару мекенжайлары сақталды.", "Адреса возврата сохранены.", "The redirect origins have been saved.")
         case .keysIntro: ("Кілттер API сұрауларыңызды растайды (x-api-key тақырыбы). Тек хеші сақталады: кілт жасалған кезде бір рет қана көрсетіледі.", "Ключи подтверждают Ваши запросы к API (заголовок x-api-key). Хранится только хеш: ключ показывается один раз, при создании.", "Keys authenticate your requests to the API (the x-api-key header). Only a hash is stored: a key is shown once, when it is created.")
         case .keyLabel: ("Белгі", "Метка", "Label")
         case .createKeyAction: ("Кілт жасау", "Создать ключ", "Create a key")

@@ -110,21 +110,17 @@ struct CheckController: RouteCollection {
     }
 
     /// An original (its SHA-256), a stamped copy (the SHA-256 recorded when the copy was made), a
-    /// CMS of one of the originals (verified), or nothing of this session. Nothing is made or stored.
+    /// CMS of one of the originals (verified), or nothing of this session (``UploadedFile/check(_:originals:copies:)``).
+    /// Nothing is made or stored.
     private func classify(_ bytes: [UInt8], _ loaded: Loaded, _ request: Request) async throws -> Verdict {
-        let digest = SHA256.hash(data: bytes).hexString
-        if let original = loaded.documents.first(where: { $0.sha256 == digest }) { return .original(original.name) }
         let copies = try await StampedCopies(request, publicURL: configuration.publicURL).copyDigests(of: loaded.documents)
-        if let document = loaded.documents.first(where: { $0.id.flatMap { copies[$0] } == digest }) {
-            return .copy(document.name)
+        let documents = loaded.documents
+        switch UploadedFile.check(bytes, originals: documents.map(\.sha256), copies: documents.map { $0.id.flatMap { copies[$0] } }) {
+        case .original(let index): return .original(documents[index].name)
+        case .copy(let index): return .copy(documents[index].name)
+        case .signature: return .cms(try await request.application.pki.verifier(on: request.db).verify(bytes))
+        case .unknown: return .noMatch
         }
-        // A CMS of one of this session's documents (its content is an original), verified.
-        if let content = (try? CMSSignedData(berEncoded: bytes))?.content,
-           loaded.documents.contains(where: { $0.sha256 == SHA256.hash(data: content).hexString })
-        {
-            return .cms(try await request.application.pki.verifier(on: request.db).verify(bytes))
-        }
-        return .noMatch
     }
 
     /// The page of `loaded` (nil: the not-found page), with the verdict on an uploaded file.

@@ -22,11 +22,11 @@ struct SignatureController: RouteCollection {
     func verify(request: Request) async throws -> SignatureReportResponse {
         let body = try request.decodeJSONBody(VerifyRequest.self)
         guard let cmsText = body.cms else { throw QoltanbaError.missingField("cms") }
-        guard let cms = Base64Field.decode(cmsText), !cms.isEmpty else {
+        guard let cms = Base64Text.decode(cmsText), !cms.isEmpty else {
             throw QoltanbaError.invalidField("cms", "not valid base64")
         }
         let data = try body.data.map { text in
-            guard let bytes = Base64Field.decode(text) else { throw QoltanbaError.invalidField("data", "not valid base64") }
+            guard let bytes = Base64Text.decode(text) else { throw QoltanbaError.invalidField("data", "not valid base64") }
             return bytes
         }
         let report: SignatureReport

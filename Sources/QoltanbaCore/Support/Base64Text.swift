@@ -1,10 +1,10 @@
 import Foundation
 
-/// Base64 as request fields carry it.
-enum Base64Field {
+/// Base64 as request fields and PEM files carry it.
+public enum Base64Text {
     /// Standard or URL-safe base64, with or without padding, with line breaks allowed; an optional
-    /// `data:…;base64,` prefix is accepted too.
-    static func decode(_ text: String) -> [UInt8]? {
+    /// `data:…;base64,` prefix is accepted too. Nil for anything else.
+    public static func decode(_ text: String) -> [UInt8]? {
         var payload = Substring(text)
         if payload.hasPrefix("data:"), let comma = payload.firstIndex(of: ",") {
             payload = payload[payload.index(after: comma)...]
