@@ -498,26 +498,35 @@ def test_a_post_without_the_csrf_token_is_refused(cabinet, browser):
     assert forged == ["active"], f"after the POST with the token the keys are {key_rows(driver)}"
 
 
-def test_five_wrong_passwords_lock_the_login(cabinet):
+def test_wrong_passwords_slow_the_login_down(cabinet):
     server = cabinet
     email, one_time = new_staff(server)
     cookies = {}
-    for attempt in range(1, 7):
+
+    def attempt(password):
         login = requests.get(server.url + "/cabinet/login", headers=cookie_header(cookies), allow_redirects=False,
                              timeout=30)
         assert login.status_code == 200, f"GET /cabinet/login: {login.status_code}"
         cookies.update(set_cookies(login))
         assert cookies.get("qoltanba-cabinet-csrf"), f"GET /cabinet/login set no CSRF cookie: {cookies}"
         form = Html(login.text).form("login")
-        password = one_time if attempt == 6 else f"wrong-password-{attempt}"
         answer = requests.post(urljoin(login.url, form["action"]), headers=cookie_header(cookies),
                                data={**form["inputs"], "email": email, "password": password},
                                allow_redirects=False, timeout=30)
         cookies.update(set_cookies(answer))
-        page = Html(answer.text)
-        if attempt < 6:
-            assert answer.status_code != 429 and page.page() == "login" and page.has("data-error"), \
-                f"wrong password {attempt}: {answer.status_code}, page {page.page()!r}, error {page.has('data-error')}"
-    assert answer.status_code == 429, f"the right password after 5 wrong ones: {answer.status_code}"
+        return answer, Html(answer.text)
+
+    # Three failures are free; then each try from this address waits longer than the one before.
+    for number in range(1, 7):
+        answer, page = attempt(f"wrong-password-{number}")
+        if answer.status_code == 429:
+            break
+        assert page.page() == "login" and page.has("data-error"), \
+            f"wrong password {number}: {answer.status_code}, page {page.page()!r}, error {page.has('data-error')}"
+    assert number > 3, "a free failure was refused"
+    assert answer.status_code == 429, "six wrong passwords in a row were all checked"
+    answer, page = attempt(one_time)
+    assert int(answer.headers.get("Retry-After", "0")) >= 1, answer.headers
+    assert answer.status_code == 429, f"the right password within the delay: {answer.status_code}"
     assert page.has("data-error"), "the 429 page has no [data-error]"
     assert not set_cookies(answer).get("qoltanba-cabinet"), "the refused login set the login cookie"
