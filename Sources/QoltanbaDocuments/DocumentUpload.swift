@@ -8,8 +8,10 @@ public struct DocumentUpload: Sendable {
     /// The file's bytes.
     public let content: [UInt8]
 
-    /// The longest display name accepted, in characters.
+    /// The longest display name accepted, in characters…
     public static let maximumNameLength = 255
+    /// …and in UTF-8 bytes (one character may carry any number of combining marks).
+    public static let maximumNameBytes = 1024
 
     /// Validates a display name and a file against the session's document type and the size limit.
     ///
@@ -25,8 +27,8 @@ public struct DocumentUpload: Sendable {
     ) throws(QoltanbaError) {
         let trimmed = name.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalidField("name", "must not be empty") }
-        guard trimmed.count <= Self.maximumNameLength else {
-            throw .invalidField("name", "must be at most \(Self.maximumNameLength) characters")
+        guard trimmed.count <= Self.maximumNameLength, trimmed.utf8.count <= Self.maximumNameBytes else {
+            throw .invalidField("name", "must be at most \(Self.maximumNameLength) characters and \(Self.maximumNameBytes) bytes")
         }
         guard !trimmed.unicodeScalars.contains(where: DocumentName.isRefused) else {
             throw .invalidField(

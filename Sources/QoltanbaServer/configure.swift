@@ -30,6 +30,8 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.migrations.addQoltanbaMigrations()
 
     app.configureProviders()
+    app.renderWorkers = RenderWorkers(threads: 2)
+    app.lifecycle.use(app.renderWorkers)
 
     app.middleware = Middlewares()
     if !configuration.corsOrigins.isEmpty {
@@ -44,10 +46,10 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.middleware.use(ProblemMiddleware())
 
     try routes(app)
-    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
     if configuration.mode == .sandbox {
         try app.register(collection: SandboxSMSController())
     }
+    app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
 
     app.asyncCommands.use(QoltanbaServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(OrganizationCommands(), as: "org")

@@ -89,6 +89,37 @@ struct MalformedCMSTests {
         }
     }
 
+    @Test("a flood of tiny values, too many certificates or too many signers is refused before it costs memory or time")
+    func bounds() throws {
+        let flood = tlv(0x30, signedDataOID, tlv(0xA0, tlv(0x30, Array(repeating: [UInt8]([0x04, 0x00]), count: 120_000).flatMap { $0 })))
+        let refused = #expect(throws: CMSError.self) { try CMSSignedData(berEncoded: flood) }
+        #expect(refused?.description == "the CMS holds more than \(CMSSignedData.maximumValues) values")
+
+        func signedData(certificates: Int, signers: Int) -> [UInt8] {
+            let signerInfo = tlv(0x30, [0x02, 0x01, 0x01], tlv(0x30, tlv(0x30), [0x02, 0x01, 0x01]), tlv(0x30, sha256OID),
+                                 tlv(0x30, ecdsaSHA256OID), tlv(0x04, [0x01]))
+            return tlv(0x30, signedDataOID, tlv(0xA0, tlv(0x30,
+                [0x02, 0x01, 0x01], tlv(0x31, tlv(0x30, sha256OID)), tlv(0x30, dataOID),
+                tlv(0xA0, Array(repeating: tlv(0x30, [0x05, 0x00]), count: certificates).flatMap { $0 }),
+                tlv(0x31, Array(repeating: signerInfo, count: signers).flatMap { $0 }))))
+        }
+        #expect(throws: Never.self) { try CMSSignedData(berEncoded: signedData(certificates: 3, signers: 2)) }
+        let certificates = #expect(throws: CMSError.self) {
+            try CMSSignedData(berEncoded: signedData(certificates: CMSSignedData.maximumCertificates + 1, signers: 1))
+        }
+        #expect(certificates?.description.contains("certificates") == true)
+        let signers = #expect(throws: CMSError.self) {
+            try CMSSignedData(berEncoded: signedData(certificates: 1, signers: CMSSignedData.maximumSigners + 1))
+        }
+        #expect(signers?.description.contains("signers") == true)
+
+        // The count itself: a real CMS is a few dozen values.
+        let (key, certificate) = try PKIFixture.signer()
+        let real = try CMSSigner.sign(Array("x".utf8), key: key, certificate: certificate, chain: [PKIFixture.authority.issuing])
+        #expect(BERShape.valueCount(of: real, isAtMost: 1_000))
+        #expect(!BERShape.valueCount(of: real, isAtMost: 10))
+    }
+
     @Test("a parse error names what is wrong and no source location")
     func errorText() {
         for bytes: [UInt8] in [[0x30, 0x03, 0x06, 0x01], [0x30, 0x05, 0x06, 0x03, 0x2A, 0x86], [0x30, 0x80]] {

@@ -10,7 +10,8 @@ struct ClientAddressTests {
         let block = try #require(ClientAddress.Block("10.20.0.0/16"))
         #expect(block.contains(try #require(ClientAddress.bytes("10.20.255.1"))))
         #expect(!block.contains(try #require(ClientAddress.bytes("10.21.0.1"))))
-        #expect(!block.contains(try #require(ClientAddress.bytes("::ffff:10.20.0.1"))), "another family")
+        // An IPv4-mapped address (from a dual-stack socket or a proxy's header) is its IPv4 address.
+        #expect(block.contains(try #require(ClientAddress.bytes("::ffff:10.20.0.1"))))
         let single = try #require(ClientAddress.Block("192.0.2.7"))
         #expect(single.contains([192, 0, 2, 7]) && !single.contains([192, 0, 2, 8]))
         let v6 = try #require(ClientAddress.Block("2001:db8::/33"))
@@ -39,6 +40,8 @@ struct ClientAddressTests {
         #expect(try key(peer: "10.0.0.5", forwarded: "198.51.100.1, 10.0.0.9", trusting: ["10.0.0.0/8"]) == "198.51.100.1")
         #expect(try key(peer: "10.0.0.5", forwarded: nil, trusting: ["10.0.0.0/8"]) == "10.0.0.5")
         #expect(try key(peer: "2001:db8:1:2:aaaa::1", forwarded: nil, trusting: []) == "2001:0db8:0001:0002::/64")
+        #expect(try key(peer: "::ffff:10.0.0.5", forwarded: "::ffff:198.51.100.1", trusting: ["10.0.0.0/8"]) == "198.51.100.1")
+        #expect(try key(peer: "::ffff:203.0.113.9", forwarded: nil, trusting: []) == "203.0.113.9")
         #expect(try key(peer: "2001:db8:1:2:bbbb::7", forwarded: nil, trusting: []) == "2001:0db8:0001:0002::/64")
         try await app.asyncShutdown()
     }

@@ -226,6 +226,9 @@ struct WebhookTests {
                         "::ffff:10.0.0.1", "::ffff:127.0.0.1", "::", "ff02::1", "fe80::1", "fd00::1", "100.64.0.1", "2002:a00::1"] {
             #expect(!WebhookAddress.isPublic(try #require(ClientAddress.bytes(special))), "\(special)")
         }
+        // A resolver may give an IPv4-mapped IPv6 address: it is judged as the IPv4 address it maps.
+        #expect(!WebhookAddress.isPublic(Array(repeating: 0, count: 10) + [0xFF, 0xFF, 10, 0, 0, 1]))
+        #expect(WebhookAddress.isPublic(Array(repeating: 0, count: 10) + [0xFF, 0xFF, 8, 8, 8, 8]))
         #expect(!WebhookAddress.isPublic([0xfd] + Array(repeating: 0, count: 15)))
         #expect(!WebhookAddress.isPublic([0, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8) + [127, 0, 0, 1]))
         #expect(!WebhookAddress.isPublic([0x20, 0x02, 10, 0, 0, 1] + Array(repeating: 0, count: 10)))

@@ -74,9 +74,21 @@ public struct CMSSignedData: Sendable {
         self.signerEntries = []
     }
 
+    /// The most values (tag-length headers) a CMS may hold: a document signed a few dozen times
+    /// holds a few thousand; a content in BER chunks of 1,000 bytes at the largest upload, 21,000.
+    public static let maximumValues = 100_000
+    /// The most certificates a CMS may carry: path building grows with them.
+    public static let maximumCertificates = 64
+    /// The most signers a CMS may have.
+    public static let maximumSigners = 64
+
     /// Reads a ContentInfo holding a SignedData.
-    /// - Throws: ``CMSError/malformed(_:)`` when the bytes are not one.
+    /// - Throws: ``CMSError/malformed(_:)`` when the bytes are not one, or hold more values,
+    ///   certificates or signers than the limits above.
     public init(berEncoded bytes: [UInt8]) throws {
+        guard BERShape.valueCount(of: bytes, isAtMost: Self.maximumValues) else {
+            throw CMSError.malformed("the CMS holds more than \(Self.maximumValues) values")
+        }
         do {
             let root = try BER.parse(bytes)
             let info = try root.expect(.sequence).children
@@ -88,7 +100,9 @@ public struct CMSSignedData: Sendable {
             var fields = try wrapper[0].expect(.sequence).children[...]
             guard fields.count >= 4 else { throw CMSError.malformed("the SignedData has too few fields") }
             _ = try Int(berEncoded: try fields.take())
-            self.digestAlgorithms = try fields.take().expect(.set).children.map { Array($0.encodedBytes) }
+            let digestAlgorithms = try fields.take().expect(.set).children
+            _ = try digestAlgorithms.map { try $0.algorithmIdentifier }  // read now: a co-signer relies on them
+            self.digestAlgorithms = digestAlgorithms.map { Array($0.encodedBytes) }
 
             let encapsulated = try fields.take().expect(.sequence).children
             guard let typeNode = encapsulated.first else { throw CMSError.malformed("no eContentType") }
@@ -106,13 +120,20 @@ public struct CMSSignedData: Sendable {
             if let next = fields.first, next.identifier == .context(0) {
                 self.certificateEncodings = try fields.take().children.map { Array($0.encodedBytes) }
             }
+            guard certificateEncodings.count <= Self.maximumCertificates else {
+                throw CMSError.malformed("the CMS carries more than \(Self.maximumCertificates) certificates")
+            }
             if let next = fields.first, next.identifier == .context(1) {
                 self.crlEncodings = try fields.take().children.map { Array($0.encodedBytes) }
             }
             guard let signers = fields.first, fields.count == 1 else {
                 throw CMSError.malformed("the SignedData's signerInfos are missing or followed by more fields")
             }
-            self.signerEntries = try signers.expect(.set).children.map { .parsed(try CMSSignerInfo(node: $0)) }
+            let signerNodes = try signers.expect(.set).children
+            guard signerNodes.count <= Self.maximumSigners else {
+                throw CMSError.malformed("the CMS has more than \(Self.maximumSigners) signers")
+            }
+            self.signerEntries = try signerNodes.map { .parsed(try CMSSignerInfo(node: $0)) }
         } catch let error as CMSError {
             throw error
         } catch {

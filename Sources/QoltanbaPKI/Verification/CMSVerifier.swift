@@ -38,7 +38,17 @@ public struct CMSVerifier: Sendable {
     public func verify(_ cms: [UInt8], detachedContent: [UInt8]? = nil, now: Date = Date()) async throws -> SignatureReport {
         let signedData = try CMSSignedData(berEncoded: cms)
         let content = signedData.content ?? detachedContent
-        let certificates = signedData.certificates
+        // One certificate of each issuer, subject and key: copies that differ elsewhere (in their
+        // names or extensions) only multiply the paths a chain could take.
+        var seen = Set<[UInt8]>()
+        let certificates = signedData.certificates.filter { certificate in
+            let key = (try? DERWriter.bytes { serializer in
+                try serializer.serialize(certificate.issuer)
+                try serializer.serialize(certificate.subject)
+                try serializer.serialize(certificate.publicKey)
+            }) ?? []
+            return seen.insert(key).inserted
+        }
         var signers: [SignatureReport.Signer] = []
         for signerInfo in try signedData.signerInfos {
             signers.append(await verify(

@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaDocuments
 import Vapor
 
 /// Turns every error into the API reference's JSON shape `{"detail": "<text>"}` with the right status.
@@ -21,6 +22,9 @@ struct ProblemMiddleware: AsyncMiddleware {
         switch error {
         case let error as QoltanbaError:
             return (Self.status(of: error.code), error.detail, [:])
+        case let error as DocumentError:
+            request.logger.warning("a document could not be processed", metadata: ["error": "\(error)"])
+            return (.unprocessableEntity, "the document could not be processed: its stamped copy cannot be made", [:])
         case let error as DecodingError:
             return (.badRequest, Self.describe(error), [:])
         case let abort as any AbortError where abort.status == .payloadTooLarge:

@@ -117,14 +117,20 @@ struct SessionService {
         let id = try session.requireID()
         if lock {
             try await SigningSessionModel.query(on: transaction).filter(\.$id == id).set(\.$updatedAt, to: session.updatedAt).update()
+            // The signer may have opened the client while the file was being checked.
+            guard let current = try await SigningSessionModel.find(id, on: transaction), current.lifecycle.acceptsDocuments else {
+                throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
+            }
         }
-        let count = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).count()
+        // The sizes themselves, not SUM(): PostgreSQL sums a BIGINT as NUMERIC; there are at most a limit's worth.
+        let sizes = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).all(\.$size)
+        let count = sizes.count
         guard count < configuration.maximumSessionDocuments else {
             throw QoltanbaError(
                 .sessionFull,
                 "the session already holds \(count) documents, the limit (QOLTANBA_MAX_SESSION_DOCUMENTS)")
         }
-        let bytes = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).sum(\.$size) ?? 0
+        let bytes = sizes.reduce(0, +)
         guard bytes <= configuration.maximumSessionBytes - size else {
             throw QoltanbaError(
                 .sessionFull,

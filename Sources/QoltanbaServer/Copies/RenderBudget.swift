@@ -4,49 +4,103 @@ import NIOPosix
 import QoltanbaCore
 import Vapor
 
-/// Runs work on outside bytes that C libraries do (qpdf checking or stamping a PDF, cairo drawing
-/// a sheet) on the application's thread pool, never on an event loop, within a time budget.
+/// Runs work on outside bytes that C libraries do (qpdf checking or stamping a PDF, libxml2
+/// reading an XML, cairo drawing a sheet) on threads of its own, never on an event loop and never
+/// on the pool the database uses, within a time budget and a cap on work in progress.
 ///
 /// Past the budget the caller gets ``QoltanbaError/Code/documentTooComplex`` at once and nothing
-/// made is used (fail closed); the thread finishes the call in the background, since a C call
-/// cannot be interrupted, and its result is dropped.
+/// made is used (fail closed). Work not yet begun is then skipped; work begun finishes in the
+/// background (a C call cannot be interrupted) and counts against the cap until it does, so slow
+/// documents fill the cap and further ones are refused (503) instead of queueing without end.
+final class RenderWorkers: LifecycleHandler, Sendable {
+    let pool: NIOThreadPool
+    /// Work admitted and not yet finished, abandoned work included.
+    private let inProgress = NIOLockedValueBox(0)
+    /// The most work in progress at once.
+    let capacity: Int
+
+    init(threads: Int) {
+        self.pool = NIOThreadPool(numberOfThreads: threads)
+        self.capacity = threads * 2
+        pool.start()
+    }
+
+    /// Admits one piece of work, or says there is no room.
+    fileprivate func admit() -> Bool {
+        inProgress.withLockedValue { count in
+            guard count < capacity else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    fileprivate func finished() {
+        inProgress.withLockedValue { $0 -= 1 }
+    }
+
+    func shutdownAsync(_ application: Application) async {
+        try? await pool.shutdownGracefully()
+    }
+}
+
+/// A time budget on ``RenderWorkers``.
 struct RenderBudget: Sendable {
-    let threadPool: NIOThreadPool
+    let workers: RenderWorkers
     let eventLoop: any EventLoop
     let timeout: TimeAmount
 
-    /// The result of `work`, or an error when it throws or takes longer than the budget.
+    /// The result of `work`, or an error when it throws, takes longer than the budget, or finds no room.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        guard workers.admit() else {
+            throw QoltanbaError(.serviceUnavailable, "too many documents are being processed at once; try again shortly")
+        }
         let pending = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
-        @Sendable func finish(_ result: Result<T, any Error>) {
+        /// Resumes the caller once; false when it was resumed already (the budget ran out).
+        @Sendable func finish(_ result: Result<T, any Error>) -> Bool {
             let continuation = pending.withLockedValue { continuation in
                 defer { continuation = nil }
                 return continuation
             }
             continuation?.resume(with: result)
+            return continuation != nil
         }
         return try await withCheckedThrowingContinuation { continuation in
             pending.withLockedValue { $0 = continuation }
             let seconds = timeout.nanoseconds / 1_000_000_000
             let deadline = eventLoop.scheduleTask(in: timeout) {
-                finish(.failure(QoltanbaError(
+                _ = finish(.failure(QoltanbaError(
                     .documentTooComplex,
                     "the document could not be processed within \(seconds) seconds (QOLTANBA_RENDER_TIMEOUT_SECONDS)")))
             }
-            threadPool.submit { state in
+            workers.pool.submit { state in
+                defer { workers.finished() }
+                // Abandoned before it began: nobody waits for it any more.
+                guard pending.withLockedValue({ $0 != nil }) else { return }
                 let result: Result<T, any Error> = state == .active
                     ? Result { try work() } : .failure(QoltanbaError(.serviceUnavailable, "the server is shutting down"))
                 deadline.cancel()
-                finish(result)
+                _ = finish(result)
             }
         }
     }
 }
 
 extension Application {
+    private struct RenderWorkersKey: StorageKey {
+        typealias Value = RenderWorkers
+    }
+
+    /// The threads documents are checked and stamped on: made at configuration, stopped at shutdown.
+    var renderWorkers: RenderWorkers {
+        get {
+            guard let workers = storage[RenderWorkersKey.self] else { fatalError("configure(_:with:) has not been called") }
+            return workers
+        }
+        set { storage[RenderWorkersKey.self] = newValue }
+    }
+
     /// The time budget for document work, from `QOLTANBA_RENDER_TIMEOUT_SECONDS`.
     var renderBudget: RenderBudget {
-        RenderBudget(
-            threadPool: threadPool, eventLoop: eventLoopGroup.next(), timeout: .seconds(Int64(qoltanba.renderTimeout)))
+        RenderBudget(workers: renderWorkers, eventLoop: eventLoopGroup.next(), timeout: .seconds(Int64(qoltanba.renderTimeout)))
     }
 }

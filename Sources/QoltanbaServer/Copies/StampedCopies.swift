@@ -145,6 +145,8 @@ struct StampedCopies {
 
     /// Archive names: no folders or characters ``DocumentName`` refuses, and unique (`name (2).pdf`), given out in turn.
     struct UniqueNames {
+        /// The most UTF-8 bytes of a name, before ` (2)` is added.
+        static let longestName = 200
         private var taken = Set<String>()
 
         mutating func take(_ name: String) -> String {
@@ -153,7 +155,11 @@ struct StampedCopies {
                 .trimmingCharacters(in: .whitespaces)
             while clean.hasPrefix(".") { clean.removeFirst() }
             if clean.isEmpty { clean = "document" }
-            let base = (clean as NSString).deletingPathExtension, suffix = (clean as NSString).pathExtension
+            var base = (clean as NSString).deletingPathExtension, suffix = (clean as NSString).pathExtension
+            if suffix.utf8.count > 16 { (base, suffix) = (clean, "") }
+            // ZIP names are at most 65,535 bytes; keep them short enough for any file system.
+            while base.utf8.count + suffix.utf8.count > Self.longestName, !base.isEmpty { base.removeLast() }
+            if clean.utf8.count > Self.longestName { clean = suffix.isEmpty ? base : "\(base).\(suffix)" }
             var candidate = clean, number = 2
             while !taken.insert(candidate.lowercased()).inserted {
                 candidate = suffix.isEmpty ? "\(base) (\(number))" : "\(base) (\(number)).\(suffix)"

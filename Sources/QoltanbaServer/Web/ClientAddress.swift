@@ -30,13 +30,17 @@ enum ClientAddress {
     }
 
     /// An IPv4 (4 bytes) or IPv6 (16 bytes) address in text; nil for anything else.
+    /// An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`, from a dual-stack socket) is its IPv4 address.
     static func bytes(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
         var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return nil
+        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
+        let address = withUnsafeBytes(of: &v6) { Array($0) }
+        return address.starts(with: mappedPrefix) ? Array(address.suffix(4)) : address
     }
+
+    private static let mappedPrefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
 
     /// The key a request's client is counted under.
     static func key(of request: Request, trusting proxies: [Block]) -> String {
@@ -51,6 +55,6 @@ enum ClientAddress {
         if bytes.count == 16 {
             return stride(from: 0, to: 8, by: 2).map { String(format: "%02x%02x", bytes[$0], bytes[$0 + 1]) }.joined(separator: ":") + "::/64"
         }
-        return address
+        return bytes.map(String.init).joined(separator: ".")
     }
 }

@@ -86,7 +86,8 @@ enum WebhookAddress {
         "2002::/16", "2620:4f:8000::/48", "3fff::/20", "5f00::/16", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
     ].compactMap(ClientAddress.Block.init)
 
-    static let mappedIPv4 = ClientAddress.Block("::ffff:0:0/96")
+    /// `::ffff:0:0/96`, IPv4-mapped addresses.
+    static let mappedIPv4Prefix: [UInt8] = Array(repeating: 0, count: 10) + [0xFF, 0xFF]
 
     /// Whether an address is outside every special-purpose range.
     static func isPublic(_ address: [UInt8]) -> Bool {
@@ -94,7 +95,7 @@ enum WebhookAddress {
         case 4:
             return !specialIPv4.contains { $0.contains(address) }
         case 16:
-            if mappedIPv4?.contains(address) == true { return isPublic(Array(address.suffix(4))) }
+            if address.starts(with: mappedIPv4Prefix) { return isPublic(Array(address.suffix(4))) }
             return !specialIPv6.contains { $0.contains(address) }
         default:
             return false
