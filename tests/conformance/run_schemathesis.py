@@ -82,7 +82,7 @@ def main():
             env = {**os.environ, "QOLTANBA_API_KEY": server.key, "QOLTANBA_CABINET_COOKIE": cabinet_cookie(server)}
             command = [
                 *schemathesis_command(), "--config-file", str(CONFIG), "run", server.url + "/swagger/openapi.json",
-                "--checks", "all", "--max-time", str(args.max_time), "--workers", str(args.workers),
+                "--max-time", str(args.max_time), "--workers", str(args.workers),
                 "--report", "junit,ndjson", "--report-dir", str(report_dir), "--no-color",
             ]
             if args.max_examples:
