@@ -98,6 +98,15 @@ struct WebhookTests {
         }
     }
 
+    /// A session with a document, opened in the signing client: one `session.process` event, delivered.
+    func openSession(_ server: TestServer) async throws {
+        let session = try await server.createSession()
+        _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+        var browser = Browser(server, session: session)
+        try await browser.open()
+        try await deliverAll(server.app)
+    }
+
     func events(_ server: TestServer) async throws -> [WebhookEventModel] {
         try await WebhookEventModel.query(on: server.app.db).sort(\.$createdAt).all()
     }
@@ -135,11 +144,7 @@ struct WebhookTests {
     @Test("a receiver that fails twice gets the event on the third try; one that never answers 2xx ends dead; redelivery")
     func retries() async throws {
         try await withWebhook(status: { $0 <= 2 ? .internalServerError : .ok }) { server, receiver in
-            let session = try await server.createSession()
-            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
-            var browser = Browser(server, session: session)
-            try await browser.open()
-            try await deliverAll(server.app)
+            try await openSession(server)
             let event = try #require(try await events(server).first)
             #expect(event.state == "delivered" && event.attempts == 3 && event.lastStatus == 200)
             let attempts = try await WebhookAttemptModel.query(on: server.app.db).sort(\.$attemptedAt).all()
@@ -147,11 +152,7 @@ struct WebhookTests {
             #expect(Set(receiver.deliveries.map(\.id)).count == 1)
         }
         try await withWebhook(status: { _ in .serviceUnavailable }) { server, receiver in
-            let session = try await server.createSession()
-            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
-            var browser = Browser(server, session: session)
-            try await browser.open()
-            try await deliverAll(server.app)
+            try await openSession(server)
             let event = try #require(try await events(server).first)
             #expect(event.state == "dead" && event.attempts == 3)
             #expect(receiver.deliveries.count == 3)
@@ -199,11 +200,7 @@ struct WebhookTests {
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             organization.webhookURL = receiver.url.replacingOccurrences(of: "/hook", with: "/moved")
             try await organization.save(on: server.app.db)
-            let session = try await server.createSession()
-            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
-            var browser = Browser(server, session: session)
-            try await browser.open()
-            try await deliverAll(server.app)
+            try await openSession(server)
             #expect(receiver.deliveries.isEmpty)
             let event = try #require(try await events(server).first)
             #expect(event.state == "dead" && event.lastStatus == 307)
@@ -247,11 +244,7 @@ struct WebhookTests {
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             organization.webhookURL = receiver.url.replacingOccurrences(of: "127.0.0.1", with: "hooks.pinned.test")
             try await organization.save(on: server.app.db)
-            let session = try await server.createSession()
-            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
-            var browser = Browser(server, session: session)
-            try await browser.open()
-            try await deliverAll(server.app)
+            try await openSession(server)
             #expect(receiver.deliveries.count == 1)
             #expect(calls.withLockedValue { $0 } == 1)
         }

@@ -15,13 +15,11 @@ struct QoltanbaServeCommand: AsyncCommand {
         for job in [
             SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),
             PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
+            WebhookDispatcher.job(app),
         ] {
             app.lifecycle.use(job)
             job.start(app)
         }
-        let dispatcher = WebhookDispatcher()
-        app.lifecycle.use(dispatcher)
-        dispatcher.start(app)
 
         try await app.servers.asyncCommand.run(using: context, signature: signature)
 

@@ -1,6 +1,5 @@
 import Fluent
 import Foundation
-import NIOConcurrencyHelpers
 import QoltanbaCore
 import QoltanbaPKI
 import SQLKit
@@ -11,34 +10,12 @@ import Vapor
 /// `FOR UPDATE SKIP LOCKED`, so that several instances never take the same one), posts each with
 /// its signature, logs the attempt, and marks it delivered, schedules the next try, or marks it
 /// dead. A claim lapses, so an event whose instance died is taken up again.
-final class WebhookDispatcher: LifecycleHandler, Sendable {
-    private let task = NIOLockedValueBox<Task<Void, Never>?>(nil)
-
-    /// Starts the loop; a second call does nothing.
-    func start(_ app: Application) {
-        task.withLockedValue { task in
-            guard task == nil else { return }
-            let interval = Duration.milliseconds(Int(app.qoltanba.webhooks.pollInterval * 1000))
-            task = Task {
-                while !Task.isCancelled {
-                    do {
-                        try await Self.deliverDue(app)
-                    } catch {
-                        app.logger.warning("webhook delivery round failed", metadata: ["error": "\(String(reflecting: error))"])
-                    }
-                    try? await Task.sleep(for: interval)
-                }
-            }
+enum WebhookDispatcher {
+    /// The job that delivers every `QOLTANBA_WEBHOOK_POLL_SECONDS`.
+    static func job(_ app: Application) -> RepeatingJob {
+        RepeatingJob("webhook delivery round", every: .milliseconds(Int(app.qoltanba.webhooks.pollInterval * 1000))) { app in
+            try await deliverDue(app)
         }
-    }
-
-    func shutdownAsync(_ application: Application) async {
-        let running = task.withLockedValue { task in
-            defer { task = nil }
-            return task
-        }
-        running?.cancel()
-        await running?.value
     }
 
     /// Delivers every event that is due, one claim at a time (so that a slow receiver cannot let the
