@@ -153,6 +153,19 @@ struct HostileInputTests {
             #expect(second.detail?.hasSuffix("more than the limit of \(limit) bytes (QOLTANBA_MAX_SESSION_BYTES)") == true)
             #expect(try await server.documentCount() == 1)
         }
+        // An earlier signature is kept with its document, so its bytes count too.
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("limits-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (cms, anchor) = try Self.forgedSignature(of: Samples.pdf, in: folder)
+        try await TestServer.with(environment: [
+            "QOLTANBA_MAX_SESSION_BYTES": "\(Samples.pdf.count + cms.count / 2)", "QOLTANBA_TRUST_ANCHORS": anchor,
+        ]) { server in
+            let session = try await server.createSession().apiString
+            let signed = try await server.uploadBase64(session: session, name: "a.pdf", file: cms)
+            #expect(signed.status == .payloadTooLarge, "\(signed.body.string)")
+            #expect(try await server.uploadBase64(session: session, name: "a.pdf", file: Samples.pdf).status == .ok)
+        }
     }
 
     @Test("names: bidi controls, zero-width and control characters are refused, names are stored in NFC, archive names keep the true extension")

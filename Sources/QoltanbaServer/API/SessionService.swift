@@ -4,6 +4,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+import SQLKit
 import Vapor
 
 /// The integrator API's operations on sessions and their documents, for one organization.
@@ -98,7 +99,7 @@ struct SessionService {
         }
         let file = DocumentFileModel(documentID: document.id!, content: Data(upload.content))
         try await database.transaction { transaction in
-            try await checkRoom(in: session, for: upload.content.count, on: transaction, lock: true)
+            try await checkRoom(in: session, for: upload.content.count + (signed?.cms.count ?? 0), on: transaction, lock: true)
             try await document.create(on: transaction)
             try await file.create(on: transaction)
         }
@@ -122,15 +123,22 @@ struct SessionService {
                 throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
             }
         }
-        // The sizes themselves, not SUM(): PostgreSQL sums a BIGINT as NUMERIC; there are at most a limit's worth.
-        let sizes = try await DocumentModel.query(on: transaction).filter(\.$session.$id == id).all(\.$size)
-        let count = sizes.count
+        // Each document's bytes and those of an earlier CMS kept with it (base64, 4 characters for 3
+        // bytes), added up here: PostgreSQL would SUM a BIGINT as NUMERIC; there are at most a limit's worth.
+        let rows = try await (transaction as! any SQLDatabase).select()
+            .column("size").column(SQLFunction("LENGTH", args: SQLColumn("prior_sign")), as: "prior")
+            .from(DocumentModel.schema).where("session_id", .equal, SQLBind(id)).all()
+        let count = rows.count
         guard count < configuration.maximumSessionDocuments else {
             throw QoltanbaError(
                 .sessionFull,
                 "the session already holds \(count) documents, the limit (QOLTANBA_MAX_SESSION_DOCUMENTS)")
         }
-        let bytes = sizes.reduce(0, +)
+        var bytes = 0
+        for row in rows {
+            let prior = try row.decode(column: "prior", as: Int?.self) ?? 0
+            bytes += try row.decode(column: "size", as: Int.self) + prior / 4 * 3
+        }
         guard bytes <= configuration.maximumSessionBytes - size else {
             throw QoltanbaError(
                 .sessionFull,
