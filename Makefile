@@ -15,7 +15,7 @@ FUZZ_BUILD := --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswi
 	-Xswiftc -DQOLTANBA_FUZZ -Xswiftc -use-ld=lld
 
 .PHONY: run build bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser \
-	test-fuzz fuzz fuzz-build screenshots deps deps-test clean
+	test-fuzz fuzz fuzz-build test-conformance fuzz-api screenshots deps deps-test clean
 
 run: deps build
 	$(BINARY) serve --hostname 127.0.0.1 --port 8080
@@ -33,7 +33,7 @@ deps-test: deps
 
 test: deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-fuzz
+	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-fuzz test-conformance
 
 # The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
 test-swift:
@@ -49,6 +49,15 @@ test-compat:
 # The signing client in headless Chromium with a fake camera, through its automation contract.
 test-browser:
 	$(PYTHON) -m pytest -q tests/browser
+
+# Schemathesis (every check) against a fresh sandbox server and its own OpenAPI document, 2 minutes.
+test-conformance:
+	$(PYTHON) tests/conformance/run_schemathesis.py --max-time 120
+
+# The same for API_FUZZ_SECONDS (1800 by default).
+API_FUZZ_SECONDS ?= 1800
+fuzz-api: deps-test build
+	$(PYTHON) tests/conformance/run_schemathesis.py --max-time $(API_FUZZ_SECONDS)
 
 # Every fuzz target for 10 s from its seed corpus (regression inputs included); any crash fails.
 test-fuzz: fuzz-build

@@ -33,6 +33,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.renderWorkers = RenderWorkers(threads: 2)
     app.lifecycle.use(app.renderWorkers)
 
+    ContentConfiguration.global.use(decoder: GuardedFormDataDecoder(), for: .formData)
     app.middleware = Middlewares()
     if !configuration.corsOrigins.isEmpty {
         let origins: CORSMiddleware.AllowOriginSetting =

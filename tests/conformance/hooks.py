@@ -10,12 +10,17 @@ in words only, because JSON Schema cannot express them:
 
 A positive request that breaks one of them is rightly refused with 400, which `positive_data_acceptance` would
 report. So, just before a positive request is sent, `before_call` rewrites only those values into ones that keep
-the rules (nothing else of the request changes, and negative requests are never touched). Every other check runs
+the rules (nothing else of the request changes, and negative requests are never rewritten). Every other check runs
 on the request as sent. Sessions created during the run are remembered with their document type, so that an upload
 to one of them carries a document of the right type.
+
+Two more pieces: `_refresh_stale_negative_body` corrects a stateful case still labelled negative after a link or
+the resource pool replaced the field it broke (schemathesis would otherwise call the valid request it sends
+"invalid data accepted"); `api_key_refused_with_404` is the check that stands in for `ignored_auth` on the API-key
+operations (see schemathesis.toml). The internals used here (ComponentInfo, make_validator, contains_binary) are
+those of schemathesis 4.32; tests/requirements.txt keeps it below 5.
 """
 import base64
-import os
 import subprocess
 import sys
 import tempfile

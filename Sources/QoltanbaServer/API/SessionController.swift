@@ -73,6 +73,7 @@ struct SessionController: RouteCollection {
     /// Plain fields and file parts read the same: Python's `requests` sends every entry of
     /// `files=` as a file part, `session_id` and `name` included.
     static func formParts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
+        try MultipartGuard.check(body, boundary: boundary)
         let parser = MultipartParser(boundary: boundary)
         var parts: [String: MultipartPart] = [:]
         var headers = HTTPHeaders()

@@ -103,7 +103,13 @@ struct CheckController: RouteCollection {
         }
         _ = try await request.body.collect(max: bodyLimit).get()
         struct Upload: Content { let file: File? }
-        guard let file = (try? request.content.decode(Upload.self))?.file, file.data.readableBytes > 0 else {
+        let upload: Upload
+        do {
+            upload = try request.content.decode(Upload.self)
+        } catch {
+            throw QoltanbaError.invalidField("file", "not a readable multipart/form-data body")
+        }
+        guard let file = upload.file, file.data.readableBytes > 0 else {
             return try await render(request, loaded, verdict: .noMatch)
         }
         return try await render(request, loaded, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))

@@ -279,7 +279,10 @@ struct SigningClientController: RouteCollection {
         context: ClientPage.Context? = nil
     ) -> Response {
         if let redirectURL { return request.redirect(to: Self.redirect(redirectURL, failure: failure), redirectType: .normal) }
-        return ClientPage(language: language, dark: dark).outcome(failure, context: context)
+        let page = ClientPage(language: language, dark: dark).outcome(failure, context: context)
+        // No flow of this browser to show (an unknown session, another browser's): the page, as a 404.
+        if context == nil, failure == .refresh { page.status = .notFound }
+        return page
     }
 
     private func context(_ request: Request, _ bound: SigningFlowService.Bound, notice: SigningFlowService.Notice?) async throws
