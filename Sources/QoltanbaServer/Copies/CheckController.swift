@@ -101,18 +101,18 @@ struct CheckController: RouteCollection {
         if let declared = request.headers.first(name: .contentLength).flatMap(Int.init), declared > bodyLimit {
             throw Abort(.payloadTooLarge)
         }
-        _ = try await request.body.collect(max: bodyLimit).get()
-        struct Upload: Content { let file: File? }
-        let upload: Upload
-        do {
-            upload = try request.content.decode(Upload.self)
-        } catch {
+        let body = try await request.body.collect(max: bodyLimit).get() ?? ByteBuffer()
+        // The `file` part of a multipart/form-data body; no body, or no such part, matches nothing.
+        guard body.readableBytes > 0 else { return try await render(request, loaded, verdict: .noMatch) }
+        guard let type = request.headers.contentType, type.type == "multipart", type.subType == "form-data",
+              let boundary = type.parameters["boundary"]
+        else {
             throw QoltanbaError.invalidField("file", "not a readable multipart/form-data body")
         }
-        guard let file = upload.file, file.data.readableBytes > 0 else {
+        guard let file = try SessionController.formParts(body, boundary: boundary)["file"]?.body, file.readableBytes > 0 else {
             return try await render(request, loaded, verdict: .noMatch)
         }
-        return try await render(request, loaded, verdict: try await classify(Array(file.data.readableBytesView), loaded, request))
+        return try await render(request, loaded, verdict: try await classify(Array(file.readableBytesView), loaded, request))
     }
 
     /// An original (its SHA-256), a stamped copy (the SHA-256 recorded when the copy was made), a
