@@ -62,3 +62,16 @@ def test_redirect_origins_command(server):
     assert bad.returncode != 0 and "is not an origin" in bad.stderr and bad.stdout == ""
     cleared = server.cli("org", "set-redirect-origins", "--org", name, "--origins", "")
     assert cleared.returncode == 0 and cleared.stdout == "" and "any origin" in cleared.stderr
+
+
+def test_check_page_reads_an_empty_form_as_no_file(server):
+    check = check_id(server)
+    empty = requests.post(server.url + f"/check/{check}", data=b"--B--\r\n",
+                          headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert empty.status_code == 200 and 'data-verdict="no-match"' in empty.text
+    broken = requests.post(server.url + f"/check/{check}", data=b"--B\r\n[]--B--\r\n",
+                           headers={"Content-Type": "multipart/form-data; boundary=B"})
+    assert broken.status_code == 400 and "multipart" in broken.json()["detail"]
+    plain = requests.post(server.url + f"/check/{check}", data=b"hello", headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 400
+

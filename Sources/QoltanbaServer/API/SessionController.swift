@@ -74,6 +74,8 @@ struct SessionController: RouteCollection {
     /// `files=` as a file part, `session_id` and `name` included.
     static func formParts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
         try MultipartGuard.check(body, boundary: boundary)
+        // A form without fields is only its closing delimiter, which MultipartKit does not read.
+        if body.readableBytesView.starts(with: Array("--\(boundary)--".utf8)) { return [:] }
         let parser = MultipartParser(boundary: boundary)
         var parts: [String: MultipartPart] = [:]
         var headers = HTTPHeaders()
