@@ -24,17 +24,6 @@ public final class CopyArchive {
         }
     }
 
-    /// Adds the file at `file` as `name`, deflated, reading it from disk in chunks.
-    public func add(_ name: String, file: URL) throws {
-        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int64 ?? 0
-        let handle = try FileHandle(forReadingFrom: file)
-        defer { try? handle.close() }
-        try archive.addEntry(with: name, type: .file, uncompressedSize: size, compressionMethod: .deflate) { position, size in
-            try handle.seek(toOffset: UInt64(position))
-            return try handle.read(upToCount: size) ?? Data()
-        }
-    }
-
     /// The bytes of an archive in memory.
     public func data() throws -> Data {
         guard let data = archive.data else { throw DocumentError("the archive could not be written") }

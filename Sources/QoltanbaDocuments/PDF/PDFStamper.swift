@@ -31,25 +31,6 @@ public enum PDFStamper {
     /// A copy of `original` with the pages of `sheet` added at the end and `DocumentId` set to
     /// `documentID`. The same inputs give the same bytes.
     public static func stamp(_ original: some ContiguousBytes, sheet: [UInt8], documentID: String) throws(DocumentError) -> [UInt8] {
-        try stamp(original, sheet: sheet, documentID: documentID) { qpdf throws(DocumentError) in
-            try check(qpdf, qpdf_init_write_memory(qpdf), "the copy could not be written")
-        } read: { qpdf throws(DocumentError) in
-            guard let buffer = qpdf_get_buffer(qpdf) else { throw DocumentError("the copy could not be written") }
-            return Array(UnsafeBufferPointer(start: buffer, count: qpdf_get_buffer_length(qpdf)))
-        }
-    }
-
-    /// The same copy written straight to the file at `path`, so that it is never held in memory.
-    public static func stamp(_ original: some ContiguousBytes, sheet: [UInt8], documentID: String, to path: String) throws(DocumentError) {
-        try stamp(original, sheet: sheet, documentID: documentID) { qpdf throws(DocumentError) in
-            try check(qpdf, qpdf_init_write(qpdf, path), "the copy could not be written")
-        } read: { _ in }
-    }
-
-    private static func stamp<T>(
-        _ original: some ContiguousBytes, sheet: [UInt8], documentID: String,
-        open: (qpdf_data?) throws(DocumentError) -> Void, read: (qpdf_data?) throws(DocumentError) -> T
-    ) throws(DocumentError) -> T {
         try withPDF(sheet) { sheetPDF throws(DocumentError) in
             try withPDF(original) { qpdf throws(DocumentError) in
                 for index in 0..<max(0, Int(qpdf_get_num_pages(sheetPDF))) {
@@ -63,10 +44,11 @@ public enum PDFStamper {
                     qpdf_oh_replace_key(qpdf, trailer, "/Info", info)
                 }
                 qpdf_oh_replace_key(qpdf, info, "/DocumentId", qpdf_oh_new_unicode_string(qpdf, documentID))
-                try open(qpdf)
+                try check(qpdf, qpdf_init_write_memory(qpdf), "the copy could not be written")
                 qpdf_set_deterministic_ID(qpdf, 1)
                 try check(qpdf, qpdf_write(qpdf), "the copy could not be written")
-                return try read(qpdf)
+                guard let buffer = qpdf_get_buffer(qpdf) else { throw DocumentError("the copy could not be written") }
+                return Array(UnsafeBufferPointer(start: buffer, count: qpdf_get_buffer_length(qpdf)))
             }
         }
     }

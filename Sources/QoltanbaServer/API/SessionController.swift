@@ -40,7 +40,7 @@ struct SessionController: RouteCollection {
                 .unsupportedMediaType,
                 "the body must be multipart/form-data with the fields session_id, name and file")
         }
-        let form = try Self.formParts(request.body.data ?? ByteBuffer(), boundary: boundary)
+        let form = try MultipartForm.parts(request.body.data ?? ByteBuffer(), boundary: boundary)
         guard let sessionPart = form["session_id"] else { throw QoltanbaError.missingField("session_id") }
         guard let namePart = form["name"] else { throw QoltanbaError.missingField("name") }
         guard let filePart = form["file"] else { throw QoltanbaError.missingField("file") }
@@ -67,33 +67,6 @@ struct SessionController: RouteCollection {
 
     func status(request: Request) async throws -> SessionStatusResponse {
         try await service(request).status(sessionText: request.query[String.self, at: "session_id"])
-    }
-
-    /// The parts of a multipart/form-data body by field name (the first of a repeated name wins).
-    /// Plain fields and file parts read the same: Python's `requests` sends every entry of
-    /// `files=` as a file part, `session_id` and `name` included.
-    static func formParts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
-        try MultipartGuard.check(body, boundary: boundary)
-        // A form without fields is only its closing delimiter, which MultipartKit does not read.
-        if body.readableBytesView.starts(with: Array("--\(boundary)--".utf8)) { return [:] }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [String: MultipartPart] = [:]
-        var headers = HTTPHeaders()
-        var content = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in content.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            let part = MultipartPart(headers: headers, body: content)
-            if let name = headers.contentDisposition?.name, parts[name] == nil { parts[name] = part }
-            headers = HTTPHeaders()
-            content = ByteBuffer()
-        }
-        do {
-            try parser.execute(body)
-        } catch {
-            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
-        }
-        return parts
     }
 }
 

@@ -107,9 +107,9 @@ struct CheckController: RouteCollection {
         guard let type = request.headers.contentType, type.type == "multipart", type.subType == "form-data",
               let boundary = type.parameters["boundary"]
         else {
-            throw QoltanbaError.invalidField("file", "not a readable multipart/form-data body")
+            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
         }
-        guard let file = try SessionController.formParts(body, boundary: boundary)["file"]?.body, file.readableBytes > 0 else {
+        guard let file = try MultipartForm.parts(body, boundary: boundary)["file"]?.body, file.readableBytes > 0 else {
             return try await render(request, loaded, verdict: .noMatch)
         }
         return try await render(request, loaded, verdict: try await classify(Array(file.readableBytesView), loaded, request))

@@ -41,6 +41,37 @@ enum MultipartGuard {
     }
 }
 
+/// A multipart/form-data body read part by part, behind ``MultipartGuard``.
+enum MultipartForm {
+    /// The parts by field name (the first of a repeated name wins). Plain fields and file parts
+    /// read the same: Python's `requests` sends every entry of `files=` as a file part,
+    /// `session_id` and `name` included.
+    /// - Throws: ``QoltanbaError`` (a 400) for a body that is not a readable form.
+    static func parts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
+        try MultipartGuard.check(body, boundary: boundary)
+        // A form without fields is only its closing delimiter, which MultipartKit does not read.
+        if body.readableBytesView.starts(with: Array("--\(boundary)--".utf8)) { return [:] }
+        let parser = MultipartParser(boundary: boundary)
+        var parts: [String: MultipartPart] = [:]
+        var headers = HTTPHeaders()
+        var content = ByteBuffer()
+        parser.onHeader = { name, value in headers.add(name: name, value: value) }
+        parser.onBody = { chunk in content.writeBuffer(&chunk) }
+        parser.onPartComplete = {
+            let part = MultipartPart(headers: headers, body: content)
+            if let name = headers.contentDisposition?.name, parts[name] == nil { parts[name] = part }
+            headers = HTTPHeaders()
+            content = ByteBuffer()
+        }
+        do {
+            try parser.execute(body)
+        } catch {
+            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
+        }
+        return parts
+    }
+}
+
 /// Vapor's form-data decoder behind ``MultipartGuard``: what `request.content` uses for multipart bodies.
 struct GuardedFormDataDecoder: ContentDecoder {
     private let decoder = FormDataDecoder()
