@@ -44,7 +44,7 @@ struct DownloadController: RouteCollection {
     /// (0700, the file 0600), streamed, and removed; so memory holds one document at a time.
     static func archive(of session: SigningSessionModel, request: Request, configuration: QoltanbaConfiguration) async throws -> Response {
         let copies = StampedCopies(request, publicURL: configuration.publicURL)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-archive-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let zip = folder.appendingPathComponent("documents.zip")
         let response: Response
