@@ -62,6 +62,17 @@ def schemathesis_command():
     return [found] if found else [sys.executable, "-m", "schemathesis.cli"]
 
 
+def summary(report_dir, code):
+    """A closing line for CI, one test an operation: `schemathesis: N passed, M failed` from the JUnit report."""
+    import xml.etree.ElementTree as ElementTree
+    cases = [case for report in sorted(Path(report_dir).glob("junit-*.xml"))
+             for case in ElementTree.parse(report).getroot().iter("testcase")]
+    failed = sum(1 for case in cases if case.find("failure") is not None or case.find("error") is not None)
+    if code != 0 and failed == 0:
+        failed = 1  # schemathesis failed before it could report an operation (the server went away)
+    return f"schemathesis: {len(cases) - failed} passed, {failed} failed"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-time", type=int, default=int(os.environ.get("SCHEMATHESIS_MAX_TIME", "120")),
@@ -94,6 +105,7 @@ def main():
                 kept = Path(tempfile.mkdtemp(prefix="qoltanba-schemathesis-report-"))
                 shutil.copytree(report_dir, kept, dirs_exist_ok=True)
                 print(f"reports: {kept}")
+            print(summary(report_dir, code), flush=True)
         return code
 
 
