@@ -55,20 +55,19 @@ struct RenderBudget: Sendable {
             throw QoltanbaError(.serviceUnavailable, "too many documents are being processed at once; try again shortly")
         }
         let pending = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
-        /// Resumes the caller once; false when it was resumed already (the budget ran out).
-        @Sendable func finish(_ result: Result<T, any Error>) -> Bool {
+        /// Resumes the caller once: the work's result or the budget's end, whichever comes first.
+        @Sendable func finish(_ result: Result<T, any Error>) {
             let continuation = pending.withLockedValue { continuation in
                 defer { continuation = nil }
                 return continuation
             }
             continuation?.resume(with: result)
-            return continuation != nil
         }
         return try await withCheckedThrowingContinuation { continuation in
             pending.withLockedValue { $0 = continuation }
             let seconds = timeout.nanoseconds / 1_000_000_000
             let deadline = eventLoop.scheduleTask(in: timeout) {
-                _ = finish(.failure(QoltanbaError(
+                finish(.failure(QoltanbaError(
                     .documentTooComplex,
                     "the document could not be processed within \(seconds) seconds (QOLTANBA_RENDER_TIMEOUT_SECONDS)")))
             }
@@ -79,7 +78,7 @@ struct RenderBudget: Sendable {
                 let result: Result<T, any Error> = state == .active
                     ? Result { try work() } : .failure(QoltanbaError(.serviceUnavailable, "the server is shutting down"))
                 deadline.cancel()
-                _ = finish(result)
+                finish(result)
             }
         }
     }
