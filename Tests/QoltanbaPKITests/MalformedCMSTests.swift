@@ -120,6 +120,12 @@ struct MalformedCMSTests {
         #expect(!BERShape.valueCount(of: real, isAtMost: 10))
     }
 
+    @Test("the DER constants written as bytes are what the serializer makes of their OIDs")
+    func constants() throws {
+        #expect(CMSSignedData.signedDataType == (try DERWriter.bytes { try $0.serialize(OID.signedData) }))
+        #expect(CMSSigner.sha256Algorithm == (try DERWriter.bytes { try DERWriter.algorithm(OID.sha256, to: &$0) }))
+    }
+
     @Test("a parse error names what is wrong and no source location")
     func errorText() {
         for bytes: [UInt8] in [[0x30, 0x03, 0x06, 0x01], [0x30, 0x05, 0x06, 0x03, 0x2A, 0x86], [0x30, 0x80]] {

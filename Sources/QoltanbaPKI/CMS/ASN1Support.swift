@@ -163,7 +163,7 @@ enum DERWriter {
     /// Reads a UTCTime or GeneralizedTime.
     static func date(from node: ASN1Node) throws -> Date {
         var components = DateComponents()
-        components.timeZone = TimeZone(identifier: "UTC")
+        components.timeZone = .gmt
         if node.identifier == .utcTime {
             let time = try UTCTime(derEncoded: node)
             (components.year, components.month, components.day) = (time.year, time.month, time.day)
@@ -174,7 +174,7 @@ enum DERWriter {
             (components.hour, components.minute, components.second) = (time.hours, time.minutes, time.seconds)
         }
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
+        calendar.timeZone = .gmt
         guard let date = calendar.date(from: components) else {
             throw ASN1Error.invalidASN1Object(reason: "an impossible date")
         }

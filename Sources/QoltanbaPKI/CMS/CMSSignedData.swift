@@ -160,7 +160,8 @@ public struct CMSSignedData: Sendable {
         signerEntries.append(.encoded(encoded))
     }
 
-    static let signedDataType: [UInt8] = try! DERWriter.bytes { try $0.serialize(OID.signedData) }
+    /// The OBJECT IDENTIFIER 1.2.840.113549.1.7.2 (id-signedData), DER.
+    static let signedDataType: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
 
     /// The ContentInfo as DER (the parts kept from a BER input are written as they came).
     public func derEncoded() throws -> [UInt8] {

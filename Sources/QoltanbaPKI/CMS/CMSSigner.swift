@@ -23,7 +23,8 @@ public struct CMSSigner: Sendable {
     let signatureAlgorithm: [UInt8]
 
     static let version1: [UInt8] = [0x02, 0x01, 0x01]
-    static let sha256Algorithm: [UInt8] = try! DERWriter.bytes { try DERWriter.algorithm(OID.sha256, to: &$0) }
+    /// The AlgorithmIdentifier of SHA-256 (2.16.840.1.101.3.4.2.1, parameters absent), DER.
+    static let sha256Algorithm: [UInt8] = [0x30, 0x0B, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01]
 
     /// A signer with its key, its certificate and the CA certificates to include.
     public init(key: SigningKey, certificate: Certificate, chain: [Certificate]) throws {

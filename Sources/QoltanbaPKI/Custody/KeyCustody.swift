@@ -44,7 +44,7 @@ public struct KeyCustody: Sendable {
             salt: Data(salt).base64EncodedString(), box: "")
         let wrappingKey = try self.wrappingKey(password: password, record: record)
         let box = try AES.GCM.seal(key.pkcs8, using: wrappingKey, authenticating: Data(owner.utf8))
-        record.box = box.combined!.base64EncodedString()
+        record.box = try box.combinedBytes.base64EncodedString()
         return record
     }
 

@@ -41,7 +41,7 @@ public struct MasterKey: Sendable {
     /// Encrypts with AES-256-GCM under the master key, or under the key derived with `secret`;
     /// `context` is authenticated, so a box opens only for its purpose.
     public func seal(_ plaintext: [UInt8], context: String, secret: [UInt8]? = nil) throws -> [UInt8] {
-        Array(try AES.GCM.seal(plaintext, using: sealingKey(context, secret), authenticating: Data(context.utf8)).combined!)
+        Array(try AES.GCM.seal(plaintext, using: sealingKey(context, secret), authenticating: Data(context.utf8)).combinedBytes)
     }
 
     /// Decrypts a box of ``seal(_:context:secret:)``.
@@ -70,6 +70,8 @@ public enum KeyCustodyError: Error, Hashable, Sendable, CustomStringConvertible 
     case invalidMasterKey
     /// The stored key record is not one this version can read.
     case unreadableRecord
+    /// A box could not be sealed.
+    case cannotSeal
 
     public var description: String {
         switch self {
@@ -77,6 +79,18 @@ public enum KeyCustodyError: Error, Hashable, Sendable, CustomStringConvertible 
         case .cannotOpen: "the key cannot be opened with this master key"
         case .invalidMasterKey: "the master key must be base64 of exactly 32 bytes"
         case .unreadableRecord: "the stored key record cannot be read"
+        case .cannotSeal: "the box could not be sealed"
+        }
+    }
+}
+
+extension AES.GCM.SealedBox {
+    /// Nonce, ciphertext and tag in one (nil in CryptoKit only for nonces of another size than
+    /// the 12 bytes `seal` makes): a thrown error rather than a trap all the same.
+    var combinedBytes: Data {
+        get throws(KeyCustodyError) {
+            guard let combined else { throw .cannotSeal }
+            return combined
         }
     }
 }
