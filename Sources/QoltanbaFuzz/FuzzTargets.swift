@@ -61,7 +61,7 @@ enum FuzzTargets {
         // upload that may be a PEM or DER CMS with an earlier signature.
         "check": { bytes in
             let originals = [String(repeating: "0", count: 64), String(repeating: "a", count: 64)]
-            if case .signature(_, let cms) = UploadedFile.check(bytes, originals: originals, copies: [nil, String(repeating: "b", count: 64)]) {
+            if case .signature(let cms) = UploadedFile.check(bytes, originals: originals, copies: [nil, String(repeating: "b", count: 64)]) {
                 _ = blocking { try? await fixture.verifier.verify(cms) }
             }
             _ = UploadedFile.signedData(bytes)

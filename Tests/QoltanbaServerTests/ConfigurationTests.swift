@@ -50,12 +50,13 @@ struct ConfigurationTests {
 
     @Test("a bad value names its variable", arguments: [
         ("QOLTANBA_MODE", "staging"), ("QOLTANBA_SESSION_TTL_SECONDS", "0"), ("QOLTANBA_SESSION_TTL_SECONDS", "soon"),
-        ("QOLTANBA_MAX_UPLOAD_BYTES", "-1"), ("QOLTANBA_PUBLIC_URL", "ftp://x"), ("QOLTANBA_DATABASE_URL", "mysql://x"),
+        ("QOLTANBA_MAX_UPLOAD_BYTES", "-1"), ("QOLTANBA_MAX_UPLOAD_BYTES", "\(Int.max)"), ("QOLTANBA_PUBLIC_URL", "ftp://x"), ("QOLTANBA_DATABASE_URL", "mysql://x"),
         ("QOLTANBA_DATABASE_SCHEMA", "a;drop"), ("QOLTANBA_LOG_LEVEL", "loud"),
         ("QOLTANBA_LIVENESS_URL", "not a url"), ("QOLTANBA_PROVIDER_TIMEOUT_SECONDS", "0"),
         ("QOLTANBA_MASTER_KEY", "c2hvcnQ="), ("QOLTANBA_SIGNER_KEY_ALGORITHM", "gost"),
         ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"), ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.0/33"),
-        ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.1, proxy.example.kz"),
+        ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.1, proxy.example.kz"), ("QOLTANBA_MAX_SESSION_DOCUMENTS", "0"),
+        ("QOLTANBA_RENDER_TIMEOUT_SECONDS", "x"), ("QOLTANBA_TRUST_ANCHORS", "/no/such/file.pem"),
     ])
     func invalid(_ key: String, _ value: String) {
         do {

@@ -25,8 +25,8 @@ public enum UploadedFile {
         case original(Int)
         /// The stamped copy of the document at this index (by the SHA-256 recorded when it was made).
         case copy(Int)
-        /// A CMS (as DER or BER) whose content is the original at this index: to be verified.
-        case signature(Int, cms: [UInt8])
+        /// A CMS (as DER or BER) whose content is one of the originals: to be verified.
+        case signature(cms: [UInt8])
         /// Nothing of this session.
         case unknown
     }
@@ -38,9 +38,9 @@ public enum UploadedFile {
         if let index = originals.firstIndex(of: digest) { return .original(index) }
         if let index = copies.firstIndex(of: digest) { return .copy(index) }
         if let (der, signedData) = signedData(bytes), let content = signedData.content,
-           let index = originals.firstIndex(of: SHA256.hash(data: content).hexString)
+           originals.contains(SHA256.hash(data: content).hexString)
         {
-            return .signature(index, cms: der)
+            return .signature(cms: der)
         }
         return .unknown
     }

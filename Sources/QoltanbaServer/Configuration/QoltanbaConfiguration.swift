@@ -158,6 +158,10 @@ public struct QoltanbaConfiguration: Sendable {
         self.sessionTimeToLive = try positive("QOLTANBA_SESSION_TTL_SECONDS", default: 1800)
         self.maximumUploadBytes = try positive(
             "QOLTANBA_MAX_UPLOAD_BYTES", default: mode == .sandbox ? 30 * 1024 : 20 * 1024 * 1024)
+        // Request limits are multiples of it (base64, a CMS around a document): keep them far from overflow.
+        guard maximumUploadBytes <= 1 << 30 else {
+            throw Invalid(description: "QOLTANBA_MAX_UPLOAD_BYTES must be at most 1073741824 (1 GiB)")
+        }
         self.maximumSessionDocuments = try positive("QOLTANBA_MAX_SESSION_DOCUMENTS", default: 50)
         self.maximumSessionBytes = try positive("QOLTANBA_MAX_SESSION_BYTES", default: 200 * 1024 * 1024)
         self.renderTimeout = try positive("QOLTANBA_RENDER_TIMEOUT_SECONDS", default: 30)

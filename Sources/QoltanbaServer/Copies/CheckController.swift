@@ -124,7 +124,7 @@ struct CheckController: RouteCollection {
         switch UploadedFile.check(bytes, originals: documents.map(\.sha256), copies: documents.map { $0.id.flatMap { copies[$0] } }) {
         case .original(let index): return .original(documents[index].name)
         case .copy(let index): return .copy(documents[index].name)
-        case .signature(_, let cms): return .cms(try await request.application.pki.verifier(on: request.db).verify(cms))
+        case .signature(let cms): return .cms(try await request.application.pki.verifier(on: request.db).verify(cms))
         case .unknown: return .noMatch
         }
     }
