@@ -17,7 +17,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
-        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        // 0.x: a minor release may break the API.
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", .upToNextMinor(from: "0.9.20")),
+        // Vapor's own dependencies, declared because the server imports them directly.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/vapor/routing-kit.git", from: "4.9.3"),
     ],
     targets: [
         // The domain: sessions, identifiers, provider ports and errors. No Vapor, no Fluent.
@@ -61,6 +69,17 @@ let package = Package(
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "RoutingKit", package: "routing-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ],
             resources: [.copy("Resources")]
         ),
@@ -72,17 +91,49 @@ let package = Package(
         // `make bench-pki`: CMS sign and verify rates beside OpenSSL's.
         .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
         // `make fuzz`: libFuzzer targets for every parser of outside bytes (see Sources/QoltanbaFuzz).
-        .executableTarget(name: "QoltanbaFuzz", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
-        .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore"]),
-        .testTarget(name: "QoltanbaPKITests", dependencies: ["QoltanbaPKI", "QoltanbaCore"]),
-        .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore"]),
+        .executableTarget(
+            name: "QoltanbaFuzz",
+            dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments", .product(name: "X509", package: "swift-certificates")]
+        ),
+        // What every suite shares: a server on a fresh database (SQLite or PostgreSQL), a signing-client
+        // browser, sample documents, and the runner of the machine's tools (openssl, qpdf, unzip).
+        .target(
+            name: "QoltanbaTestSupport",
+            dependencies: [
+                "QoltanbaServer",
+                .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/QoltanbaTestSupport"
+        ),
+        .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "QoltanbaPKITests",
+            dependencies: [
+                "QoltanbaPKI", "QoltanbaCore", "QoltanbaTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
+        ),
+        .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore", "QoltanbaTestSupport"]),
         .testTarget(
             name: "QoltanbaServerTests",
             dependencies: [
-                "QoltanbaServer",
-                "QoltanbaDocuments",
+                "QoltanbaServer", "QoltanbaCore", "QoltanbaDocuments", "QoltanbaPKI", "QoltanbaTestSupport",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
+                .product(name: "Fluent", package: "fluent"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
     ]

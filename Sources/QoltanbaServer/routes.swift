@@ -1,5 +1,3 @@
-import Fluent
-import SQLKit
 import Vapor
 
 func routes(_ app: Application) throws {
@@ -14,7 +12,7 @@ func routes(_ app: Application) throws {
 
     // For load balancers: 200 when the database answers.
     app.get("health") { request async throws -> [String: String] in
-        _ = try await (request.db as! any SQLDatabase).raw("SELECT 1").all()
+        try await request.stores.ping()
         return ["status": "ok"]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaTestSupport
 import QoltanbaCore
 import QoltanbaDocuments
 import Testing
@@ -22,17 +23,7 @@ struct Folder {
     /// Runs `/usr/bin/<tool>`; its standard output and error together.
     @discardableResult
     func run(_ tool: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
-        process.arguments = arguments
-        process.currentDirectoryURL = url
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try Tool.run("/usr/bin/\(tool)", arguments, in: url, errors: true)
     }
 
     func remove() {

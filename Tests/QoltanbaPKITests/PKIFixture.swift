@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaTestSupport
 @testable import QoltanbaPKI
 import QoltanbaCore
 import Testing
@@ -64,17 +65,7 @@ struct Workspace {
     /// Runs `openssl` with these arguments in the workspace.
     @discardableResult
     func openssl(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.currentDirectoryURL = url
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        try Tool.run("/usr/bin/openssl", arguments, in: url, errors: true)
     }
 
     func remove() {

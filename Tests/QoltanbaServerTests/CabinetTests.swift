@@ -3,6 +3,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaPKI
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
@@ -96,7 +97,7 @@ struct CabinetTests {
     static func account(_ server: TestServer, organization: UUID? = nil) async throws -> (String, String) {
         let model = try #require(try await OrganizationModel.find(organization ?? server.organizationID, on: server.app.db))
         let email = "staff-\(UUID().uuidString.prefix(8).lowercased())@bank.example"
-        let (_, password) = try await StaffAccounts(database: server.app.db, threadPool: server.app.threadPool).create(organization: model, email: email.uppercased())
+        let (_, password) = try await server.app.staffAccounts.create(organization: model, email: email.uppercased())
         return (email, password)
     }
 
@@ -219,7 +220,7 @@ struct CabinetTests {
             #expect(try await other.logIn(otherEmail, otherPassword).location == "/cabinet/password")
 
             // The delay doubles with each further failure from the same address…
-            let accounts = StaffAccounts(database: server.app.db, threadPool: server.app.threadPool)
+            let accounts = server.app.staffAccounts
             var now = Date()
             for _ in 0..<StaffAccounts.freeFailuresPerPair {
                 _ = try await accounts.logIn(email: email, password: "guess", address: "203.0.113.9", now: now)
@@ -270,7 +271,7 @@ struct CabinetTests {
     @Test("one address may fail 50 logins in the window over any emails, then waits for the oldest to pass")
     func addressLimit() async throws {
         try await TestServer.with { server in
-            let accounts = StaffAccounts(database: server.app.db, threadPool: server.app.threadPool)
+            let accounts = server.app.staffAccounts
             let now = Date()
             for index in 0..<StaffAccounts.failuresPerAddress {
                 guard case .wrong = try await accounts.logIn(email: "guess\(index)@bank.example", password: "x", address: "192.0.2.1", now: now)

@@ -1,5 +1,6 @@
 import NIOCore
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 

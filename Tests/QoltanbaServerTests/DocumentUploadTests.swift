@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
@@ -128,7 +129,7 @@ struct DocumentUploadEndpointTests {
             let session = try #require(try await SigningSessionModel.find(id, on: server.app.db))
             var lifecycle = session.lifecycle
             guard case .changed(let from, let to) = lifecycle.open() else { Issue.record("not opened"); return }
-            try await SessionRepository(database: server.app.db).record(session, from: from, to: to, at: Date())
+            try await server.app.stores.sessions.record(session, from: from, to: to, at: Date())
 
             let response = try await server.uploadBase64(session: id.uuidString, name: "a.pdf", file: Samples.pdf)
             #expect(response.status == .conflict)

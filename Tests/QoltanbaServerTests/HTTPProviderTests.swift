@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import QoltanbaCore
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import Vapor
 

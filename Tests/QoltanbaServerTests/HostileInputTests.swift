@@ -5,6 +5,7 @@ import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
@@ -116,7 +117,7 @@ struct HostileInputTests {
         }
     }
 
-    // The declared length is checked before the body is read: `tests/compat/test_hostile.py`
+    // The declared length is checked before the body is read: `integration/compat/test_hostile.py`
     // sends the headers alone over a real socket.
     @Test("the check page refuses a body past its limit, and answers an unknown id with its page")
     func checkPageBounds() async throws {

@@ -4,6 +4,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaPKI
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import SwiftASN1
 import Testing
 import VaporTesting
@@ -19,7 +20,7 @@ struct PKIEndpointTests {
     /// Issues a certificate, opens its key with the password, and signs `content`.
     func signedCMS(_ server: TestServer, detached: Bool = false) async throws -> ([UInt8], SignerCertificateModel) {
         let pki = server.app.pki
-        let (model, certificate) = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", on: server.app.db)
+        let (model, certificate) = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates)
         let key = try pki.signingKey(of: model, password: "s3cret-Пароль")
         let cms = try CMSSigner.sign(
             Self.content, detached: detached, key: key, certificate: certificate, chain: [pki.authority.issuing])
@@ -116,7 +117,7 @@ struct PKIEndpointTests {
             let firstCRL = try await server.send(.GET, "/pki/crl", key: "")
             #expect(firstCRL.headers.contentType?.serialize() == "application/pkix-crl")
             let (cms, model) = try await signedCMS(server)
-            _ = try await server.app.pki.revoke(serial: model.serial.lowercased(), reason: .keyCompromise, on: server.app.db)
+            _ = try await server.app.pki.revoke(serial: model.serial.lowercased(), reason: .keyCompromise, in: server.app.stores.certificates)
             let revoked = try await verify(server, cms: cms)
             let json = try revoked.json()
             #expect(json["indication"] as? String == "TOTAL_FAILED")
@@ -130,7 +131,7 @@ struct PKIEndpointTests {
             #expect(crl.body != firstCRL.body)
 
             await #expect(throws: QoltanbaError.self) {
-                try await server.app.pki.revoke(serial: model.serial, reason: .unspecified, on: server.app.db)
+                try await server.app.pki.revoke(serial: model.serial, reason: .unspecified, in: server.app.stores.certificates)
             }
         }
     }
@@ -138,7 +139,7 @@ struct PKIEndpointTests {
     @Test("a revocation whose CRL was never written is picked up by the next refresh, never by a GET")
     func selfHealingCRL() async throws {
         try await TestServer.with { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", on: server.app.db)
+            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates)
             let before = try await server.send(.GET, "/pki/crl", key: "")
             // As if the process stopped between recording the revocation and issuing the CRL.
             model.revokedAt = Date()
@@ -152,9 +153,9 @@ struct PKIEndpointTests {
             let cms = try CMSSigner.sign(
                 Array("x".utf8), key: try server.app.pki.signingKey(of: model, password: "p"), certificate: certificate,
                 chain: [server.app.pki.authority.issuing])
-            #expect(try await server.app.pki.verifier(on: server.app.db).verify(cms).subIndication == .revoked)
+            #expect(try await server.app.pki.verifier(in: server.app.stores.certificates).verify(cms).subIndication == .revoked)
 
-            try await server.app.pki.refreshRevocationList(on: server.app.db)
+            try await server.app.pki.refreshRevocationList(in: server.app.stores.certificates)
             let after = try await server.send(.GET, "/pki/crl", key: "")
             let checker = try RevocationListChecker(crl: Array(after.body.readableBytesView), issuer: server.app.pki.authority.issuing)
             #expect(checker.entry(for: certificate)?.reason == .superseded)
@@ -187,13 +188,13 @@ struct PKIEndpointTests {
     @Test("custody through the service: the right password opens the key, a wrong one is reported as such")
     func custody() async throws {
         try await TestServer.with { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "right", on: server.app.db)
+            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "right", in: server.app.stores.certificates)
             #expect(try server.app.pki.signingKey(of: model, password: "right").publicKey == certificate.publicKey)
             #expect(throws: KeyCustodyError.wrongPassword) { try server.app.pki.signingKey(of: model, password: "wrong") }
             #expect(!model.sealedKey.contains("right"))
-            let listed = try await server.app.pki.certificates(iin: "871008401427", on: server.app.db)
+            let listed = try await server.app.stores.certificates.certificates(iin: "871008401427")
             #expect(listed.map(\.serial) == [model.serial])
-            #expect(try await server.app.pki.certificates(iin: "760212350620", on: server.app.db).isEmpty)
+            #expect(try await server.app.stores.certificates.certificates(iin: "760212350620").isEmpty)
         }
     }
 
@@ -202,7 +203,7 @@ struct PKIEndpointTests {
         try await TestServer.with(environment: [
             "QOLTANBA_SIGNER_KEY_ALGORITHM": "rsa-2048", "QOLTANBA_CERTIFICATE_VALIDITY_DAYS": "30",
         ]) { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", on: server.app.db)
+            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates)
             #expect(model.algorithm == "rsa-2048")
             #expect(_RSA.Signing.PublicKey(certificate.publicKey) != nil)
             #expect(abs(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) - (30 * 86_400 + 60)) < 2)

@@ -1,6 +1,7 @@
 import Foundation
 import SQLKit
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 

@@ -1,5 +1,6 @@
 import Foundation
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import QoltanbaCore
 import VaporTesting

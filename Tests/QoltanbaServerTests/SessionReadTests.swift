@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import QoltanbaCore
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
@@ -80,13 +81,13 @@ struct SessionReadTests {
             try await model.save(on: server.app.db)
             let logger = Logger(label: "test")
 
-            #expect(try await SessionExpirySweeper.sweepOnce(database: server.app.db, logger: logger) == 1)
+            #expect(try await SessionExpirySweeper.sweepOnce(server.app.stores.sessions, logger: logger) == 1)
             let swept = try #require(try await SigningSessionModel.find(due, on: server.app.db))
             #expect(swept.status == "CANCELED")
             #expect(swept.failureType == "EXPIRED")
             #expect(swept.failureDetail == "Session has expired")
             #expect(try await SigningSessionModel.find(fresh, on: server.app.db)?.status == "STARTED")
-            #expect(try await SessionExpirySweeper.sweepOnce(database: server.app.db, logger: logger) == 0)
+            #expect(try await SessionExpirySweeper.sweepOnce(server.app.stores.sessions, logger: logger) == 0)
         }
     }
 
@@ -95,8 +96,7 @@ struct SessionReadTests {
         try await TestServer.with(environment: ["QOLTANBA_SESSION_TTL_SECONDS": "1"]) { server in
             let id = try await server.createSession()
             let sweeper = SessionExpirySweeper.job(every: .milliseconds(200))
-            server.app.lifecycle.use(sweeper)
-            sweeper.start(server.app)
+            server.app.background.start(sweeper, on: server.app)
             var status = "STARTED"
             for _ in 0..<300 where status == "STARTED" {
                 try await Task.sleep(for: .milliseconds(100))
@@ -110,7 +110,7 @@ struct SessionReadTests {
     func guardedTransition() async throws {
         try await TestServer.with { server in
             let id = try await server.createSession()
-            let repository = SessionRepository(database: server.app.db)
+            let repository = server.app.stores.sessions
             let stale = try #require(try await SigningSessionModel.find(id, on: server.app.db))
             let current = try #require(try await SigningSessionModel.find(id, on: server.app.db))
             try await repository.record(current, from: .started, to: .canceled(FailureReason(.liveness)), at: Date())

@@ -3,84 +3,12 @@ import Foundation
 import QoltanbaCore
 import QoltanbaPKI
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
-/// One browser in the signing client: keeps the cookie the client sets and posts its steps.
-struct Browser {
-    let server: TestServer
-    let session: UUID
-    var cookie: String?
-
-    init(_ server: TestServer, session: UUID) {
-        self.server = server
-        self.session = session
-    }
-
-    private var cookieHeader: HTTPHeaders { cookie.map { ["Cookie": $0] } ?? [:] }
-
-    /// Opens `/sign` with `query` added to the session; keeps the cookie it sets.
-    @discardableResult
-    mutating func open(_ query: String = "", headers: HTTPHeaders = [:]) async throws -> TestingHTTPResponse {
-        var headers = headers
-        headers.add(contentsOf: cookieHeader)
-        let response = try await server.send(.GET, "/sign?session=\(session.apiString)\(query)", key: "", headers: headers)
-        if let set = response.headers.first(name: .setCookie) { cookie = String(set.prefix { $0 != ";" }) }
-        return response
-    }
-
-    /// The `data-step` of the page `/sign` shows now.
-    mutating func step() async throws -> String? {
-        let html = try await open().body.string
-        return html.firstMatch(of: /data-step="([a-z-]+)"/).map { String($0.1) }
-    }
-
-    /// Posts a step as a form; the answer is a redirect.
-    func post(_ action: String, _ form: [String: String] = [:]) async throws -> TestingHTTPResponse {
-        var headers = cookieHeader
-        headers.contentType = .urlEncodedForm
-        let body = form.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-            .joined(separator: "&")
-        return try await server.send(
-            .POST, "/sign/\(session.apiString)/\(action)", key: "", headers: headers, body: ByteBuffer(string: body))
-    }
-
-    /// Posts a step as JSON, as the client's script does.
-    func postJSON(_ action: String, _ json: String = "{}") async throws -> TestingHTTPResponse {
-        var headers = cookieHeader
-        headers.contentType = .json
-        return try await server.send(
-            .POST, "/sign/\(session.apiString)/\(action)", key: "", headers: headers, body: ByteBuffer(string: json))
-    }
-
-    /// The newest code the sandbox sent to the session's phone.
-    func newestCode() async throws -> String {
-        let phone = try #require(try await SigningSessionModel.find(session, on: server.app.db)).phone
-        let message = try await SandboxMessageModel.query(on: server.app.db).filter(\.$phone == phone)
-            .sort(\.$sentAt, .descending).first()
-        return try #require(message).code
-    }
-
-    /// Sends the sample frames.
-    func sendFrames() async throws -> TestingHTTPResponse {
-        let frame = Data(SigningClientTests.jpeg).base64EncodedString()
-        return try await postJSON("liveness", #"{"frames":["\#(frame)","\#(frame)","\#(frame)"]}"#)
-    }
-
-    /// Goes from the documents to the password step.
-    mutating func passBiometrics() async throws {
-        #expect(try await post("documents").status == .seeOther)
-        #expect(try await sendFrames().status == .ok)
-        #expect(try await post("face-match").status == .seeOther)
-    }
-}
-
 @Suite("Signing client")
 struct SigningClientTests {
-    /// A JPEG's structure (start, frame and scan headers, scan bytes, end) at 640×480.
-    static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x01, 0xE0, 0x02, 0x80, 1, 1, 0x11, 0,
-                                0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9]
-
     static let redirect = "https://bank.example.kz/back?order=17"
 
     func status(_ server: TestServer, _ session: UUID) async throws -> [String: Any] {
@@ -139,7 +67,7 @@ struct SigningClientTests {
             let result = try await server.send(.GET, "/api/v1/session/result/?session_id=\(session.apiString)").json()
             let docs = try #require(result["docs"] as? [[String: Any]])
             #expect(docs.count == 2)
-            let verifier = try await server.app.pki.verifier(on: server.app.db)
+            let verifier = try await server.app.pki.verifier(in: server.app.stores.certificates)
             for doc in docs {
                 let cms = try #require(Data(base64Encoded: doc["sign"] as? String ?? ""))
                 let report = try await verifier.verify(Array(cms))

@@ -3,6 +3,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
@@ -144,7 +145,7 @@ struct StampedCopiesTests {
             let second = try await signedSession(server, Self.second, files: [("contract.pdf", cms)])
             let document = try #require(try await DocumentModel.query(on: server.app.db).filter(\.$session.$id == second).first())
             #expect(document.sha256 == SHA256.hash(data: Samples.pdf).hexString)
-            let verifier = try await server.app.pki.verifier(on: server.app.db)
+            let verifier = try await server.app.pki.verifier(in: server.app.stores.certificates)
             let report = try await verifier.verify(Array(try #require(Data(base64Encoded: document.sign ?? ""))))
             #expect(report.indication == .totalPassed)
             // SignerInfos are a SET OF: DER orders them by their encoding, not by time.

@@ -3,6 +3,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import QoltanbaCore
 @testable import QoltanbaServer
+import QoltanbaTestSupport
 import Testing
 import Vapor
 
@@ -79,7 +80,7 @@ struct WebhookTests {
             try await TestServer.with(environment: Self.fast) { server in
                 let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
                 let secret = try await WebhookSecrets.set(
-                    url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, on: server.app.db)
+                    url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, in: server.app.stores.organizations)
                 receiver.trust([secret])
                 try await body(server, receiver)
             }
@@ -157,7 +158,7 @@ struct WebhookTests {
             #expect(event.state == "dead" && event.attempts == 3)
             #expect(receiver.deliveries.count == 3)
 
-            let again = try await WebhookSecrets.redeliver(try event.requireID().apiString, on: server.app.db)
+            let again = try await WebhookSecrets.redeliver(try event.requireID().apiString, in: server.app.stores.webhooks)
             #expect(again.state == "pending" && again.attempts == 0)
             try await deliverAll(server.app)
             #expect(receiver.deliveries.count == 6)
@@ -170,7 +171,7 @@ struct WebhookTests {
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             let old = try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date())
             let new = try await WebhookSecrets.set(
-                url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, on: server.app.db)
+                url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, in: server.app.stores.organizations)
             let secrets = try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date())
             #expect(secrets == [new] + old)
             #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date().addingTimeInterval(25 * 3600)) == [new])

@@ -13,12 +13,7 @@ public struct APIKeySecret: Sendable {
 
     /// A new random key.
     public static func generate() -> APIKeySecret {
-        let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
-        let text = bytes.base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-        return APIKeySecret("qk_" + text)
+        APIKeySecret("qk_" + Base64URL.encode(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }))
     }
 
     /// The hex SHA-256 of the key: what is stored and looked up. A plain hash suffices because

@@ -17,3 +17,19 @@ public enum Base64Text {
         return Data(base64Encoded: cleaned).map(Array.init)
     }
 }
+
+/// Base64url without padding (RFC 4648 §5), as tokens and keys are written.
+public enum Base64URL {
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The bytes of a base64url text, padded or not; nil for anything else (standard base64 included).
+    public static func decode(_ text: String) -> [UInt8]? {
+        guard !text.contains(where: { $0 == "+" || $0 == "/" }) else { return nil }
+        return Base64Text.decode(text)
+    }
+}

@@ -21,15 +21,8 @@ struct SessionController: RouteCollection {
         session.get("status", use: status)
     }
 
-    private func service(_ request: Request) -> SessionService {
-        SessionService(
-            database: request.db, configuration: configuration, registry: request.application.providers.registry,
-            pki: request.application.pki, renderBudget: request.application.renderBudget,
-            organizationID: request.organizationID, logger: request.logger)
-    }
-
     func create(request: Request) async throws -> CreatedSessionResponse {
-        try await service(request).create(try request.decodeJSONBody(CreateSessionRequest.self))
+        try await request.sessionService.create(try request.decodeJSONBody(CreateSessionRequest.self))
     }
 
     func upload(request: Request) async throws -> DocumentResponse {
@@ -44,7 +37,7 @@ struct SessionController: RouteCollection {
         guard let sessionPart = form["session_id"] else { throw QoltanbaError.missingField("session_id") }
         guard let namePart = form["name"] else { throw QoltanbaError.missingField("name") }
         guard let filePart = form["file"] else { throw QoltanbaError.missingField("file") }
-        return try await service(request).upload(
+        return try await request.sessionService.upload(
             sessionText: String(buffer: sessionPart.body), name: String(buffer: namePart.body),
             content: Array(buffer: filePart.body), fileField: "file")
     }
@@ -57,26 +50,15 @@ struct SessionController: RouteCollection {
         guard let content = Base64Text.decode(encoded) else {
             throw QoltanbaError.invalidField("base64_file", "not valid base64")
         }
-        return try await service(request).upload(
+        return try await request.sessionService.upload(
             sessionText: sessionText, name: name, content: content, fileField: "base64_file")
     }
 
     func result(request: Request) async throws -> SessionResultResponse {
-        try await service(request).result(sessionText: request.query[String.self, at: "session_id"])
+        try await request.sessionService.result(sessionText: request.query[String.self, at: "session_id"])
     }
 
     func status(request: Request) async throws -> SessionStatusResponse {
-        try await service(request).status(sessionText: request.query[String.self, at: "session_id"])
-    }
-}
-
-extension Request {
-    /// Decodes the body as JSON whatever its `Content-Type` says; an empty or non-JSON body is a
-    /// 400 that says so.
-    func decodeJSONBody<T: Decodable>(_ type: T.Type) throws -> T {
-        guard let body = self.body.data, body.readableBytes > 0 else {
-            throw QoltanbaError.invalidField("body", "a JSON object is required")
-        }
-        return try JSONDecoder().decode(T.self, from: body)
+        try await request.sessionService.status(sessionText: request.query[String.self, at: "session_id"])
     }
 }

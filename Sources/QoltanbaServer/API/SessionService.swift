@@ -1,15 +1,13 @@
 import Crypto
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
-import SQLKit
 import Vapor
 
 /// The integrator API's operations on sessions and their documents, for one organization.
 struct SessionService {
-    let database: any Database
+    let stores: Stores
     let configuration: QoltanbaConfiguration
     let registry: any CitizenRegistry
     let pki: PKIService
@@ -20,7 +18,7 @@ struct SessionService {
     /// The largest `metadata` accepted, as JSON bytes.
     static let maximumMetadataBytes = 16 * 1024
 
-    private var sessions: SessionRepository { SessionRepository(database: database) }
+    private var sessions: SessionStore { stores.sessions }
 
     /// Validates the request, checks the IIN and phone against the registry, and creates a session.
     func create(_ request: CreateSessionRequest) async throws -> CreatedSessionResponse {
@@ -38,15 +36,16 @@ struct SessionService {
 
         let now = Date()
         let lifecycle = SessionLifecycle.new(createdAt: now, timeToLive: Double(configuration.sessionTimeToLive))
+        let id = UUID()
         let session = SigningSessionModel(
-            id: UUID(), organizationID: organizationID, checkID: UUID(), iin: iin, phone: phone,
+            id: id, organizationID: organizationID, checkID: UUID(), iin: iin, phone: phone,
             documentType: type, metadata: metadata, createdAt: now, expiresAt: lifecycle.expiresAt)
-        try await session.create(on: database)
+        try await sessions.create(session)
         logger.info("session created", metadata: [
-            "session.id": "\(session.id!)", "iin": "\(iin.masked)", "document_type": "\(type.rawValue)",
+            "session.id": "\(id)", "iin": "\(iin.masked)", "document_type": "\(type.rawValue)",
         ])
         return CreatedSessionResponse(
-            session_id: session.id!.apiString, created_at: APITimestamp.format(now), check_id: session.checkID.apiString)
+            session_id: id.apiString, created_at: APITimestamp.format(now), check_id: session.checkID.apiString)
     }
 
     private static func encodeMetadata(_ metadata: JSONValue?) throws -> String? {
@@ -80,7 +79,8 @@ struct SessionService {
                 .sessionStateConflict,
                 "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
         }
-        try await checkRoom(in: session, for: content.count, on: database, lock: false)
+        let id = try session.requireID()
+        try limits.check(try await sessions.usage(of: id), for: content.count)
         let signed = try await signedContent(content, fileField: fileField)
         let (type, limit, original) = (session.type, configuration.maximumUploadBytes, signed?.content ?? content)
         let upload = try await renderBudget.run {
@@ -89,61 +89,56 @@ struct SessionService {
 
         let now = Date()
         let digest = SHA256.hash(data: upload.content).hexString
+        let documentID = UUID()
         let document = DocumentModel(
-            id: UUID(), sessionID: session.id!, name: upload.name, mediaType: session.type.mediaType,
+            id: documentID, sessionID: id, name: upload.name, mediaType: session.type.mediaType,
             size: upload.content.count, sha256: digest, at: now)
         if let signed {
             document.priorSign = Data(signed.cms).base64EncodedString()
         } else {
-            document.priorSign = try await latestSignature(sha256: digest)
+            document.priorSign = try await sessions.latestSignature(sha256: digest, organizationID: organizationID)
         }
-        let file = DocumentFileModel(documentID: document.id!, content: Data(upload.content))
-        try await database.transaction { transaction in
-            try await checkRoom(in: session, for: upload.content.count + (signed?.cms.count ?? 0), on: transaction, lock: true)
-            try await document.create(on: transaction)
-            try await file.create(on: transaction)
+        let (content, size, limits) = (upload.content, upload.content.count + (signed?.cms.count ?? 0), limits)
+        try await stores.transaction { stores in
+            // The session row is locked, so parallel uploads are counted one by one; the signer
+            // may have opened the client while the file was being checked.
+            guard let current = try await stores.sessions.lockForUpload(session), current.lifecycle.acceptsDocuments else {
+                throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
+            }
+            try limits.check(try await stores.sessions.usage(of: id), for: size)
+            try await stores.sessions.add(document, content: content)
         }
         logger.info("document uploaded", metadata: [
-            "session.id": "\(session.id!)", "document.id": "\(document.id!)", "size": "\(upload.content.count)",
+            "session.id": "\(id)", "document.id": "\(documentID)", "size": "\(upload.content.count)",
         ])
         return DocumentResponse(
-            id: document.id!.apiString, name: document.name, sign: nil,
+            id: documentID.apiString, name: document.name, sign: nil,
             created_at: APITimestamp.format(now), updated_at: APITimestamp.format(now))
     }
 
-    /// Refuses a document that would take the session past its limits on documents or bytes:
-    /// first before any work on the file, then with `lock` in the upload's transaction, where the
-    /// session row is locked (a no-op update) so that parallel uploads are counted one by one.
-    private func checkRoom(in session: SigningSessionModel, for size: Int, on transaction: any Database, lock: Bool) async throws {
-        let id = try session.requireID()
-        if lock {
-            try await SigningSessionModel.query(on: transaction).filter(\.$id == id).set(\.$updatedAt, to: session.updatedAt).update()
-            // The signer may have opened the client while the file was being checked.
-            guard let current = try await SigningSessionModel.find(id, on: transaction), current.lifecycle.acceptsDocuments else {
-                throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
+    /// How much a session may hold (`QOLTANBA_MAX_SESSION_DOCUMENTS`, `QOLTANBA_MAX_SESSION_BYTES`).
+    struct Limits: Sendable {
+        let documents: Int
+        let bytes: Int
+
+        /// Refuses a document of `size` bytes that would take a session holding `usage` past the limits.
+        func check(_ usage: (documents: Int, bytes: Int), for size: Int) throws {
+            guard usage.documents < documents else {
+                throw QoltanbaError(
+                    .sessionFull,
+                    "the session already holds \(usage.documents) documents, the limit (QOLTANBA_MAX_SESSION_DOCUMENTS)")
+            }
+            guard usage.bytes <= bytes - size else {
+                throw QoltanbaError(
+                    .sessionFull,
+                    "the session's documents would take \(usage.bytes + size) bytes, more than the limit of \(bytes) bytes (QOLTANBA_MAX_SESSION_BYTES)")
             }
         }
-        // Each document's bytes and those of an earlier CMS kept with it (base64, 4 characters for 3
-        // bytes), added up here: PostgreSQL would SUM a BIGINT as NUMERIC; there are at most a limit's worth.
-        let rows = try await (transaction as! any SQLDatabase).select()
-            .column("size").column(SQLFunction("LENGTH", args: SQLColumn("prior_sign")), as: "prior")
-            .from(DocumentModel.schema).where("session_id", .equal, SQLBind(id)).all()
-        let count = rows.count
-        guard count < configuration.maximumSessionDocuments else {
-            throw QoltanbaError(
-                .sessionFull,
-                "the session already holds \(count) documents, the limit (QOLTANBA_MAX_SESSION_DOCUMENTS)")
-        }
-        var bytes = 0
-        for row in rows {
-            let prior = try row.decode(column: "prior", as: Int?.self) ?? 0
-            bytes += try row.decode(column: "size", as: Int.self) + prior / 4 * 3
-        }
-        guard bytes <= configuration.maximumSessionBytes - size else {
-            throw QoltanbaError(
-                .sessionFull,
-                "the session's documents would take \(bytes + size) bytes, more than the limit of \(configuration.maximumSessionBytes) bytes (QOLTANBA_MAX_SESSION_BYTES)")
-        }
+    }
+
+    /// The limits are checked before any work on the file, then again in the upload's transaction.
+    private var limits: Limits {
+        Limits(documents: configuration.maximumSessionDocuments, bytes: configuration.maximumSessionBytes)
     }
 
     /// The content and the CMS of an upload that is a CMS SignedData (DER, or PEM): an earlier
@@ -156,23 +151,11 @@ struct SessionService {
         guard let content = cms.content else {
             throw QoltanbaError.invalidField(fileField, "the CMS is detached: upload a CMS with its content attached")
         }
-        let report = try await pki.verifier(on: database).verify(der)
+        let report = try await pki.verifier(in: stores.certificates).verify(der)
         guard report.indication == .totalPassed else {
             throw QoltanbaError.invalidField(fileField, "the earlier signature is not accepted: \(report.refusal)")
         }
         return (content, der)
-    }
-
-    /// The newest signature of a file with this SHA-256 in the organization's earlier sessions, so
-    /// that signing the same original again adds to its signers.
-    private func latestSignature(sha256: String) async throws -> String? {
-        try await DocumentModel.query(on: database)
-            .join(SigningSessionModel.self, on: \DocumentModel.$session.$id == \SigningSessionModel.$id)
-            .filter(SigningSessionModel.self, \.$organization.$id == organizationID)
-            .filter(\.$sha256 == sha256)
-            .filter(\.$sign != nil)
-            .sort(\.$updatedAt, .descending)
-            .first()?.sign
     }
 
     /// The session's status and, when canceled, why.
@@ -180,20 +163,18 @@ struct SessionService {
         let session = try await ownedSession(try Self.required(sessionText))
         let lifecycle = session.lifecycle
         return SessionStatusResponse(
-            session_id: session.id!.apiString, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
+            session_id: try session.requireID().apiString, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
             created_at: APITimestamp.format(session.createdAt), updated_at: APITimestamp.format(session.updatedAt))
     }
 
     /// The session's documents with their signatures (null until signed).
     func result(sessionText: String?) async throws -> SessionResultResponse {
         let session = try await ownedSession(try Self.required(sessionText))
-        let documents = try await DocumentModel.query(on: database)
-            .filter(\.$session.$id == session.id!)
-            .sort(\.$createdAt)
-            .all()
+        let id = try session.requireID()
+        let documents = try await sessions.documents(of: id)
         return SessionResultResponse(
-            session_id: session.id!.apiString,
-            docs: documents.map { .init(id: $0.id!.apiString, name: $0.name, sign: $0.sign) })
+            session_id: id.apiString,
+            docs: try documents.map { .init(id: try $0.requireID().apiString, name: $0.name, sign: $0.sign) })
     }
 
     private static func required(_ sessionText: String?) throws -> String {
@@ -207,5 +188,14 @@ struct SessionService {
             throw QoltanbaError.sessionNotFound
         }
         return try await sessions.find(id, ownedBy: organizationID)
+    }
+}
+
+extension Request {
+    /// The integrator API's operations for the organization whose key authenticated this request.
+    var sessionService: SessionService {
+        SessionService(
+            stores: stores, configuration: application.qoltanba, registry: application.providers.registry,
+            pki: application.pki, renderBudget: application.renderBudget, organizationID: organizationID, logger: logger)
     }
 }

@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import Vapor
@@ -6,21 +5,20 @@ import Vapor
 /// Cancels active sessions whose time to live has run out, every few seconds, so that a session
 /// nobody reads still ends as `EXPIRED`.
 ///
-/// Each expiry is a guarded transition (see `SessionRepository.record`), so several instances
+/// Each expiry is a guarded transition (see `SessionStore.record`), so several instances
 /// sweeping one database never move a session twice.
 enum SessionExpirySweeper {
     /// The job that sweeps every `interval`.
     static func job(every interval: Duration) -> RepeatingJob {
         RepeatingJob("session expiry sweep", every: interval) { app in
-            try await sweepOnce(database: app.db, logger: app.logger)
+            try await sweepOnce(app.stores.sessions, logger: app.logger)
         }
     }
 
     /// Expires every due session, in batches.
     /// - Returns: how many sessions this call expired.
     @discardableResult
-    static func sweepOnce(database: any Database, logger: Logger, now: Date = Date()) async throws -> Int {
-        let repository = SessionRepository(database: database)
+    static func sweepOnce(_ repository: SessionStore, logger: Logger, now: Date = Date()) async throws -> Int {
         var expired = 0
         while true {
             let ids = try await repository.expiredActiveSessionIDs(now: now, limit: 200)

@@ -1,5 +1,4 @@
 import Crypto
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
@@ -18,15 +17,10 @@ struct CabinetController: RouteCollection {
     static let csrfCookie = "qoltanba-cabinet-csrf"
     /// The chosen language and theme, e.g. `kk.dark`.
     static let viewCookie = "qoltanba-cabinet-view"
-    static let pageSize = 50
 
-    /// The page of a sorted list that the query's `page` (from 1) asks for, and whether more follow.
-    static func listPage<Row: Model>(_ query: QueryBuilder<Row>, _ request: Request) async throws
-        -> (rows: [Row], number: Int, hasMore: Bool)
-    {
-        let number = max(1, min((try? request.query.get(Int.self, at: "page")) ?? 1, 10_000))
-        let rows = try await query.range(((number - 1) * pageSize)..<(number * pageSize + 1)).all()
-        return (Array(rows.prefix(pageSize)), number, rows.count > pageSize)
+    /// The page of a list the query's `page` (from 1) asks for.
+    static func pageNumber(_ request: Request) -> Int {
+        (try? request.query.get(Int.self, at: "page")) ?? 1
     }
 
     func boot(routes: any RoutesBuilder) throws {
@@ -42,13 +36,13 @@ struct CabinetController: RouteCollection {
         cabinet.get("organization") { request in
             try await page(request) { visit, staff in
                 visit.page.organization(
-                    staff.organization, newSecret: try await takeSecret(.webhook, request, staff), notice: visit.notice(request))
+                    .init(staff.organization), newSecret: try await takeSecret(.webhook, request, staff), notice: visit.notice(request))
             }
         }
         cabinet.get("keys") { request in
             try await page(request) { visit, staff in
                 visit.page.keys(
-                    try await OrganizationStore(database: request.db).apiKeys(of: staff.organization),
+                    try await request.stores.organizations.apiKeys(of: staff.organization).map(CabinetPage.Key.init),
                     newSecret: try await takeSecret(.apiKey, request, staff), notice: visit.notice(request))
             }
         }
@@ -88,77 +82,6 @@ struct CabinetController: RouteCollection {
         var label: String?
     }
 
-    /// A logged-in account with its organization.
-    struct Staff {
-        let user: StaffUserModel
-        let login: StaffLoginModel
-        let organization: OrganizationModel
-    }
-
-    /// What every request needs: the view (language, theme), the CSRF seed, and who is logged in.
-    struct Visit {
-        let language: ClientLanguage
-        let dark: Bool
-        let seed: BrowserToken
-        let newSeed: Bool
-        let csrfToken: String
-        let staff: Staff?
-        /// The view to remember, when the query changed it.
-        let view: String?
-
-        init(_ request: Request) async throws {
-            let saved = request.cookies[CabinetController.viewCookie]?.string.split(separator: ".").map(String.init) ?? []
-            let queryLanguage = try? request.query.get(String.self, at: "language")
-            let queryTheme = try? request.query.get(String.self, at: "theme")
-            language = ClientLanguage.choose(
-                query: queryLanguage ?? saved.first, acceptLanguage: request.headers.first(name: .acceptLanguage))
-            dark = (queryTheme ?? (saved.count > 1 ? saved[1] : "light")) == "dark"
-            view = queryLanguage != nil || queryTheme != nil ? "\(language.rawValue).\(dark ? "dark" : "light")" : nil
-            if let existing = request.cookies[CabinetController.csrfCookie].flatMap({ BrowserToken(cookie: $0.string) }) {
-                seed = existing
-                newSeed = false
-            } else {
-                seed = BrowserToken()
-                newSeed = true
-            }
-            if let (user, login) = try await CabinetController.accounts(request)
-                .staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
-                let organization = try await OrganizationModel.find(user.$organization.id, on: request.db)
-            {
-                staff = Staff(user: user, login: login, organization: organization)
-            } else {
-                staff = nil
-            }
-            let key = request.application.pki.masterKey.derivedKey(purpose: "cabinet csrf")
-            let bound = seed.bytes + Array((staff?.login.tokenHash ?? "").utf8)
-            csrfToken = Data(HMAC<SHA256>.authenticationCode(for: bound, using: key)).hexString
-        }
-
-        var page: CabinetPage {
-            CabinetPage(
-                language: language, dark: dark, csrfToken: csrfToken,
-                account: staff.map { ($0.user.email, $0.organization.name) })
-        }
-
-        /// Whether a form's token is the one this browser's seed gives (compared in constant time).
-        func accepts(_ token: String?) -> Bool {
-            guard !newSeed, let token else { return false }
-            return token.utf8.equalsInConstantTime(csrfToken.utf8)
-        }
-
-        /// The notice a form's redirect asked for.
-        func notice(_ request: Request) -> String? {
-            (try? request.query.get(String.self, at: "done")).flatMap(Done.init(rawValue:)).map { page.text($0.text) }
-        }
-
-        /// Adds the cookies this visit set.
-        func finish(_ response: Response) -> Response {
-            if newSeed { response.cookies[CabinetController.csrfCookie] = CabinetController.cookie(seed.cookie, maxAge: nil) }
-            if let view { response.cookies[CabinetController.viewCookie] = CabinetController.cookie(view, maxAge: 365 * 24 * 3600) }
-            return response
-        }
-    }
-
     // MARK: After a form
 
     /// What a form's answer (a redirect) asks the next page to say, as `?done=`.
@@ -189,7 +112,7 @@ struct CabinetController: RouteCollection {
     private func keep(_ secret: String, _ kind: SecretKind, _ request: Request, _ staff: Staff) async throws {
         staff.login.flash = Data(try request.application.pki.masterKey.seal(
             Array("\(kind.rawValue):\(secret)".utf8), context: "cabinet flash/\(try staff.login.requireID().apiString)"))
-        try await staff.login.save(on: request.db)
+        try await request.stores.staff.save(staff.login)
     }
 
     /// The secret of `kind` kept for this page, taken away; nil when there is none.
@@ -200,20 +123,16 @@ struct CabinetController: RouteCollection {
               let kept = String(bytes: bytes, encoding: .utf8), kept.hasPrefix(kind.rawValue + ":")
         else { return nil }
         staff.login.flash = nil
-        try await staff.login.save(on: request.db)
+        try await request.stores.staff.save(staff.login)
         return String(kept.dropFirst(kind.rawValue.count + 1))
     }
 
-    private static func redirect(_ request: Request, _ path: String, done: Done? = nil) -> Response {
+    static func redirect(_ request: Request, _ path: String, done: Done? = nil) -> Response {
         request.redirect(to: path + (done.map { "?done=\($0.rawValue)" } ?? ""), redirectType: .normal)
     }
 
     static func cookie(_ value: String, maxAge: Int?) -> HTTPCookies.Value {
         HTTPCookies.Value(string: value, maxAge: maxAge, path: "/cabinet", isSecure: true, isHTTPOnly: true, sameSite: .strict)
-    }
-
-    static func accounts(_ request: Request) -> StaffAccounts {
-        StaffAccounts(database: request.db, threadPool: request.application.threadPool)
     }
 
     /// A response that also gives the browser a new CSRF seed (at login and logout).
@@ -223,7 +142,7 @@ struct CabinetController: RouteCollection {
     }
 
     /// A page for a logged-in account whose password is its own; otherwise the way there.
-    private func page(_ request: Request, _ render: (Visit, Staff) async throws -> Response) async throws -> Response {
+    func page(_ request: Request, _ render: (Visit, Staff) async throws -> Response) async throws -> Response {
         let visit = try await Visit(request)
         guard let staff = visit.staff else { return visit.finish(request.redirect(to: "/cabinet/login", redirectType: .normal)) }
         if staff.user.mustChangePassword, request.url.path != "/cabinet/password" {
@@ -233,7 +152,7 @@ struct CabinetController: RouteCollection {
     }
 
     /// The same for a form already past its CSRF check.
-    private func acting(_ request: Request, _ visit: Visit, _ act: (Staff) async throws -> Response) async throws -> Response {
+    func acting(_ request: Request, _ visit: Visit, _ act: (Staff) async throws -> Response) async throws -> Response {
         guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
         if staff.user.mustChangePassword { return request.redirect(to: "/cabinet/password", redirectType: .normal) }
         return try await act(staff)
@@ -250,7 +169,7 @@ struct CabinetController: RouteCollection {
     func logIn(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         let email = form.email ?? ""
         let address = Self.clientAddress(request)
-        switch try await Self.accounts(request).logIn(email: email, password: form.password ?? "", address: address) {
+        switch try await request.staffAccounts.logIn(email: email, password: form.password ?? "", address: address) {
         case .throttled(let retryAfter):
             request.logger.warning("cabinet login throttled", metadata: ["address": "\(address)"])
             return Self.retrying(after: retryAfter, visit.page.login(email: email, error: .loginThrottled, status: .tooManyRequests))
@@ -260,7 +179,7 @@ struct CabinetController: RouteCollection {
         case .loggedIn(let user, let token):
             request.logger.info("cabinet login", metadata: ["user": "\(user.id?.apiString ?? "")"])
             // Every earlier login of this browser ends: the new one starts from a fresh cookie.
-            try await Self.accounts(request).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+            try await request.staffAccounts.logOut(cookie: request.cookies[Self.loginCookie]?.string)
             let response = request.redirect(to: user.mustChangePassword ? "/cabinet/password" : "/cabinet/sessions", redirectType: .normal)
             response.cookies[Self.loginCookie] = Self.cookie(token.cookie, maxAge: Int(StaffAccounts.longest))
             return Self.reseeded(response)
@@ -279,7 +198,7 @@ struct CabinetController: RouteCollection {
     }
 
     func logOut(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
-        try await Self.accounts(request).logOut(cookie: request.cookies[Self.loginCookie]?.string)
+        try await request.staffAccounts.logOut(cookie: request.cookies[Self.loginCookie]?.string)
         let response = request.redirect(to: "/cabinet/login", redirectType: .normal)
         response.cookies[Self.loginCookie] = Self.cookie("", maxAge: 0)
         return Self.reseeded(response)
@@ -287,7 +206,7 @@ struct CabinetController: RouteCollection {
 
     func changePassword(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         guard let staff = visit.staff else { return request.redirect(to: "/cabinet/login", redirectType: .normal) }
-        let result = try await Self.accounts(request).changePassword(
+        let result = try await request.staffAccounts.changePassword(
             staff.user, keeping: staff.login, current: form.current_password ?? "", new: form.new_password ?? "",
             confirmation: form.new_password_confirm ?? "", address: Self.clientAddress(request))
         let error: String
@@ -322,7 +241,7 @@ struct CabinetController: RouteCollection {
     func rotateSecret(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
             guard let url = staff.organization.webhookURL else {
-                return visit.page.organization(staff.organization, error: visit.page.text(.webhookNone), status: .conflict)
+                return visit.page.organization(.init(staff.organization), error: visit.page.text(.webhookNone), status: .conflict)
             }
             return try await setWebhook(request, visit, staff, url: url)
         }
@@ -334,15 +253,15 @@ struct CabinetController: RouteCollection {
         guard url.utf8.count <= 2048, !url.unicodeScalars.contains(where: \.isControl),
               WebAddress.host(ofAbsoluteHTTP: url) != nil
         else {
-            return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookNotHTTP), status: .badRequest)
+            return visit.page.organization(.init(organization), typedURL: url, error: visit.page.text(.webhookNotHTTP), status: .badRequest)
         }
         let secret: String
         do {
             secret = try await WebhookSecrets.set(
                 url: url, for: organization, masterKey: request.application.pki.masterKey,
-                allowPrivate: request.application.qoltanba.webhooks.allowPrivate, on: request.db)
+                allowPrivate: request.application.qoltanba.webhooks.allowPrivate, in: request.stores.organizations)
         } catch let error as QoltanbaError where error.code == .operatorError {
-            return visit.page.organization(organization, typedURL: url, error: visit.page.text(.webhookRefused), status: .badRequest)
+            return visit.page.organization(.init(organization), typedURL: url, error: visit.page.text(.webhookRefused), status: .badRequest)
         }
         request.logger.info("webhook set in the cabinet", metadata: [
             "organization": "\(organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
@@ -357,10 +276,10 @@ struct CabinetController: RouteCollection {
             let text = form.redirect_origins ?? ""
             do {
                 guard text.utf8.count <= 4096 else { throw QoltanbaError.invalidField("redirect_origins", "too long") }
-                try await OrganizationStore(database: request.db).setRedirectOrigins(text, field: "redirect_origins", for: staff.organization)
+                try await request.stores.organizations.setRedirectOrigins(text, field: "redirect_origins", for: staff.organization)
             } catch let error as QoltanbaError where error.code == .invalidField {
                 return visit.page.organization(
-                    staff.organization, typedOrigins: text, error: visit.page.text(.redirectInvalid), status: .badRequest)
+                    .init(staff.organization), typedOrigins: text, error: visit.page.text(.redirectInvalid), status: .badRequest)
             }
             request.logger.info("redirect origins set in the cabinet", metadata: [
                 "organization": "\(staff.organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
@@ -375,7 +294,7 @@ struct CabinetController: RouteCollection {
         try await acting(request, visit) { staff in
             let printable = (form.label ?? "").filter { !$0.unicodeScalars.contains(where: \.isControl) }
             let label = String(printable.trimmingCharacters(in: .whitespaces).prefix(100))
-            let (key, secret) = try await OrganizationStore(database: request.db).createAPIKey(for: staff.organization, label: label)
+            let (key, secret) = try await request.stores.organizations.createAPIKey(for: staff.organization, label: label)
             request.logger.info("API key created in the cabinet", metadata: [
                 "key": "\(key.id?.apiString ?? "")", "prefix": "\(key.prefix)", "user": "\(staff.user.id?.apiString ?? "")",
             ])
@@ -387,155 +306,14 @@ struct CabinetController: RouteCollection {
     func revokeKey(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
         try await acting(request, visit) { staff in
             let text = request.parameters.get("key") ?? ""
-            guard let id = UUID(uuidString: text), let key = try await APIKeyModel.find(id, on: request.db),
-                  key.$organization.id == staff.organization.id
+            guard let id = UUID(uuidString: text), let key = try await request.stores.organizations.apiKey(id),
+                  key.organizationID == staff.organization.id
             else {
                 return visit.page.message(.notFound, status: .notFound)
             }
-            _ = try await OrganizationStore(database: request.db).revokeAPIKey(id: text)
+            _ = try await request.stores.organizations.revokeAPIKey(id: text)
             request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id?.apiString ?? "")"])
             return Self.redirect(request, "/cabinet/keys", done: .keyRevoked)
-        }
-    }
-
-    // MARK: Sessions
-
-    func sessions(_ request: Request) async throws -> Response {
-        try await page(request) { visit, staff in
-            let status = (try? request.query.get(String.self, at: "status")) ?? ""
-            var filter = CabinetPage.SessionFilter(
-                status: SessionStatus(rawValue: status), from: (try? request.query.get(String.self, at: "from")) ?? "",
-                to: (try? request.query.get(String.self, at: "to")) ?? "")
-            let organizationID = try staff.organization.requireID()
-            // Sessions past their time to live are expired first, so that the list never shows them active.
-            let repository = SessionRepository(database: request.db)
-            for id in try await repository.expiredActiveSessionIDs(now: Date(), limit: 500, organizationID: organizationID) {
-                _ = try await repository.find(id)
-            }
-            var query = SigningSessionModel.query(on: request.db).filter(\.$organization.$id == organizationID)
-            if let status = filter.status { query = query.filter(\.$status == status.rawValue) }
-            let from = Self.day(filter.from), to = Self.day(filter.to)
-            var error: String?
-            if (!filter.from.isEmpty && from == nil) || (!filter.to.isEmpty && to == nil) {
-                error = visit.page.text(.badDate)
-                filter.from = from == nil ? "" : filter.from
-                filter.to = to == nil ? "" : filter.to
-            }
-            if let from { query = query.filter(\.$createdAt >= from) }
-            if let to { query = query.filter(\.$createdAt < to.addingTimeInterval(24 * 3600)) }
-            let listed = try await Self.listPage(query.sort(\.$createdAt, .descending).sort(\.$id), request)
-            return visit.page.sessions(listed.rows, filter: filter, page: listed.number, hasMore: listed.hasMore, error: error)
-        }
-    }
-
-    /// The start of a `YYYY-MM-DD` day in UTC.
-    static func day(_ text: String) -> Date? {
-        guard text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil else { return nil }
-        return try? Date("\(text)T00:00:00Z", strategy: .iso8601)
-    }
-
-    func session(_ request: Request) async throws -> Response {
-        try await page(request) { visit, staff in
-            guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)),
-                  try await SigningSessionModel.find(id, on: request.db)?.$organization.id == staff.organization.id,
-                  let session = try await SessionRepository(database: request.db).find(id)
-            else {
-                return visit.page.message(.notFound, status: .notFound)
-            }
-            let documents = try await DocumentModel.query(on: request.db).filter(\.$session.$id == id).count()
-            return visit.page.session(session, documents: documents, timeline: try await timeline(of: session, visit.language, request.db))
-        }
-    }
-
-    /// The session's history: its creation, its log (status changes and the signing client's
-    /// steps), and every webhook delivery attempt, oldest first.
-    private func timeline(of session: SigningSessionModel, _ language: ClientLanguage, _ database: any Database) async throws
-        -> [CabinetPage.TimelineEntry]
-    {
-        let id = try session.requireID()
-        var entries = [CabinetPage.TimelineEntry(at: session.createdAt, event: "created", text: language.text(CabinetText.eventCreated))]
-        for entry in try await SessionLogModel.query(on: database).filter(\.$sessionID == id).sort(\.$at).all() {
-            let step = entry.step.flatMap(SigningFlow.Step.init(rawValue:)).map { Self.stepName($0, language) } ?? (entry.step ?? "")
-            switch SessionLogModel.Event(rawValue: entry.event) {
-            case .status:
-                switch SessionStatus(rawValue: entry.detail ?? "") {
-                case .process: entries.append(.init(at: entry.at, event: "opened", text: language.text(CabinetText.eventOpened)))
-                case .finished: entries.append(.init(at: entry.at, event: "finished", text: language.text(CabinetText.eventFinished)))
-                case .canceled:
-                    let reason = session.lifecycle.state.failureReason.map { "\($0.type.rawValue): \($0.detail)" } ?? "OTHER"
-                    entries.append(.init(at: entry.at, event: "canceled", text: language.text(CabinetText.eventCanceled, reason)))
-                case .started, nil: break
-                }
-            case .stepPassed:
-                entries.append(.init(at: entry.at, event: "step-passed", text: language.text(CabinetText.eventStepPassed, step)))
-            case .stepFailed:
-                let reason = entry.detail.flatMap(ClientFailure.init(rawValue:)).map { language.text($0) } ?? (entry.detail ?? "")
-                entries.append(.init(at: entry.at, event: "step-failed", text: language.text(CabinetText.eventStepFailed, step, reason)))
-            case .stepWrong:
-                let what = entry.detail == SigningFlowService.Notice.passwordWrong.rawValue
-                    ? language.text(CabinetText.wrongPassword) : language.text(CabinetText.wrongCode)
-                entries.append(.init(at: entry.at, event: "step-wrong", text: language.text(CabinetText.eventStepWrong, step, what)))
-            case nil: break
-            }
-        }
-        let events = try await WebhookEventModel.query(on: database).filter(\.$sessionID == id).all()
-        let names = Dictionary(uniqueKeysWithValues: events.compactMap { event in event.id.map { ($0, event.event) } })
-        if !names.isEmpty {
-            for attempt in try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ Array(names.keys)).all() {
-                let answer = "\(CabinetPage.answer(status: attempt.status, error: attempt.error)) (\(language.text(CabinetText.milliseconds, attempt.milliseconds)))"
-                entries.append(.init(
-                    at: attempt.attemptedAt, event: "webhook",
-                    text: language.text(CabinetText.eventWebhook, names[attempt.eventID] ?? "", answer)))
-            }
-        }
-        // At the same moment, the step that ended a session comes before the status it ended with.
-        func rank(_ entry: CabinetPage.TimelineEntry) -> Int { ["finished", "canceled"].contains(entry.event) ? 1 : 0 }
-        return entries.enumerated().sorted { ($0.element.at, rank($0.element), $0.offset) < ($1.element.at, rank($1.element), $1.offset) }
-            .map(\.element)
-    }
-
-    /// A step's name: the signing client's for its stage, the cabinet's for the first-time password's two steps.
-    static func stepName(_ step: SigningFlow.Step, _ language: ClientLanguage) -> String {
-        switch step {
-        case .documents: language.text(.stepDocuments)
-        case .liveness: language.text(.stepLiveness)
-        case .faceMatch: language.text(.stepFaceMatch)
-        case .passwordCreate: language.text(.stepPasswordCreate)
-        case .passwordOTP: language.text(.stepPasswordOTP)
-        case .password: language.text(.stepPassword)
-        case .certificate: language.text(.stepCertificate)
-        case .sign, .done, .failed: language.text(.stepSign)
-        }
-    }
-
-    // MARK: Webhook deliveries
-
-    func webhooks(_ request: Request) async throws -> Response {
-        try await page(request) { visit, staff in
-            let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
-            var query = WebhookEventModel.query(on: request.db).filter(\.$organization.$id == (try staff.organization.requireID()))
-            if let state { query = query.filter(\.$state == state.rawValue) }
-            let listed = try await Self.listPage(query.sort(\.$createdAt, .descending).sort(\.$id), request)
-            let events = listed.rows
-            let attempts = try await WebhookAttemptModel.query(on: request.db).filter(\.$eventID ~~ events.compactMap(\.id))
-                .sort(\.$attemptedAt).all()
-            return visit.page.webhooks(
-                events, attempts: Dictionary(grouping: attempts, by: \.eventID), state: state?.rawValue ?? "", page: listed.number,
-                hasMore: listed.hasMore, notice: visit.notice(request))
-        }
-    }
-
-    func redeliver(_ request: Request, _ visit: Visit, _ form: Form) async throws -> Response {
-        try await acting(request, visit) { staff in
-            guard let id = request.parameters.get("event").flatMap(UUID.init(uuidString:)),
-                  let event = try await WebhookEventModel.find(id, on: request.db),
-                  event.$organization.id == staff.organization.id
-            else {
-                return visit.page.message(.notFound, status: .notFound)
-            }
-            _ = try await WebhookSecrets.redeliver(id.apiString, on: request.db)
-            request.logger.info("webhook redelivery asked in the cabinet", metadata: ["event": "\(id.apiString)"])
-            return Self.redirect(request, "/cabinet/webhooks", done: .redelivered)
         }
     }
 }

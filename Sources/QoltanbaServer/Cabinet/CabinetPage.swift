@@ -148,10 +148,10 @@ struct CabinetPage {
     }
 
     func organization(
-        _ organization: OrganizationModel, newSecret: String? = nil, typedURL: String? = nil, typedOrigins: String? = nil,
+        _ organization: Organization, newSecret: String? = nil, typedURL: String? = nil, typedOrigins: String? = nil,
         notice: String? = nil, error: String? = nil, status: HTTPStatus = .ok, now: Date = Date()
     ) -> Response {
-        let origins = organization.allowedRedirectOrigins
+        let origins = organization.redirectOrigins
         let listed = origins.isEmpty
             ? "<p data-redirect-origins=\"\">\(text(.redirectAny))</p>"
             : "<ul data-redirect-origins=\"\(HTML.escape(origins.joined(separator: " ")))\">"
@@ -161,7 +161,7 @@ struct CabinetPage {
                   attributes: "placeholder=\"https://bank.kz, https://app.bank.kz:8443\""))
         var webhook = organization.webhookURL.map { "<p><span class=\"hint\">\(text(.webhookURL)):</span> <span data-webhook-url>\(HTML.escape($0))</span></p>" }
             ?? "<p>\(text(.webhookNone))</p>"
-        if let until = organization.webhookPreviousUntil, until > now, organization.webhookPreviousSecret != nil {
+        if let until = organization.previousSecretUntil, until > now {
             webhook += "<p class=\"hint\">\(text(.previousSecretUntil, Self.dateStyle.format(until)))</p>"
         }
         if let newSecret { webhook += secret("webhook", heading: .webhookSecretNew, newSecret) }
@@ -174,7 +174,7 @@ struct CabinetPage {
         return frame("organization", heading: text(.navOrganization), notice: notice, error: error, status: status, """
             <section><dl class="facts">
             <dt>\(text(.organizationName))</dt><dd>\(HTML.escape(organization.name))</dd>
-            <dt>\(text(.organizationID))</dt><dd><code data-organization-id>\(organization.id?.apiString ?? "")</code></dd>
+            <dt>\(text(.organizationID))</dt><dd><code data-organization-id>\(organization.id)</code></dd>
             <dt>\(text(.createdLabel))</dt><dd>\(date(organization.createdAt))</dd>
             </dl></section>
             <section><h2>\(text(.webhookHeading))</h2><p class="hint">\(text(.webhookIntro))</p>
@@ -186,9 +186,9 @@ struct CabinetPage {
             """)
     }
 
-    func keys(_ keys: [APIKeyModel], newSecret: String? = nil, notice: String? = nil) -> Response {
+    func keys(_ keys: [Key], newSecret: String? = nil, notice: String? = nil) -> Response {
         let rows = keys.map { key -> String in
-            let id = key.id?.apiString ?? ""
+            let id = key.id
             let state = key.revokedAt.map { text(.keyRevoked, Self.dateStyle.format($0)) } ?? text(.keyActive)
             let action = key.revokedAt == nil
                 ? form("/cabinet/keys/\(id)/revoke", button: text(.revokeAction), data: "revoke-key", inline: true, secondary: true) : ""
@@ -220,13 +220,12 @@ struct CabinetPage {
         return links.isEmpty ? "" : "<p class=\"pages\">\(links.joined(separator: " "))</p>"
     }
 
-    func sessions(_ sessions: [SigningSessionModel], filter: SessionFilter, page: Int, hasMore: Bool, error: String? = nil) -> Response {
+    func sessions(_ sessions: [Session], filter: SessionFilter, page: Int, hasMore: Bool, error: String? = nil) -> Response {
         let options = ([("", text(.anyStatus))] + SessionStatus.allCases.map { ($0.rawValue, $0.rawValue) }).map { value, label in
             "<option value=\"\(value)\"\(value == (filter.status?.rawValue ?? "") ? " selected" : "")>\(label)</option>"
         }
         let rows = sessions.map { session -> String in
-            let id = session.id?.apiString ?? ""
-            let iin = (try? IIN(session.iin).masked) ?? "—"
+            let (id, iin) = (session.id, session.maskedIIN)
             let failure = session.failureType.map(HTML.escape) ?? ""
             return """
                 <tr data-session="\(id)" data-status="\(HTML.escape(session.status))"><td>\(date(session.createdAt))</td>\
@@ -251,9 +250,8 @@ struct CabinetPage {
             """)
     }
 
-    func session(_ session: SigningSessionModel, documents: Int, timeline: [TimelineEntry]) -> Response {
-        let id = session.id?.apiString ?? ""
-        let failure = session.lifecycle.state.failureReason.map { "\($0.type.rawValue): \($0.detail)" }
+    func session(_ session: Session, documents: Int, timeline: [TimelineEntry]) -> Response {
+        let (id, failure) = (session.id, session.failure)
         let entries = timeline.map { entry in
             "<li data-event=\"\(entry.event)\" class=\"\(entry.event)\">\(date(entry.at))<span>\(HTML.escape(entry.text))</span></li>"
         }
@@ -261,10 +259,10 @@ struct CabinetPage {
             <section><dl class="facts">
             <dt>\(text(.statusLabel))</dt><dd data-status>\(HTML.escape(session.status))</dd>
             \(failure.map { "<dt>\(text(.failureLabel))</dt><dd>\(HTML.escape($0))</dd>" } ?? "")
-            <dt>\(text(.iinLabel))</dt><dd>\((try? IIN(session.iin).masked) ?? "—")</dd>
+            <dt>\(text(.iinLabel))</dt><dd>\(session.maskedIIN)</dd>
             <dt>\(text(.typeLabel))</dt><dd>\(HTML.escape(session.documentType))</dd>
             <dt>\(text(.documentsLabel))</dt><dd>\(documents)</dd>
-            <dt>\(text(.checkIDLabel))</dt><dd><code>\(session.checkID.apiString)</code></dd>
+            <dt>\(text(.checkIDLabel))</dt><dd><code>\(session.checkID)</code></dd>
             <dt>\(text(.createdLabel))</dt><dd>\(date(session.createdAt))</dd>
             <dt>\(text(.expiresLabel))</dt><dd>\(date(session.expiresAt))</dd>
             </dl></section>
@@ -273,36 +271,31 @@ struct CabinetPage {
     }
 
     private func stateText(_ state: String) -> String {
-        switch WebhookEventModel.State(rawValue: state) {
-        case .pending: text(.statePending)
-        case .delivered: text(.stateDelivered)
-        case .dead: text(.stateDead)
-        case nil: HTML.escape(state)
+        switch state {
+        case "pending": text(.statePending)
+        case "delivered": text(.stateDelivered)
+        case "dead": text(.stateDead)
+        default: HTML.escape(state)
         }
     }
 
-    /// What an attempt got: the status code, or the error.
-    static func answer(status: Int?, error: String?) -> String {
-        status.map(String.init) ?? error ?? "—"
-    }
-
     func webhooks(
-        _ events: [WebhookEventModel], attempts: [UUID: [WebhookAttemptModel]], state: String, page: Int, hasMore: Bool,
+        _ events: [Event], state: String, page: Int, hasMore: Bool,
         notice: String? = nil
     ) -> Response {
         let rows = events.map { event -> String in
-            let id = event.id?.apiString ?? ""
-            let tries = (attempts[event.id ?? UUID()] ?? []).map { attempt in
-                "<li>\(date(attempt.attemptedAt)) \(HTML.escape(Self.answer(status: attempt.status, error: attempt.error))) · \(text(.milliseconds, attempt.milliseconds))</li>"
+            let id = event.id
+            let tries = event.attempts.map { attempt in
+                "<li>\(date(attempt.at)) \(HTML.escape(attempt.answer)) · \(text(.milliseconds, attempt.milliseconds))</li>"
             }
-            let details = tries.isEmpty ? "\(event.attempts)"
-                : "<details><summary>\(event.attempts)</summary><ol>\(tries.joined())</ol></details>"
-            let next = event.state == WebhookEventModel.State.pending.rawValue ? date(event.nextAttemptAt) : "—"
+            let details = tries.isEmpty ? "\(event.attemptCount)"
+                : "<details><summary>\(event.attemptCount)</summary><ol>\(tries.joined())</ol></details>"
+            let next = event.nextAttemptAt.map(date) ?? "—"
             return """
-                <tr data-event="\(id)" data-state="\(HTML.escape(event.state))" data-attempts="\(event.attempts)"><td>\(date(event.createdAt))</td>\
-                <td>\(HTML.escape(event.event))</td><td><a href="/cabinet/sessions/\(event.sessionID.apiString)"><code>\(event.sessionID.apiString)</code></a></td>\
+                <tr data-event="\(id)" data-state="\(HTML.escape(event.state))" data-attempts="\(event.attemptCount)"><td>\(date(event.createdAt))</td>\
+                <td>\(HTML.escape(event.event))</td><td><a href="/cabinet/sessions/\(event.sessionID)"><code>\(event.sessionID)</code></a></td>\
                 <td>\(stateText(event.state))</td><td>\(details)</td>\
-                <td data-last-status>\(HTML.escape(Self.answer(status: event.lastStatus, error: event.lastError)))</td><td>\(next)</td>\
+                <td data-last-status>\(HTML.escape(event.lastAnswer))</td><td>\(next)</td>\
                 <td>\(form("/cabinet/webhooks/\(id)/redeliver", button: text(.redeliverAction), data: "redeliver", inline: true, secondary: true))</td></tr>
                 """
         }

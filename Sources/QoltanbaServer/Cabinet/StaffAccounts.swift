@@ -1,14 +1,14 @@
 import Crypto
-import Fluent
 import Foundation
 import NIOPosix
 import QoltanbaCore
 import QoltanbaPKI
+import Vapor
 
 /// The cabinet's accounts: made by the operator with a one-time password, logged in with a slow
 /// password hash and a rate limit, and held by a browser through a cookie whose hash is stored.
 struct StaffAccounts {
-    let database: any Database
+    let store: StaffStore
     /// Where the slow hashes run, off the threads that serve requests.
     let threadPool: NIOThreadPool
 
@@ -52,20 +52,20 @@ struct StaffAccounts {
     /// only copy of which the operator hands over.
     func create(organization: OrganizationModel, email text: String, now: Date = Date()) async throws -> (StaffUserModel, String) {
         let email = try Self.normalized(email: text)
-        guard try await StaffUserModel.query(on: database).filter(\.$email == email).first() == nil else {
+        guard try await store.user(email: email) == nil else {
             throw QoltanbaError(.operatorError, "an account with the email \(email) already exists")
         }
         let password = Self.oneTimePassword()
         let user = StaffUserModel(
             organizationID: try organization.requireID(), email: email, passwordHash: try await hash(password), at: now)
-        try await user.create(on: database)
+        try await store.create(user)
         return (user, password)
     }
 
     /// The account with this email; an operator error when there is none.
     private func account(email text: String) async throws -> StaffUserModel {
         let email = try Self.normalized(email: text)
-        guard let user = try await StaffUserModel.query(on: database).filter(\.$email == email).first() else {
+        guard let user = try await store.user(email: email) else {
             throw QoltanbaError(.operatorError, "no account has the email \(email)")
         }
         return user
@@ -77,21 +77,14 @@ struct StaffAccounts {
         let password = Self.oneTimePassword()
         user.passwordHash = try await hash(password)
         user.mustChangePassword = true
-        try await database.transaction { transaction in
-            try await user.save(on: transaction)
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
-            try await LoginFailureModel.query(on: transaction).filter(\.$key =~ Self.pairKeyPrefix(email: user.email)).delete()
-        }
+        try await store.save(user, forgettingFailuresPrefixed: Self.pairKeyPrefix(email: user.email))
         return (user, password)
     }
 
     /// Deletes the account with its logins.
     func delete(email text: String) async throws -> StaffUserModel {
         let user = try await account(email: text)
-        try await database.transaction { transaction in
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
-            try await user.delete(on: transaction)
-        }
+        try await store.delete(user)
         return user
     }
 
@@ -111,23 +104,18 @@ struct StaffAccounts {
     func logIn(email text: String, password: String, address: String, now: Date = Date()) async throws -> LoginResult {
         let email = try? Self.normalized(email: text)
         let pairKey = Self.pairKey(email: email ?? text, address: address)
-        let attempts: [LoginFailureModel]
+        let attempts: [UUID]
         switch try await attempt(pair: pairKey, address: "ip:\(address)", now: now) {
         case .failure(let wait): return .throttled(retryAfter: wait.seconds)
         case .success(let records): attempts = records
         }
         var user: StaffUserModel?
-        if let email { user = try await StaffUserModel.query(on: database).filter(\.$email == email).first() }
+        if let email { user = try await store.user(email: email) }
         guard try await verify(password, user?.passwordHash), let user else { return .wrong }
         let token = BrowserToken()
         user.lastLoginAt = now
-        try await database.transaction { transaction in
-            try await user.save(on: transaction)
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).filter(\.$expiresAt < now).delete()
-            try await StaffLoginModel(userID: try user.requireID(), tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle))
-                .create(on: transaction)
-            try await forget(attempts, pairKey: pairKey, on: transaction)
-        }
+        let login = StaffLoginModel(userID: try user.requireID(), tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle))
+        try await store.logIn(user, login, forgetting: attempts, failureKey: pairKey, now: now)
         return .loggedIn(user, token)
     }
 
@@ -152,39 +140,26 @@ struct StaffAccounts {
     /// that parallel attempts are all counted), then looks at the window: the pair's attempts
     /// beyond the free ones must each wait twice as long after the previous one, and the address
     /// may make ``failuresPerAddress``. Throttled, the records are taken back and the wait is
-    /// returned. A right password takes its records back (``forget(_:pairKey:on:)``).
-    private func attempt(pair: String, address: String, now: Date) async throws -> Result<[LoginFailureModel], Wait> {
+    /// returned. A right password takes its records back, with the pair's earlier failures.
+    private func attempt(pair: String, address: String, now: Date) async throws -> Result<[UUID], Wait> {
         let since = now.addingTimeInterval(-Self.window)
-        let records = [pair, address].map { LoginFailureModel(key: $0, at: now) }
-        try await database.transaction { transaction in
-            for record in records { try await record.create(on: transaction) }
-            try await LoginFailureModel.query(on: transaction).filter(\.$at < since).delete()
-        }
-        let ours = Set(records.compactMap(\.id))
-        let pairTimes = try await LoginFailureModel.query(on: database).filter(\.$key == pair).filter(\.$at > since).all()
-            .filter { !ours.contains($0.id ?? UUID()) }.map(\.at).sorted()
+        let records = try await store.recordAttempt(keys: [pair, address], at: now, purgeBefore: since)
+        let pairTimes = try await store.attemptTimes(key: pair, since: since, excluding: Set(records))
         var wait: TimeInterval = 0
         if pairTimes.count >= Self.freeFailuresPerPair, let last = pairTimes.last {
             let delay = min(Self.firstDelay * pow(2, Double(min(pairTimes.count - Self.freeFailuresPerPair, 20))), Self.window)
             wait = last.addingTimeInterval(delay).timeIntervalSince(now)
         }
-        let addressTimes = try await LoginFailureModel.query(on: database).filter(\.$key == address).filter(\.$at > since)
-            .sort(\.$at).all().map(\.at)
+        let addressTimes = try await store.attemptTimes(key: address, since: since)
         if addressTimes.count > Self.failuresPerAddress, let oldest = addressTimes.first {
             wait = max(wait, oldest.addingTimeInterval(Self.window).timeIntervalSince(now))
         }
         // Half a second of slack: stored times may lose their fractions.
         guard wait < 0.5 else {
-            try await LoginFailureModel.query(on: database).filter(\.$id ~~ Array(ours)).delete()
+            try await store.forget(records)
             return .failure(Wait(seconds: max(1, Int(wait.rounded(.up)))))
         }
         return .success(records)
-    }
-
-    /// Takes back a successful attempt's records, and the pair's earlier failures.
-    private func forget(_ records: [LoginFailureModel], pairKey: String, on database: any Database) async throws {
-        try await LoginFailureModel.query(on: database).filter(\.$id ~~ records.compactMap(\.id)).delete()
-        try await LoginFailureModel.query(on: database).filter(\.$key == pairKey).delete()
     }
 
     /// scrypt off the request threads; the decoy hash for an account that does not exist.
@@ -200,13 +175,12 @@ struct StaffAccounts {
     /// The account a browser's cookie is logged in as, its login moved on; nil when logged out or expired.
     func staff(cookie: String?, now: Date = Date()) async throws -> (StaffUserModel, StaffLoginModel)? {
         guard let token = cookie.flatMap(BrowserToken.init(cookie:)),
-              let login = try await StaffLoginModel.query(on: database).filter(\.$tokenHash == token.hash)
-                  .filter(\.$expiresAt > now).with(\.$user).first()
+              let login = try await store.login(tokenHash: token.hash, now: now)
         else { return nil }
         let expires = min(now.addingTimeInterval(Self.idle), login.createdAt.addingTimeInterval(Self.longest))
         if expires.timeIntervalSince(login.expiresAt) > 60 {
             login.expiresAt = expires
-            try await login.save(on: database)
+            try await store.save(login)
         }
         return (login.user, login)
     }
@@ -214,7 +188,7 @@ struct StaffAccounts {
     /// Ends the login a cookie holds.
     func logOut(cookie: String?) async throws {
         guard let token = cookie.flatMap(BrowserToken.init(cookie:)) else { return }
-        try await StaffLoginModel.query(on: database).filter(\.$tokenHash == token.hash).delete()
+        try await store.deleteLogin(tokenHash: token.hash)
     }
 
     // MARK: Passwords
@@ -241,24 +215,20 @@ struct StaffAccounts {
         address: String, now: Date = Date()
     ) async throws -> PasswordChange {
         let pairKey = Self.pairKey(email: user.email, address: address)
-        let attempts: [LoginFailureModel]
+        let attempts: [UUID]
         switch try await attempt(pair: pairKey, address: "ip:\(address)", now: now) {
         case .failure(let wait): return .throttled(retryAfter: wait.seconds)
         case .success(let records): attempts = records
         }
         guard try await verify(current, user.passwordHash) else { return .wrongCurrent }
-        try await forget(attempts, pairKey: pairKey, on: database)
+        try await store.forget(attempts, key: pairKey)
         guard password.count >= Self.minimumPasswordLength else { return .tooShort }
         guard password.utf8.count <= Self.maximumPasswordBytes else { return .tooLong }
         guard password == confirmation else { return .mismatch }
         guard password != current else { return .unchanged }
         user.passwordHash = try await hash(password)
         user.mustChangePassword = false
-        try await database.transaction { transaction in
-            try await user.save(on: transaction)
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID())
-                .filter(\.$id != login.requireID()).delete()
-        }
+        try await store.save(user, endingLoginsExcept: try login.requireID())
         return .changed
     }
 }
@@ -266,4 +236,14 @@ struct StaffAccounts {
 extension Unicode.Scalar {
     /// A C0 control character or DEL: never part of an email, a URL or a label.
     var isControl: Bool { value < 0x20 || value == 0x7F }
+}
+
+extension Request {
+    /// The cabinet's accounts, on this request's database connection.
+    var staffAccounts: StaffAccounts { StaffAccounts(store: stores.staff, threadPool: application.threadPool) }
+}
+
+extension Application {
+    /// The cabinet's accounts, for the operator's commands.
+    var staffAccounts: StaffAccounts { StaffAccounts(store: stores.staff, threadPool: threadPool) }
 }

@@ -20,7 +20,7 @@ struct APIKeyCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let organizationRef = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
             try await context.application.prepareDatabase()
-            let store = OrganizationStore(database: context.application.db)
+            let store = context.application.stores.organizations
             let organization = try await store.organization(idOrName: organizationRef)
             let (key, secret) = try await store.createAPIKey(for: organization, label: signature.label ?? "")
             Output.result(secret.value)
@@ -40,7 +40,7 @@ struct APIKeyCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let organizationRef = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
             try await context.application.prepareDatabase()
-            let store = OrganizationStore(database: context.application.db)
+            let store = context.application.stores.organizations
             let keys = try await store.apiKeys(of: store.organization(idOrName: organizationRef))
             Output.message("ID\tPREFIX\tLABEL\tCREATED\tLAST_USED\tSTATUS")
             for key in keys {
@@ -65,7 +65,7 @@ struct APIKeyCommands: AsyncCommandGroup {
 
         func run(using context: CommandContext, signature: Signature) async throws {
             try await context.application.prepareDatabase()
-            let wasActive = try await OrganizationStore(database: context.application.db).revokeAPIKey(id: signature.keyID)
+            let wasActive = try await context.application.stores.organizations.revokeAPIKey(id: signature.keyID)
             Output.message(wasActive ? "revoked API key \(signature.keyID)" : "API key \(signature.keyID) was already revoked")
         }
     }

@@ -21,7 +21,7 @@ struct CertificateCommands: AsyncCommandGroup {
             let app = context.application
             try await app.prepareDatabase()
             Output.message("SERIAL\tIIN\tALGORITHM\tNOT_BEFORE\tNOT_AFTER\tSTATUS")
-            for model in try await app.pki.certificates(iin: iin, on: app.db) {
+            for model in try await app.stores.certificates.certificates(iin: iin) {
                 let status = model.revokedAt.map { "revoked \(APITimestamp.format($0))" }
                     ?? (model.notAfter < Date() ? "expired" : "valid")
                 let maskedIIN = (try? IIN(model.iin).masked) ?? "-"
@@ -52,7 +52,7 @@ struct CertificateCommands: AsyncCommandGroup {
             }
             let app = context.application
             try await app.prepareDatabase()
-            let model = try await app.pki.revoke(serial: signature.serial, reason: reason, on: app.db)
+            let model = try await app.pki.revoke(serial: signature.serial, reason: reason, in: app.stores.certificates)
             Output.message("revoked certificate \(model.serial) (\(reason.name)); the CRL now lists it")
         }
     }

@@ -18,7 +18,7 @@ struct OrganizationCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let name = signature.name else { throw QoltanbaError.operatorFailure("--name is required") }
             try await context.application.prepareDatabase()
-            let organization = try await OrganizationStore(database: context.application.db)
+            let organization = try await context.application.stores.organizations
                 .createOrganization(named: name)
             Output.result(try organization.requireID().apiString)
             Output.message("created organization '\(organization.name)'")
@@ -41,9 +41,9 @@ struct OrganizationCommands: AsyncCommandGroup {
             guard let url = signature.url else { throw QoltanbaError.operatorFailure("--url is required") }
             let app = context.application
             try await app.prepareDatabase()
-            let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
+            let organization = try await app.stores.organizations.organization(idOrName: name)
             let secret = try await WebhookSecrets.set(
-                url: url, for: organization, masterKey: app.pki.masterKey, allowPrivate: app.qoltanba.webhooks.allowPrivate, on: app.db)
+                url: url, for: organization, masterKey: app.pki.masterKey, allowPrivate: app.qoltanba.webhooks.allowPrivate, in: app.stores.organizations)
             Output.result(secret)
             Output.message("webhook of '\(organization.name)' set to \(url); the secret above is shown only now")
         }
@@ -65,7 +65,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             guard let text = signature.origins else { throw QoltanbaError.operatorFailure("--origins is required (\"\" allows any)") }
             let app = context.application
             try await app.prepareDatabase()
-            let store = OrganizationStore(database: app.db)
+            let store = app.stores.organizations
             let organization = try await store.organization(idOrName: name)
             let origins: [String]
             do {

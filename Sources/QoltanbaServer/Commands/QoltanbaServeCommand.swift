@@ -17,8 +17,7 @@ struct QoltanbaServeCommand: AsyncCommand {
             PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
             WebhookDispatcher.job(app),
         ] {
-            app.lifecycle.use(job)
-            job.start(app)
+            app.background.start(job, on: app)
         }
 
         try await app.servers.asyncCommand.run(using: context, signature: signature)

@@ -1,4 +1,4 @@
-import Fluent
+
 import QoltanbaCore
 import Vapor
 
@@ -25,8 +25,8 @@ struct UserCommands: AsyncCommandGroup {
             guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
             let app = context.application
             try await app.prepareDatabase()
-            let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
-            let (user, password) = try await StaffAccounts(database: app.db, threadPool: app.threadPool).create(organization: organization, email: email)
+            let organization = try await app.stores.organizations.organization(idOrName: name)
+            let (user, password) = try await app.staffAccounts.create(organization: organization, email: email)
             Output.result(password)
             Output.message("created the cabinet account \(user.email) of '\(organization.name)'; the one-time password above is shown only now")
         }
@@ -44,7 +44,7 @@ struct UserCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
             try await context.application.prepareDatabase()
-            let (user, password) = try await StaffAccounts(database: context.application.db, threadPool: context.application.threadPool).resetPassword(email: email)
+            let (user, password) = try await context.application.staffAccounts.resetPassword(email: email)
             Output.result(password)
             Output.message("new one-time password for \(user.email); it is shown only now")
         }
@@ -63,9 +63,8 @@ struct UserCommands: AsyncCommandGroup {
             guard let name = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
             let app = context.application
             try await app.prepareDatabase()
-            let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
-            let users = try await StaffUserModel.query(on: app.db).filter(\.$organization.$id == organization.requireID())
-                .sort(\.$email).all()
+            let organization = try await app.stores.organizations.organization(idOrName: name)
+            let users = try await app.stores.staff.users(of: organization.requireID())
             Output.message("email\tcreated\tlast login\tpassword")
             for user in users {
                 Output.result([
@@ -89,7 +88,7 @@ struct UserCommands: AsyncCommandGroup {
             guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
             try await context.application.prepareDatabase()
             let app = context.application
-            let user = try await StaffAccounts(database: app.db, threadPool: app.threadPool).delete(email: email)
+            let user = try await app.staffAccounts.delete(email: email)
             Output.message("deleted the cabinet account \(user.email)")
         }
     }

@@ -1,4 +1,4 @@
-import Fluent
+
 import QoltanbaCore
 import Vapor
 
@@ -20,9 +20,8 @@ struct WebhookCommands: AsyncCommandGroup {
             guard let name = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
             let app = context.application
             try await app.prepareDatabase()
-            let organization = try await OrganizationStore(database: app.db).organization(idOrName: name)
-            let events = try await WebhookEventModel.query(on: app.db).filter(\.$organization.$id == organization.requireID())
-                .sort(\.$createdAt, .descending).limit(500).all()
+            let organization = try await app.stores.organizations.organization(idOrName: name)
+            let events = try await app.stores.webhooks.latest(organizationID: organization.requireID(), limit: 500)
             Output.message("event id\tevent\tsession\tstate\tattempts\tlast status\tnext attempt")
             for event in events {
                 Output.result([
@@ -45,7 +44,7 @@ struct WebhookCommands: AsyncCommandGroup {
 
         func run(using context: CommandContext, signature: Signature) async throws {
             try await context.application.prepareDatabase()
-            let event = try await WebhookSecrets.redeliver(signature.event, on: context.application.db)
+            let event = try await WebhookSecrets.redeliver(signature.event, in: context.application.stores.webhooks)
             Output.result(event.id?.apiString ?? "")
             Output.message("event \(event.event) of session \(event.sessionID.apiString) will be delivered again")
         }

@@ -1,5 +1,4 @@
 import Crypto
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
@@ -11,13 +10,13 @@ import Vapor
 /// first download, within the render budget, and stored with its SHA-256; from then on it is served
 /// as stored, and the check page knows it by that digest.
 struct StampedCopies {
-    let database: any Database
+    let stores: Stores
     let budget: RenderBudget
     let publicURL: String
 
     /// The copies as a request reads them.
     init(_ request: Request, publicURL: String) {
-        self.database = request.db
+        self.stores = request.stores
         self.budget = request.application.renderBudget
         self.publicURL = publicURL
     }
@@ -37,10 +36,7 @@ struct StampedCopies {
     /// The session's documents, oldest first, without their files and signatures (only the fields
     /// the copies and the check page read: id, name, media type, size, SHA-256, signers, update time).
     func documents(of session: SigningSessionModel) async throws -> [DocumentModel] {
-        try await DocumentModel.query(on: database).filter(\.$session.$id == session.requireID())
-            .field(\.$id).field(\.$name).field(\.$mediaType).field(\.$size).field(\.$sha256).field(\.$signers)
-            .field(\.$createdAt).field(\.$updatedAt)
-            .sort(\.$createdAt).sort(\.$id).all()
+        try await stores.sessions.documentSummaries(of: session.requireID())
     }
 
     /// The signers of a document's CMS whose signatures verified when it was signed: no other
@@ -59,7 +55,7 @@ struct StampedCopies {
         }
         let name = DocumentName.withExtension(document.name, DocumentType.xml.rawValue)
         return [
-            Entry(documentID: id, name: name, bytes: Array(try await original(of: id).content)),
+            Entry(documentID: id, name: name, bytes: try await original(of: id)),
             Entry(documentID: id, name: Self.sheetName(for: name), bytes: copy),
         ]
     }
@@ -68,29 +64,22 @@ struct StampedCopies {
     /// when there is none yet. When two requests make it at once, the first stored is served.
     private func copy(of document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [UInt8] {
         let id = try document.requireID()
-        if let stored = try await DocumentCopyModel.find(id, on: database) { return Array(stored.content) }
+        if let stored = try await stores.sessions.copy(of: id) { return stored }
         let signers = Self.signers(of: document)
         let sheet = SignatureSheet(
             captions: Self.captions(language), documentName: DocumentName.cleaned(document.name), sha256: document.sha256,
             signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
             date: signers.compactMap(\.signingTime).max() ?? document.updatedAt)
-        let original = document.mediaType == DocumentType.pdf.mediaType ? try await original(of: id).content : nil
+        let original = document.mediaType == DocumentType.pdf.mediaType ? try await original(of: id) : nil
         let made = try await budget.run {
             let page = try sheet.pdf()
             return try original.map { try PDFStamper.stamp($0, sheet: page, documentID: id.apiString) } ?? page
         }
-        do {
-            try await DocumentCopyModel(documentID: id, content: Data(made), sha256: SHA256.hash(data: made).hexString, at: Date())
-                .create(on: database)
-        } catch {
-            guard let stored = try await DocumentCopyModel.find(id, on: database) else { throw error }
-            return Array(stored.content)
-        }
-        return made
+        return try await stores.sessions.storeCopy(of: id, content: made, sha256: SHA256.hash(data: made).hexString, at: Date())
     }
 
-    private func original(of id: UUID) async throws -> DocumentFileModel {
-        guard let file = try await DocumentFileModel.find(id, on: database) else {
+    private func original(of id: UUID) async throws -> [UInt8] {
+        guard let file = try await stores.sessions.content(of: id) else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found on server")
         }
         return file
@@ -98,10 +87,48 @@ struct StampedCopies {
 
     /// The recorded SHA-256 of each stored copy of these documents, by document id.
     func copyDigests(of documents: [DocumentModel]) async throws -> [UUID: String] {
-        let ids = documents.compactMap(\.id)
-        guard !ids.isEmpty else { return [:] }
-        let copies = try await DocumentCopyModel.query(on: database).filter(\.$id ~~ ids).field(\.$id).field(\.$sha256).all()
-        return Dictionary(copies.compactMap { copy in copy.id.map { ($0, copy.sha256) } }, uniquingKeysWith: { first, _ in first })
+        try await stores.sessions.copyDigests(of: documents.compactMap(\.id))
+    }
+
+    /// The ZIP of a finished session's stamped copies, as a download. The archive is written, one
+    /// copy at a time, to a temporary file in a folder of its own that only this user may open
+    /// (0700, the file 0600), streamed, and removed; so memory holds one document at a time.
+    func archive(of session: SigningSessionModel, request: Request) async throws -> Response {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-archive-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let zip = folder.appendingPathComponent("documents.zip")
+        let response: Response
+        do {
+            let archive = try CopyArchive(file: zip)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: zip.path)
+            try await forEachCopy(of: session) { entry, name in
+                try archive.add(name, entry.bytes)
+            }
+            response = try await request.fileio.asyncStreamFile(at: zip.path, mediaType: .zip) { _ in
+                try? FileManager.default.removeItem(at: folder)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
+        return response
+    }
+
+    /// Calls `body` with each copy of a finished session's documents and its unique archive name.
+    /// - Throws: the API reference's `Document file(s) not found` for a session that is not finished.
+    func forEachCopy(of session: SigningSessionModel, _ body: (Entry, String) async throws -> Void) async throws {
+        guard session.lifecycle.state == .finished else {
+            throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
+        }
+        let language = try await language(of: session)
+        var names = UniqueNames()
+        for document in try await documents(of: session) {
+            for entry in try await entries(for: document, of: session, language: language) {
+                try await body(entry, names.take(entry.name))
+            }
+        }
     }
 
     /// `contract.xml` → `contract.xml.signatures.pdf`.
@@ -139,8 +166,7 @@ struct StampedCopies {
 
     /// The session's language: the signing client's, else Russian.
     func language(of session: SigningSessionModel) async throws -> ClientLanguage {
-        guard let flow = try await SigningFlowModel.find(try session.requireID(), on: database) else { return .ru }
-        return ClientLanguage(rawValue: flow.language) ?? .ru
+        try await stores.flows.language(of: session.requireID()).flatMap(ClientLanguage.init(rawValue:)) ?? .ru
     }
 
     /// Archive names: no folders or characters ``DocumentName`` refuses, and unique (`name (2).pdf`), given out in turn.

@@ -19,7 +19,7 @@ struct PKIController: RouteCollection {
         }
         // Serves the newest CRL issued; issuing is the job's and `qoltanba certificate revoke`'s.
         pki.get("crl") { request async throws in
-            guard let crl = try await request.application.pki.publishedRevocationList(on: request.db) else {
+            guard let crl = try await request.application.pki.publishedRevocationList(in: request.stores.certificates) else {
                 throw QoltanbaError(.serviceUnavailable, "no CRL has been issued yet")
             }
             return Self.response(crl, type: HTTPMediaType(type: "application", subType: "pkix-crl"))

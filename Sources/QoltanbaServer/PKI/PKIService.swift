@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
@@ -25,30 +24,27 @@ struct PKIService: Sendable {
     static let revocationListCheckInterval = 300
 
     /// Loads the authority, creating it when the database has none.
-    static func load(database: any Database, configuration: QoltanbaConfiguration, masterKey: MasterKey, logger: Logger) async throws -> PKIService {
+    static func load(store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, logger: Logger) async throws -> PKIService {
         let authority: CertificateAuthority
-        if let stored = try await loadAuthority(database: database, masterKey: masterKey) {
+        if let stored = try await loadAuthority(store: store, masterKey: masterKey) {
             authority = stored
         } else {
             let name = configuration.mode == .sandbox ? "Qoltanba Sandbox" : "Qoltanba"
             let created = try CertificateAuthority.create(name: name)
             do {
-                try await database.transaction { transaction in
-                    for (role, certificate, key) in [
-                        ("root", created.authority.root, created.rootKey),
-                        ("issuing", created.authority.issuing, created.issuingKey),
-                    ] {
-                        try await AuthorityCertificateModel(
-                            role: role, certificate: Data(try certificate.derBytes()),
-                            sealedKey: Data(try masterKey.seal(key.pkcs8, context: "ca-\(role)"))
-                        ).create(on: transaction)
-                    }
-                }
+                try await store.createAuthority([
+                    ("root", created.authority.root, created.rootKey),
+                    ("issuing", created.authority.issuing, created.issuingKey),
+                ].map { role, certificate, key in
+                    AuthorityCertificateModel(
+                        role: role, certificate: Data(try certificate.derBytes()),
+                        sealedKey: Data(try masterKey.seal(key.pkcs8, context: "ca-\(role)")))
+                })
                 authority = created.authority
                 logger.notice("created the certificate authority", metadata: ["name": "\(name)"])
             } catch {
                 // Another instance created it first.
-                guard let stored = try await loadAuthority(database: database, masterKey: masterKey) else { throw error }
+                guard let stored = try await loadAuthority(store: store, masterKey: masterKey) else { throw error }
                 authority = stored
             }
         }
@@ -57,14 +53,12 @@ struct PKIService: Sendable {
             crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
             certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400,
             trustAnchors: configuration.trustAnchors)
-        try await service.refreshRevocationList(on: database)
+        try await service.refreshRevocationList(in: store)
         return service
     }
 
-    private static func loadAuthority(database: any Database, masterKey: MasterKey) async throws -> CertificateAuthority? {
-        let rows = try await AuthorityCertificateModel.query(on: database).all()
-        guard let root = rows.first(where: { $0.role == "root" }), let issuing = rows.first(where: { $0.role == "issuing" })
-        else { return nil }
+    private static func loadAuthority(store: CertificateStore, masterKey: MasterKey) async throws -> CertificateAuthority? {
+        guard let (root, issuing) = try await store.authority() else { return nil }
         let issuingKey: [UInt8]
         do {
             issuingKey = try masterKey.open(Array(issuing.sealedKey), context: "ca-issuing")
@@ -82,7 +76,7 @@ struct PKIService: Sendable {
     // MARK: Signer certificates
 
     /// Issues a certificate for `identity` with a new key sealed under `password`.
-    func issue(for identity: SignerIdentity, password: String, on database: any Database, now: Date = Date()) async throws
+    func issue(for identity: SignerIdentity, password: String, in store: CertificateStore, now: Date = Date()) async throws
         -> (SignerCertificateModel, Certificate)
     {
         let key = try SigningKey.generate(signerKeyAlgorithm)
@@ -98,7 +92,7 @@ struct PKIService: Sendable {
         model.sealedKey = String(decoding: try JSONEncoder().encode(sealed), as: UTF8.self)
         model.notBefore = certificate.notValidBefore
         model.notAfter = certificate.notValidAfter
-        try await model.create(on: database)
+        try await store.add(model)
         return (model, certificate)
     }
 
@@ -111,19 +105,12 @@ struct PKIService: Sendable {
 
     private static func keyOwner(iin: String, serial: String) -> String { "\(iin)/\(serial)" }
 
-    /// Signer certificates, newest first, optionally of one IIN.
-    func certificates(iin: String?, on database: any Database) async throws -> [SignerCertificateModel] {
-        var query = SignerCertificateModel.query(on: database).sort(\.$createdAt, .descending)
-        if let iin { query = query.filter(\.$iin == iin) }
-        return try await query.all()
-    }
-
     /// Revokes a certificate by serial (hex, any case, colons allowed) and issues a new CRL.
-    func revoke(serial text: String, reason: RevokedCertificate.Reason, on database: any Database, now: Date = Date()) async throws
+    func revoke(serial text: String, reason: RevokedCertificate.Reason, in store: CertificateStore, now: Date = Date()) async throws
         -> SignerCertificateModel
     {
         let serial = text.replacingOccurrences(of: ":", with: "").uppercased()
-        guard let model = try await SignerCertificateModel.query(on: database).filter(\.$serial == serial).first() else {
+        guard let model = try await store.certificate(serial: serial) else {
             throw QoltanbaError(.operatorError, "no certificate has the serial '\(text)'")
         }
         guard model.revokedAt == nil else {
@@ -131,55 +118,52 @@ struct PKIService: Sendable {
         }
         model.revokedAt = now
         model.revocationReason = reason.rawValue
-        try await model.save(on: database)
-        _ = try await issueRevocationList(on: database, now: now)
+        try await store.save(model)
+        _ = try await issueRevocationList(in: store, now: now)
         return model
     }
 
     // MARK: CRL
 
     /// The newest CRL issued, as `/pki/crl` publishes it; nil before the first.
-    func publishedRevocationList(on database: any Database) async throws -> [UInt8]? {
-        try await RevocationListModel.query(on: database).sort(\.$number, .descending).first().map { Array($0.der) }
+    func publishedRevocationList(in store: CertificateStore) async throws -> [UInt8]? {
+        try await store.latestRevocationList().map { Array($0.der) }
     }
 
     /// Issues a new CRL when the newest is about to lapse or a revocation came after it (one whose
     /// CRL was never written, by a crash or a concurrent instance); otherwise does nothing. Run at
     /// start and by ``revocationListJob(every:)``, never by a request.
-    func refreshRevocationList(on database: any Database, now: Date = Date()) async throws {
-        let newestRevocation = try await SignerCertificateModel.query(on: database)
-            .filter(\.$revokedAt != nil).sort(\.$revokedAt, .descending).first()?.revokedAt
-        if let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first(),
+    func refreshRevocationList(in store: CertificateStore, now: Date = Date()) async throws {
+        let newestRevocation = try await store.newestRevocation()
+        if let latest = try await store.latestRevocationList(),
            latest.nextUpdate.timeIntervalSince(now) > 3600,
            newestRevocation.map({ $0 <= latest.thisUpdate }) ?? true
         {
             return
         }
-        _ = try await issueRevocationList(on: database, now: now)
+        _ = try await issueRevocationList(in: store, now: now)
     }
 
     /// The job that keeps the CRL current.
     static func revocationListJob(every interval: Duration) -> RepeatingJob {
         RepeatingJob("revocation list refresh", every: interval) { app in
-            try await app.pki.refreshRevocationList(on: app.db)
+            try await app.pki.refreshRevocationList(in: app.stores.certificates)
         }
     }
 
     /// Issues the next CRL with every revoked certificate. When another instance takes the same
     /// number first, it tries again with the next.
-    func issueRevocationList(on database: any Database, now: Date = Date()) async throws -> [UInt8] {
+    func issueRevocationList(in store: CertificateStore, now: Date = Date()) async throws -> [UInt8] {
         var attempt = 0
         while true {
             attempt += 1
-            let latest = try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
-            let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all()
-                .map(Self.revokedCertificate)
+            let latest = try await store.latestRevocationList()
+            let revoked = try await store.revoked().map(Self.revokedCertificate)
             let number = (latest?.number ?? 0) + 1
             let nextUpdate = now.addingTimeInterval(Self.crlLifetime)
             let der = try authority.revocationList(revoked: revoked, number: number, thisUpdate: now, nextUpdate: nextUpdate)
             do {
-                try await RevocationListModel(number: number, der: Data(der), thisUpdate: now, nextUpdate: nextUpdate)
-                    .create(on: database)
+                try await store.add(RevocationListModel(number: number, der: Data(der), thisUpdate: now, nextUpdate: nextUpdate))
                 return der
             } catch where attempt < 3 {
                 continue
@@ -190,9 +174,8 @@ struct PKIService: Sendable {
     /// A verifier trusting Qoltanba's root and the configured trust anchors, and checking
     /// Qoltanba's certificates against the revocations in the database (which a CRL only copies).
     /// It reads and writes nothing else, so a public request may make one.
-    func verifier(on database: any Database) async throws -> CMSVerifier {
-        let revoked = try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all()
-            .map(Self.revokedCertificate)
+    func verifier(in store: CertificateStore) async throws -> CMSVerifier {
+        let revoked = try await store.revoked().map(Self.revokedCertificate)
         return CMSVerifier(
             trustRoots: [authority.root] + trustAnchors, intermediates: [authority.issuing],
             revocation: RevocationListChecker(entries: revoked, issuer: authority.issuing))
@@ -200,17 +183,7 @@ struct PKIService: Sendable {
 
     private static func revokedCertificate(_ model: SignerCertificateModel) -> RevokedCertificate {
         RevokedCertificate(
-            serial: bytes(hex: model.serial), revokedAt: model.revokedAt ?? .distantPast,
+            serial: [UInt8](hex: model.serial) ?? [], revokedAt: model.revokedAt ?? .distantPast,
             reason: RevokedCertificate.Reason(rawValue: model.revocationReason ?? 0) ?? .unspecified)
-    }
-
-    static func bytes(hex: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = hex.startIndex
-        while let next = hex.index(index, offsetBy: 2, limitedBy: hex.endIndex), index != hex.endIndex {
-            bytes.append(UInt8(hex[index..<next], radix: 16) ?? 0)
-            index = next
-        }
-        return bytes
     }
 }

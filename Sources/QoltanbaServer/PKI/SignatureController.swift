@@ -31,7 +31,7 @@ struct SignatureController: RouteCollection {
         }
         let report: SignatureReport
         do {
-            report = try await request.application.pki.verifier(on: request.db).verify(cms, detachedContent: data)
+            report = try await request.application.pki.verifier(in: request.stores.certificates).verify(cms, detachedContent: data)
         } catch let error as CMSError {
             throw QoltanbaError.invalidField("cms", "not a CMS SignedData: \(error)")
         }

@@ -1,4 +1,3 @@
-import Fluent
 import QoltanbaCore
 import Vapor
 
@@ -28,22 +27,21 @@ extension Application {
 
     func configureProviders() {
         let configuration = qoltanba
-        let database = db
+        let stores = self.stores
         func http(_ name: String, _ endpoint: QoltanbaConfiguration.ProviderEndpoint) -> HTTPProvider {
             HTTPProvider(name: name, endpoint: endpoint, timeout: configuration.providerTimeout, client: client, logger: logger)
         }
         let sandbox = SandboxProviders { iin in
-            try await CitizenModel.query(on: database).filter(\.$iin == iin.digits).first()
-                .flatMap { SandboxOutcome(rawValue: $0.sandboxOutcome) }
+            try await stores.citizens.sandboxOutcome(iin: iin)
         }
         let fallbackEDocument: any EDocumentService = configuration.mode == .sandbox ? sandbox : BuiltInEDocumentService()
         providers = ProviderSet(
             registry: configuration.registry.map { HTTPCitizenRegistry(provider: http("registry", $0)) }
-                ?? DatabaseCitizenRegistry(database: database),
+                ?? stores.citizens,
             liveness: configuration.liveness.map { HTTPLivenessProvider(provider: http("liveness", $0)) } ?? sandbox,
             faceMatch: configuration.faceMatch.map { HTTPFaceMatchProvider(provider: http("face match", $0)) } ?? sandbox,
             sms: configuration.sms.map { HTTPSMSGateway(provider: http("sms", $0)) }
-                ?? SandboxSMSGateway(database: database, logger: logger),
+                ?? SandboxSMSGateway(store: stores.sandboxMessages, logger: logger),
             eDocument: configuration.eDocument.map { HTTPEDocumentService(provider: http("edocument", $0)) } ?? fallbackEDocument)
     }
 }

@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 
@@ -28,23 +27,10 @@ enum SandboxCitizens {
     }
 
     /// Inserts or updates every test citizen.
-    static func seed(on database: any Database) async throws {
-        let entries = try load()
-        try await database.transaction { transaction in
-            for entry in entries {
-                let model = try await CitizenModel.query(on: transaction).filter(\.$iin == entry.iin).first()
-                    ?? CitizenModel()
-                model.iin = entry.iin
-                model.phone = entry.phone
-                model.surname = entry.name.surname
-                model.givenName = entry.name.givenName
-                model.patronymic = entry.name.patronymic
-                model.latinSurname = entry.latinName.surname
-                model.latinGivenName = entry.latinName.givenName
-                model.latinPatronymic = entry.latinName.patronymic
-                model.sandboxOutcome = entry.outcome.rawValue
-                try await model.save(on: transaction)
-            }
-        }
+    static func seed(in store: CitizenStore) async throws {
+        try await store.save(try load().map { entry in
+            (Citizen(iin: try IIN(entry.iin), phone: try PhoneNumber(entry.phone), name: entry.name, latinName: entry.latinName),
+             entry.outcome)
+        })
     }
 }

@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import Vapor
@@ -13,8 +12,8 @@ enum SandboxDemo {
 
     /// The demo organization's key, made (with the organization) when missing or revoked.
     static func prepare(_ app: Application) async throws -> APIKeySecret {
-        let store = OrganizationStore(database: app.db)
-        var organization = try await OrganizationModel.query(on: app.db).filter(\.$name == organizationName).first()
+        let store = app.stores.organizations
+        var organization = try await store.organization(named: organizationName)
         if organization == nil {
             organization = try await store.createOrganization(named: organizationName)
         }
@@ -22,11 +21,7 @@ enum SandboxDemo {
         let keyFile = URL(fileURLWithPath: app.qoltanba.dataDirectory).appendingPathComponent(keyFileName)
 
         if let saved = try? String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-           try await APIKeyModel.query(on: app.db)
-               .filter(\.$secretHash == APIKeySecret(saved).hash)
-               .filter(\.$organization.$id == organization.requireID())
-               .filter(\.$revokedAt == nil)
-               .first() != nil
+           try await store.activeAPIKey(secretHash: APIKeySecret(saved).hash)?.organizationID == organization.requireID()
         {
             return APIKeySecret(saved)
         }

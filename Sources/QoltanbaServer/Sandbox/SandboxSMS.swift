@@ -1,14 +1,13 @@
-import Fluent
 import QoltanbaCore
 import Vapor
 
 /// The sandbox's SMS gateway: keeps every message for the sandbox inbox and logs it with the code masked.
 struct SandboxSMSGateway: SMSGateway {
-    let database: any Database
+    let store: SandboxMessageStore
     let logger: Logger
 
     func send(to phone: PhoneNumber, text: String, code: String) async throws {
-        try await SandboxMessageModel(phone: phone.digits, text: text, code: code, sentAt: Date()).create(on: database)
+        try await store.add(phone: phone.digits, text: text, code: code, at: Date())
         logger.info("sandbox SMS sent", metadata: ["to": "\(phone.digits.prefix(4))*****\(phone.digits.suffix(2))", "code": "******"])
     }
 }
@@ -42,9 +41,8 @@ struct SandboxSMSController: RouteCollection {
     }
 
     private func messages(_ request: Request) async throws -> [Message] {
-        var query = SandboxMessageModel.query(on: request.db).sort(\.$sentAt, .descending).limit(200)
-        if let phone = try? request.query.get(String.self, at: "phone") { query = query.filter(\.$phone == phone) }
-        return try await query.all().map {
+        let phone = try? request.query.get(String.self, at: "phone")
+        return try await request.stores.sandboxMessages.latest(phone: phone, limit: 200).map {
             Message(to: $0.phone, text: $0.text, code: $0.code, sentAt: APITimestamp.format($0.sentAt))
         }
     }

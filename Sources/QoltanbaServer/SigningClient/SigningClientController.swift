@@ -1,4 +1,3 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import Vapor
@@ -57,12 +56,12 @@ struct SigningClientController: RouteCollection {
         let redirectURL = try query.redirect_url.map(Self.validatedRedirect)
         var language = ClientLanguage.choose(query: query.language, acceptLanguage: request.headers.first(name: .acceptLanguage))
         let dark = query.theme == "1"
-        guard let id = query.session.flatMap(UUID.init(uuidString:)), let session = try await SigningSessionModel.find(id, on: request.db)
+        guard let id = query.session.flatMap(UUID.init(uuidString:)), let session = try await request.stores.sessions.find(id)
         else {
             return end(request, failure: .refresh, redirectURL: nil, language: language, dark: dark)
         }
         // A redirect_url outside the organization's allowed origins is ignored: the flow ends on the outcome page.
-        let organization = try await OrganizationModel.find(session.$organization.id, on: request.db)
+        let organization = try await request.stores.organizations.organization(session.organizationID)
         let allowedRedirect = redirectURL.flatMap { url in organization?.allowsRedirect(to: url) == true ? url : nil }
         if redirectURL != nil, allowedRedirect == nil {
             request.logger.info("redirect_url outside the allowed origins ignored", metadata: ["session.id": "\(id.apiString)"])
@@ -112,9 +111,8 @@ struct SigningClientController: RouteCollection {
     func document(_ request: Request) async throws -> Response {
         guard let bound = try await bound(request),
               let documentID = request.parameters.get("document").flatMap(UUID.init(uuidString:)),
-              let document = try await DocumentModel.find(documentID, on: request.db),
-              document.$session.id == bound.session.id,
-              let file = try await DocumentFileModel.find(documentID, on: request.db)
+              let document = try await request.stores.sessions.document(documentID, in: bound.session.requireID()),
+              let content = try await request.stores.sessions.content(of: documentID)
         else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
         }
@@ -130,7 +128,7 @@ struct SigningClientController: RouteCollection {
         }
         headers.replaceOrAdd(name: "X-Content-Type-Options", value: "nosniff")
         headers.replaceOrAdd(name: .cacheControl, value: "no-store")
-        return Response(status: .ok, headers: headers, body: .init(data: file.content))
+        return Response(status: .ok, headers: headers, body: .init(buffer: ByteBuffer(bytes: content)))
     }
 
     /// The ZIP of the stamped copies, for the browser that signed, unless the session's metadata
@@ -139,7 +137,7 @@ struct SigningClientController: RouteCollection {
         guard let bound = try await bound(request), Self.offersDownload(bound.session) else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
         }
-        return try await DownloadController.archive(of: bound.session, request: request, configuration: configuration)
+        return try await StampedCopies(request, publicURL: configuration.publicURL).archive(of: bound.session, request: request)
     }
 
     /// Whether the done screen offers the ZIP: a finished session whose metadata does not turn it off.
@@ -219,7 +217,7 @@ struct SigningClientController: RouteCollection {
     // MARK: Answers
 
     private func service(_ request: Request) -> SigningFlowService {
-        SigningFlowService(database: request.db, providers: request.application.providers, pki: request.application.pki, logger: request.logger)
+        request.signingFlow
     }
 
     private func bound(_ request: Request) async throws -> SigningFlowService.Bound? {

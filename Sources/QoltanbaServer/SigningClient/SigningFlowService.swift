@@ -1,9 +1,7 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
-import SQLKit
 import Vapor
 import X509
 
@@ -11,7 +9,7 @@ import X509
 /// providers, issues the certificate, signs, and persists each step. The browser holds a random
 /// token (a cookie); the database keeps only its hash, and the password sealed with it.
 struct SigningFlowService {
-    let database: any Database
+    let stores: Stores
     let providers: ProviderSet
     let pki: PKIService
     let logger: Logger
@@ -43,27 +41,27 @@ struct SigningFlowService {
     func open(sessionID: UUID, cookie: String?, redirectURL: String?, language: ClientLanguage, theme: Int, now: Date = Date())
         async throws -> Opened
     {
-        guard let session = try await SessionRepository(database: database).find(sessionID, now: now) else { return .refresh }
-        if let flow = try await SigningFlowModel.find(sessionID, on: database) {
+        guard let session = try await stores.sessions.find(sessionID, now: now) else { return .refresh }
+        if let flow = try await stores.flows.find(sessionID) {
             guard let token = cookie.flatMap(BrowserToken.init(cookie:)), token.hash == flow.browserHash else { return .refresh }
             // A session canceled by expiry (or otherwise from outside) while its flow was running.
             if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return .refresh }
             return .flow(Bound(session: session, flow: flow, token: token.bytes), newToken: nil)
         }
         // A session without documents has nothing to sign: it stays open for uploads.
-        guard try await DocumentModel.query(on: database).filter(\.$session.$id == sessionID).count() > 0 else { return .refresh }
+        guard try await stores.sessions.documentCount(of: sessionID) > 0 else { return .refresh }
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
         let token = BrowserToken()
-        let returning = try await SignerCertificateModel.query(on: database).filter(\.$iin == session.iin).count() > 0
+        let returning = try await stores.certificates.hasCertificate(iin: session.iin)
         let flow = SigningFlowModel(
             sessionID: sessionID, browserHash: token.hash, redirectURL: redirectURL, language: language.rawValue,
             theme: theme, returning: returning, at: now)
         let opened: Bool
         do {
-            opened = try await database.transaction { transaction in
-                try await flow.create(on: transaction)
-                return try await SessionRepository(database: transaction).record(session, from: from, to: to, at: now) === session
+            opened = try await stores.transaction { stores in
+                try await stores.flows.create(flow)
+                return try await stores.sessions.record(session, from: from, to: to, at: now) === session
             }
         } catch {
             // Another browser was first (the flow's key is the session's id).
@@ -80,8 +78,8 @@ struct SigningFlowService {
     /// its flow has ended; nil otherwise.
     func bound(sessionID: UUID, cookie: String?, now: Date = Date()) async throws -> Bound? {
         guard let token = cookie.flatMap(BrowserToken.init(cookie:)),
-              let session = try await SessionRepository(database: database).find(sessionID, now: now),
-              let flow = try await SigningFlowModel.find(sessionID, on: database),
+              let session = try await stores.sessions.find(sessionID, now: now),
+              let flow = try await stores.flows.find(sessionID),
               token.hash == flow.browserHash
         else { return nil }
         if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return nil }
@@ -97,26 +95,16 @@ struct SigningFlowService {
     /// go and raises the version again, so that a request that loaded the flow while it was held
     /// cannot act on what it read.
     func claim(_ bound: Bound, now: Date = Date()) async throws -> Bool {
-        let claimed = try await (database as! any SQLDatabase).update(SigningFlowModel.schema)
-            .set("version", to: SQLBinaryExpression(SQLColumn("version"), .add, SQLBind(1)))
-            .set("locked_until", to: now.addingTimeInterval(Self.lockLifetime))
-            .where("id", .equal, try bound.flow.requireID())
-            .where("version", .equal, bound.flow.version)
-            .where { $0.where("locked_until", .is, SQLLiteral.null).orWhere("locked_until", .lessThan, now) }
-            .returning("id")
-            .all()
-        guard !claimed.isEmpty else { return false }
+        let claimed = try await stores.flows.claim(
+            try bound.flow.requireID(), version: bound.flow.version, until: now.addingTimeInterval(Self.lockLifetime), now: now)
+        guard claimed else { return false }
         bound.flow.version += 1
         return true
     }
 
     /// Lets a claimed flow go.
     func release(_ bound: Bound) async throws {
-        try await (database as! any SQLDatabase).update(SigningFlowModel.schema)
-            .set("version", to: SQLBinaryExpression(SQLColumn("version"), .add, SQLBind(1)))
-            .set("locked_until", to: SQLLiteral.null)
-            .where("id", .equal, try bound.flow.requireID())
-            .run()
+        try await stores.flows.release(try bound.flow.requireID())
     }
 
     // MARK: Steps
@@ -210,9 +198,7 @@ struct SigningFlowService {
     func enterPassword(_ bound: Bound, password: String) async throws -> StepResult {
         var flow = bound.flow.flow
         guard flow.step == .password else { return .wrongStep }
-        guard let newest = try await SignerCertificateModel.query(on: database).filter(\.$iin == bound.session.iin)
-            .sort(\.$createdAt, .descending).first()
-        else {
+        guard let newest = try await stores.certificates.newest(iin: bound.session.iin) else {
             return try await apply(flow.fail(.certificate), flow, bound)
         }
         let correct: Bool
@@ -265,7 +251,7 @@ struct SigningFlowService {
 
     /// Stores the flow after `outcome`: a wrong entry shows the step again with `wrong`, a move into
     /// the certificate step prepares the certificate, and a failure cancels the session.
-    private func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil)
+    func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil)
         async throws -> StepResult
     {
         switch outcome {
@@ -285,29 +271,28 @@ struct SigningFlowService {
     }
 
     /// Stores the flow and, in the same transaction, logs a step it left as passed, or a wrong entry.
-    private func save(_ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil) async throws {
+    func save(_ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil) async throws {
         let left = bound.flow.flow.step
         bound.flow.flow = flow
         bound.flow.updatedAt = Date()
-        try await database.transaction { transaction in
-            try await bound.flow.save(on: transaction)
-            if left != flow.step { try await log(.stepPassed, left, bound, on: transaction) }
-            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, on: transaction) }
+        try await stores.transaction { stores in
+            try await stores.flows.save(bound.flow)
+            if left != flow.step { try await log(.stepPassed, left, bound, in: stores) }
+            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, in: stores) }
         }
     }
 
     /// Adds a step's entry to the session's timeline.
-    private func log(
-        _ event: SessionLogModel.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, on database: any Database,
+    func log(
+        _ event: SessionLogModel.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, in stores: Stores,
         at date: Date = Date()
     ) async throws {
-        try await SessionLogModel(sessionID: try bound.session.requireID(), at: date, event: event, step: step.rawValue, detail: detail)
-            .create(on: database)
+        try await stores.sessions.log(event, session: try bound.session.requireID(), step: step.rawValue, detail: detail, at: date)
     }
 
     /// Ends the flow with `reason` and cancels the session with the mapped failure type. The
     /// secrets the flow held are erased.
-    private func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
+    func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
         // The step that failed: the one `flow` stands at, unless it has already moved to `failed`.
         // A step `flow` moved on from before it was stored (into the certificate) had passed.
         let stored = bound.flow.flow.step
@@ -316,22 +301,22 @@ struct SigningFlowService {
         _ = failed.fail(reason)
         let flow = failed
         erase(bound)
-        try await database.transaction { transaction in
-            if step != stored { try await log(.stepPassed, stored, bound, on: transaction) }
-            try await log(.stepFailed, step, detail: reason.rawValue, bound, on: transaction)
+        try await stores.transaction { stores in
+            if step != stored { try await log(.stepPassed, stored, bound, in: stores) }
+            try await log(.stepFailed, step, detail: reason.rawValue, bound, in: stores)
             bound.flow.flow = flow
             bound.flow.updatedAt = Date()
-            try await bound.flow.save(on: transaction)
+            try await stores.flows.save(bound.flow)
             var lifecycle = bound.session.lifecycle
             if case .changed(let from, let to) = lifecycle.cancel(reason.failureReason) {
-                try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: Date())
+                try await stores.sessions.record(bound.session, from: from, to: to, at: Date())
             }
         }
         logger.info("signing client failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "reason": "\(reason.rawValue)"])
         return .ended
     }
 
-    private func erase(_ bound: Bound) {
+    func erase(_ bound: Bound) {
         bound.flow.activation = nil
         bound.flow.faceFrame = nil
         bound.flow.pendingCode = nil
@@ -339,18 +324,18 @@ struct SigningFlowService {
 
     // MARK: Codes
 
-    private var codeKey: SymmetricKey { pki.masterKey.derivedKey(purpose: "sms code") }
+    var codeKey: SymmetricKey { pki.masterKey.derivedKey(purpose: "sms code") }
 
-    private func codeContext(_ bound: Bound, _ step: SigningFlow.Step) -> String {
+    func codeContext(_ bound: Bound, _ step: SigningFlow.Step) -> String {
         "\(bound.session.id?.apiString ?? "")/\(step.rawValue)"
     }
 
-    private func activationContext(_ bound: Bound) -> String {
+    func activationContext(_ bound: Bound) -> String {
         "activation/\(bound.session.id?.apiString ?? "")"
     }
 
     /// Sends a new code for the current step and stores its hash.
-    private func sendCode(_ bound: Bound, _ flow: SigningFlow, language: ClientLanguage) async throws -> StepResult {
+    func sendCode(_ bound: Bound, _ flow: SigningFlow, language: ClientLanguage) async throws -> StepResult {
         var flow = flow
         guard case .moved = flow.codeSent() else {
             try await save(flow, bound)
@@ -370,121 +355,11 @@ struct SigningFlowService {
         }
         return .current
     }
+}
 
-    // MARK: Certificate and signing
-
-    /// The signer's usable certificate: the newest valid one is reused; otherwise, with the
-    /// E-Document service's approval, a new one is issued (a reissue when they had one).
-    private func prepareCertificate(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
-        let session = bound.session
-        let now = Date()
-        let certificates = try await pki.certificates(iin: session.iin, on: database)
-        if let valid = certificates.first(where: { $0.revokedAt == nil && $0.notBefore <= now && now < $0.notAfter }) {
-            bound.flow.certificateID = valid.id
-            bound.flow.certificateEvent = "reused"
-            try await save(flow, bound)
-            return .current
-        }
-        let reissue = !certificates.isEmpty
-        let iin = try IIN(session.iin)
-        switch await providers.eDocument.approve(iin: iin, reissue: reissue) {
-        case .unavailable: return try await fail(bound, flow, .request)
-        case .refused: return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
-        case .approved: break
-        }
-        guard let password = openPassword(bound),
-              let citizen = try? await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone))
-        else {
-            return try await fail(bound, flow, .certificate)
-        }
-        do {
-            let (model, _) = try await pki.issue(for: SignerIdentity(iin: iin, name: citizen.name), password: password, on: database)
-            bound.flow.certificateID = model.id
-            bound.flow.certificateEvent = reissue ? "reissued" : "issued"
-        } catch {
-            logger.error("certificate issuance failed", metadata: ["error": "\(error)"])
-            return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
-        }
-        try await save(flow, bound)
-        return .current
-    }
-
-    /// Seals the password under the master key and the browser's token until the session ends.
-    private func keep(_ password: String, _ bound: Bound) throws {
-        bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
-    }
-
-    private func openPassword(_ bound: Bound) -> String? {
-        guard let box = bound.flow.activation,
-              let bytes = try? pki.masterKey.open(Array(box), context: activationContext(bound), secret: bound.token)
-        else { return nil }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The session's documents, oldest first.
-    func documents(of bound: Bound) async throws -> [DocumentModel] {
-        try await DocumentModel.query(on: database).filter(\.$session.$id == bound.session.requireID())
-            .sort(\.$createdAt).sort(\.$id).all()
-    }
-
-    /// The certificate the flow signs with.
-    func certificate(of bound: Bound) async throws -> SignerCertificateModel? {
-        guard let id = bound.flow.certificateID else { return nil }
-        return try await SignerCertificateModel.find(id, on: database)
-    }
-
-    /// Signs every document with the signer's key (a CAdES-BES CMS with the content attached, or a
-    /// co-signature of the document's earlier CMS) and finishes the session, all in one
-    /// transaction, leaving the flow `done`. Any failure fails the flow as it was at `signing`:
-    /// with `sign-doc`, or `refresh` when the session ended meanwhile.
-    private func sign(_ bound: Bound, done flow: SigningFlow, signing: SigningFlow) async throws -> StepResult {
-        let signatures: [(DocumentModel, String, String)]
-        do {
-            guard let password = openPassword(bound), let model = try await certificate(of: bound) else {
-                throw QoltanbaError.certificateNotFound
-            }
-            let signer = try CMSSigner(
-                key: try pki.signingKey(of: model, password: password),
-                certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
-            let verifier = try await pki.verifier(on: database)
-            var results: [(DocumentModel, String, String)] = []
-            for document in try await documents(of: bound) {
-                guard let file = try await DocumentFileModel.find(document.id, on: database) else {
-                    throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
-                }
-                let content = Array(file.content)
-                let cms = try document.priorSign.flatMap { Data(base64Encoded: $0) }.map { try signer.cosign(Array($0)) }
-                    ?? signer.sign(content)
-                let signers = try await verifier.verify(cms).signers
-                results.append((document, Data(cms).base64EncodedString(), String(decoding: try JSONEncoder().encode(signers), as: UTF8.self)))
-            }
-            signatures = results
-        } catch {
-            logger.error("signing failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "error": "\(error)"])
-            return try await fail(bound, signing, .signDocument)
-        }
-        let now = Date()
-        let finished: Bool = try await database.transaction { transaction in
-            var lifecycle = bound.session.lifecycle
-            guard case .changed(let from, let to) = lifecycle.finish(),
-                  try await SessionRepository(database: transaction).record(bound.session, from: from, to: to, at: now) === bound.session
-            else { return false }
-            for (document, sign, signers) in signatures {
-                document.sign = sign
-                document.signers = signers
-                document.updatedAt = now
-                try await document.save(on: transaction)
-            }
-            erase(bound)
-            try await log(.stepPassed, .sign, bound, on: transaction, at: now)
-            bound.flow.flow = flow
-            bound.flow.updatedAt = now
-            try await bound.flow.save(on: transaction)
-            return true
-        }
-        // The session expired (or was canceled) while the documents were being signed.
-        guard finished else { return try await fail(bound, signing, .refresh) }
-        logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
-        return .ended
+extension Request {
+    /// The signing client's flow, on this request's database connection.
+    var signingFlow: SigningFlowService {
+        SigningFlowService(stores: stores, providers: application.providers, pki: application.pki, logger: logger)
     }
 }

@@ -14,10 +14,8 @@ struct BrowserToken {
 
     /// The token a cookie carries; nil for anything else.
     init?(cookie text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64), data.count == 32 else { return nil }
-        bytes = Array(data)
+        guard text.utf8.count == 43, let bytes = Base64URL.decode(text), bytes.count == 32 else { return nil }
+        self.bytes = bytes
     }
 
     /// What is stored and looked up.
@@ -25,7 +23,6 @@ struct BrowserToken {
 
     /// The cookie's value.
     var cookie: String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+Base64URL.encode(bytes)
     }
 }

@@ -1,8 +1,6 @@
-import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
-import SQLKit
 import AsyncHTTPClient
 import Vapor
 
@@ -24,34 +22,19 @@ enum WebhookDispatcher {
     @discardableResult
     static func deliverDue(_ app: Application) async throws -> Int {
         var attempted = 0
-        while let id = try await claim(database: app.db, now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
+        while let id = try await app.stores.webhooks.claimDue(now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
             try await deliver(id, app: app)
             attempted += 1
         }
         return attempted
     }
 
-    /// Takes the oldest due event for this instance until `now + lease`.
-    static func claim(database: any Database, now: Date, lease: TimeInterval) async throws -> UUID? {
-        let sql = database as! any SQLDatabase
-        let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
-        let rows = try await sql.raw("""
-            UPDATE webhook_events SET claimed_until = \(bind: now.addingTimeInterval(lease))
-            WHERE id IN (SELECT id FROM webhook_events
-                WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
-                AND (claimed_until IS NULL OR claimed_until < \(bind: now))
-                ORDER BY next_attempt_at, created_at LIMIT 1\(lock))
-            RETURNING id
-            """).all()
-        return try rows.first?.decode(column: "id", as: UUID.self)
-    }
-
     /// Posts one claimed event and records what happened.
     static func deliver(_ id: UUID, app: Application) async throws {
-        let database = app.db
+        let stores = app.stores
         let settings = app.qoltanba.webhooks
-        guard let event = try await WebhookEventModel.find(id, on: database), event.state == WebhookEventModel.State.pending.rawValue,
-              let organization = try await OrganizationModel.find(event.$organization.id, on: database)
+        guard let event = try await stores.webhooks.event(id), event.state == WebhookEventModel.State.pending.rawValue,
+              let organization = try await stores.organizations.organization(event.organizationID)
         else { return }
         let started = Date()
         var status: Int?
@@ -102,10 +85,7 @@ enum WebhookDispatcher {
         }
         let attempt = WebhookAttemptModel(
             eventID: id, at: started, status: status, error: event.lastError, milliseconds: Int(now.timeIntervalSince(started) * 1000))
-        try await database.transaction { transaction in
-            try await attempt.create(on: transaction)
-            try await event.save(on: transaction)
-        }
+        try await stores.webhooks.record(attempt, of: event)
         app.logger.info("webhook attempt", metadata: [
             "event": "\(id.apiString)", "state": "\(event.state)", "status": "\(status.map(String.init) ?? "-")", "attempts": "\(event.attempts)",
         ])
@@ -151,7 +131,7 @@ enum WebhookSecrets {
 
     /// Sets the organization's webhook URL with a new secret; an earlier secret keeps signing for a
     /// day. Returns the new secret: the only time it is shown.
-    static func set(url: String, for organization: OrganizationModel, masterKey: MasterKey, allowPrivate: Bool, on database: any Database)
+    static func set(url: String, for organization: OrganizationModel, masterKey: MasterKey, allowPrivate: Bool, in store: OrganizationStore)
         async throws -> String
     {
         if let refusal = await refusal(of: url, allowPrivate: allowPrivate) { throw QoltanbaError(.operatorError, refusal) }
@@ -162,20 +142,15 @@ enum WebhookSecrets {
         }
         organization.webhookURL = url
         organization.webhookSecret = Data(try masterKey.seal(Array(secret.utf8), context: context(organization)))
-        try await organization.save(on: database)
+        try await store.save(organization)
         return secret
     }
 
     /// Makes an event due again now (also a dead one), with a fresh count of attempts.
-    static func redeliver(_ text: String, on database: any Database) async throws -> WebhookEventModel {
-        guard let id = UUID(uuidString: text), let event = try await WebhookEventModel.find(id, on: database) else {
+    static func redeliver(_ text: String, in store: WebhookStore) async throws -> WebhookEventModel {
+        guard let id = UUID(uuidString: text), let event = try await store.redeliver(id) else {
             throw QoltanbaError(.operatorError, "no webhook event has the id '\(text)'")
         }
-        event.state = WebhookEventModel.State.pending.rawValue
-        event.attempts = 0
-        event.nextAttemptAt = Date()
-        event.claimedUntil = nil
-        try await event.save(on: database)
         return event
     }
 }

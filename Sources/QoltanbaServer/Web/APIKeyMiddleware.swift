@@ -1,4 +1,3 @@
-import Fluent
 import QoltanbaCore
 import Vapor
 
@@ -14,19 +13,14 @@ struct APIKeyMiddleware: AsyncMiddleware {
             throw QoltanbaError.apiKeyNotFound
         }
         let secret = APIKeySecret(presented.trimmingCharacters(in: .whitespaces))
-        guard let key = try await APIKeyModel.query(on: request.db)
-            .filter(\.$secretHash == secret.hash)
-            .filter(\.$revokedAt == nil)
-            .with(\.$organization)
-            .first()
-        else {
+        let organizations = request.stores.organizations
+        guard let key = try await organizations.activeAPIKey(secretHash: secret.hash) else {
             throw QoltanbaError.apiKeyNotFound
         }
         guard let organizationID = key.organization.id else { throw QoltanbaError.organizationNotFound }
         let now = Date()
         if key.lastUsedAt.map({ now.timeIntervalSince($0) > Self.lastUsedResolution }) ?? true {
-            key.lastUsedAt = now
-            try await key.save(on: request.db)
+            try await organizations.markUsed(key, at: now)
         }
         request.organizationID = organizationID
         request.logger[metadataKey: "organization.id"] = .string(organizationID.apiString)

@@ -3,13 +3,18 @@ import Foundation
 import QoltanbaCore
 import SQLKit
 
-/// Loads sessions and persists their lifecycle transitions.
+/// Signing sessions, their lifecycle transitions and their log. Documents: `SessionStore+Documents`.
 ///
 /// Every load applies expiry first, so no read ever shows an active session past its time to
 /// live. A transition is written only if the stored status is still the one it started from, so
 /// two instances (or the sweeper and a request) can never both move the same session.
-struct SessionRepository {
+struct SessionStore {
     let database: any Database
+
+    /// Stores a new session.
+    func create(_ session: SigningSessionModel) async throws {
+        try await session.create(on: database)
+    }
 
     /// The session with this id, expired first if it is due; nil when there is none.
     func find(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
@@ -26,8 +31,23 @@ struct SessionRepository {
     ///   another organization's session.
     func find(_ id: UUID, ownedBy organizationID: UUID, now: Date = Date()) async throws -> SigningSessionModel {
         guard let session = try await find(id, now: now) else { throw QoltanbaError.sessionNotFound }
-        guard session.$organization.id == organizationID else { throw QoltanbaError.sessionAccessDenied }
+        guard session.organizationID == organizationID else { throw QoltanbaError.sessionAccessDenied }
         return session
+    }
+
+    /// The session with this id when it belongs to `organizationID`, nil otherwise: another
+    /// organization's session is not even expired by the look.
+    func find(_ id: UUID, visibleTo organizationID: UUID) async throws -> SigningSessionModel? {
+        guard try await SigningSessionModel.find(id, on: database)?.organizationID == organizationID else { return nil }
+        return try await find(id)
+    }
+
+    /// The session whose copies carry this check id.
+    func find(checkID: UUID) async throws -> SigningSessionModel? {
+        guard let id = try await SigningSessionModel.query(on: database).filter(\.$checkID == checkID).first()?.id else {
+            return nil
+        }
+        return try await find(id)
     }
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored
@@ -40,7 +60,7 @@ struct SessionRepository {
     ) async throws -> SigningSessionModel {
         guard let id = session.id else { throw QoltanbaError.sessionNotFound }
         let moved = try await database.transaction { transaction in
-            let updated = try await (transaction as! any SQLDatabase).update(SigningSessionModel.schema)
+            let updated = try await transaction.sql.update(SigningSessionModel.schema)
                 .set("status", to: state.status.rawValue)
                 .set("failure_type", to: state.failureReason?.type.rawValue)
                 .set("failure_detail", to: state.failureReason?.detail)
@@ -54,16 +74,12 @@ struct SessionRepository {
             session.failureType = state.failureReason?.type.rawValue
             session.failureDetail = state.failureReason?.detail
             session.updatedAt = now
-            try await WebhookOutbox(database: transaction).enqueue(session, at: now)
-            try await SessionLogModel(sessionID: id, at: now, event: .status, detail: state.status.rawValue).create(on: transaction)
+            try await WebhookStore(database: transaction).enqueue(session, at: now)
+            try await SessionStore(database: transaction).log(.status, session: id, detail: state.status.rawValue, at: now)
             if state.status == .finished || state.status == .canceled {
                 // An ended session keeps none of the signing client's secrets (the sealed password,
                 // the camera frame, the code), however it ended.
-                try await (transaction as! any SQLDatabase).update(SigningFlowModel.schema)
-                    .set("activation", to: SQLLiteral.null).set("face_frame", to: SQLLiteral.null)
-                    .set("code_hash", to: SQLLiteral.null)
-                    .where("id", .equal, id)
-                    .run()
+                try await SigningFlowStore(database: transaction).eraseSecrets(of: id)
             }
             return true
         }
@@ -82,4 +98,33 @@ struct SessionRepository {
         if let organizationID { query = query.filter(\.$organization.$id == organizationID) }
         return try await query.sort(\.$expiresAt).limit(limit).all(\.$id)
     }
+
+    /// A page of the organization's sessions, newest first, with the status given and created in
+    /// `[from, to)` when given.
+    func list(
+        organizationID: UUID, status: SessionStatus?, from: Date?, to: Date?, page: Int
+    ) async throws -> ListPage<SigningSessionModel> {
+        var query = SigningSessionModel.query(on: database).filter(\.$organization.$id == organizationID)
+        if let status { query = query.filter(\.$status == status.rawValue) }
+        if let from { query = query.filter(\.$createdAt >= from) }
+        if let to { query = query.filter(\.$createdAt < to) }
+        return try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
+    }
+
+    // MARK: Log
+
+    /// Adds an entry to the session's log (its timeline in the cabinet).
+    func log(_ event: SessionLogModel.Event, session: UUID, step: String? = nil, detail: String? = nil, at date: Date) async throws {
+        try await SessionLogModel(sessionID: session, at: date, event: event, step: step, detail: detail).create(on: database)
+    }
+
+    /// The session's log, oldest first.
+    func log(of session: UUID) async throws -> [SessionLogModel] {
+        try await SessionLogModel.query(on: database).filter(\.$sessionID == session).sort(\.$at).all()
+    }
+}
+
+extension SigningSessionModel {
+    /// The organization the session belongs to.
+    var organizationID: UUID { $organization.id }
 }

@@ -1,11 +1,11 @@
 import Foundation
 
 /// Runs a command-line tool of the machine (openssl, unzip, qpdf) for tests that check with it.
-enum Tool {
+public enum Tool {
     /// Runs `executable` with `arguments` in `directory`; its exit status and its output (standard
     /// output, and standard error when `errors`).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, errors: Bool = false) throws
+    public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil, errors: Bool = false) throws
         -> (status: Int32, output: String)
     {
         let process = Process()

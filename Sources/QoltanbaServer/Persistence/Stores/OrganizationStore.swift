@@ -2,7 +2,7 @@ import Fluent
 import Foundation
 import QoltanbaCore
 
-/// Organizations and their API keys: what the operator CLI (and the sandbox demo) manage.
+/// Organizations, their settings and their API keys.
 struct OrganizationStore {
     let database: any Database
 
@@ -10,7 +10,7 @@ struct OrganizationStore {
     func createOrganization(named rawName: String) async throws -> OrganizationModel {
         let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw QoltanbaError(.operatorError, "the organization name must not be empty") }
-        guard try await OrganizationModel.query(on: database).filter(\.$name == name).first() == nil else {
+        guard try await organization(named: name) == nil else {
             throw QoltanbaError(.operatorError, "an organization named '\(name)' already exists")
         }
         let organization = OrganizationModel(name: name)
@@ -18,12 +18,27 @@ struct OrganizationStore {
         return organization
     }
 
+    /// The organization with this id.
+    func organization(_ id: UUID) async throws -> OrganizationModel? {
+        try await OrganizationModel.find(id, on: database)
+    }
+
+    /// The organization with this exact name.
+    func organization(named name: String) async throws -> OrganizationModel? {
+        try await OrganizationModel.query(on: database).filter(\.$name == name).first()
+    }
+
+    /// Writes the organization's changed fields (its webhook, its redirect origins).
+    func save(_ organization: OrganizationModel) async throws {
+        try await organization.save(on: database)
+    }
+
     /// The organization with this id or, failing that, this exact name.
     func organization(idOrName: String) async throws -> OrganizationModel {
         if let id = UUID(uuidString: idOrName), let found = try await OrganizationModel.find(id, on: database) {
             return found
         }
-        if let found = try await OrganizationModel.query(on: database).filter(\.$name == idOrName).first() {
+        if let found = try await organization(named: idOrName) {
             return found
         }
         throw QoltanbaError(.operatorError, "no organization has the id or name '\(idOrName)'")
@@ -36,7 +51,7 @@ struct OrganizationStore {
     func setRedirectOrigins(_ text: String, field: String, for organization: OrganizationModel) async throws -> [String] {
         let origins = try WebAddress.origins(text, field: field)
         organization.redirectOrigins = origins.isEmpty ? nil : origins.joined(separator: "\n")
-        try await organization.save(on: database)
+        try await save(organization)
         return origins
     }
 
@@ -69,4 +84,26 @@ struct OrganizationStore {
         try await key.save(on: database)
         return true
     }
+
+    /// The key with this id.
+    func apiKey(_ id: UUID) async throws -> APIKeyModel? {
+        try await APIKeyModel.find(id, on: database)
+    }
+
+    /// The active (unrevoked) key with this hash, with its organization.
+    func activeAPIKey(secretHash: String) async throws -> APIKeyModel? {
+        try await APIKeyModel.query(on: database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil)
+            .with(\.$organization).first()
+    }
+
+    /// Records that a key was used at `date`.
+    func markUsed(_ key: APIKeyModel, at date: Date) async throws {
+        key.lastUsedAt = date
+        try await key.save(on: database)
+    }
+}
+
+extension APIKeyModel {
+    /// The organization the key belongs to.
+    var organizationID: UUID { $organization.id }
 }

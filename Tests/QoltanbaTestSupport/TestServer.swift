@@ -10,11 +10,11 @@ import VaporTesting
 ///
 /// The database is a new SQLite file, or, when `QOLTANBA_TEST_DATABASE_URL` names a PostgreSQL
 /// server, a new schema there (dropped afterwards): `make test` runs every suite both ways.
-struct TestServer {
-    let app: Application
-    let key: String
-    let otherKey: String
-    let organizationID: UUID
+public struct TestServer: Sendable {
+    public let app: Application
+    public let key: String
+    public let otherKey: String
+    public let organizationID: UUID
 
     static let quietLogs: Void = LoggingSystem.bootstrap { label in
         var handler = StreamLogHandler.standardError(label: label)
@@ -22,13 +22,13 @@ struct TestServer {
         return handler
     }
 
-    static var usesPostgres: Bool { postgresURL != nil }
-    static var postgresURL: String? {
+    public static var usesPostgres: Bool { postgresURL != nil }
+    public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["QOLTANBA_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Runs `body` against a fresh server; `environment` overrides `QOLTANBA_*` settings.
-    static func with(
+    public static func with(
         environment overrides: [String: String] = [:], _ body: (TestServer) async throws -> Void
     ) async throws {
         _ = quietLogs
@@ -50,7 +50,7 @@ struct TestServer {
             try await app.prepareDatabase()
         }) { app in
             do {
-                let store = OrganizationStore(database: app.db)
+                let store = app.stores.organizations
                 let first = try await store.createOrganization(named: "First bank")
                 let second = try await store.createOrganization(named: "Second telecom")
                 let (_, key) = try await store.createAPIKey(for: first, label: "tests")
@@ -70,7 +70,7 @@ struct TestServer {
 
     // MARK: Requests
 
-    func send(
+    public func send(
         _ method: HTTPMethod, _ path: String, key: String? = nil, headers: HTTPHeaders = [:], body: ByteBuffer? = nil
     ) async throws -> TestingHTTPResponse {
         var headers = headers
@@ -78,11 +78,11 @@ struct TestServer {
         return try await app.testing().sendRequest(method, path, headers: headers, body: body)
     }
 
-    func postJSON(_ path: String, _ json: String, key: String? = nil) async throws -> TestingHTTPResponse {
+    public func postJSON(_ path: String, _ json: String, key: String? = nil) async throws -> TestingHTTPResponse {
         try await send(.POST, path, key: key, headers: ["Content-Type": "application/json"], body: ByteBuffer(string: json))
     }
 
-    func createSession(
+    public func createSession(
         iin: String = "871008401427", phone: String = "77011234567", type: String = "pdf", key: String? = nil
     ) async throws -> UUID {
         let response = try await postJSON(
@@ -92,7 +92,7 @@ struct TestServer {
     }
 
     /// A multipart upload sent the way Python's `requests` sends `files=`: every field a file part.
-    func uploadMultipart(
+    public func uploadMultipart(
         session: String?, name: String?, file: [UInt8]?, fileName: String = "example_file.pdf", key: String? = nil,
         path: String = "/api/v1/session/documents/upload/"
     ) async throws -> TestingHTTPResponse {
@@ -111,30 +111,30 @@ struct TestServer {
             .POST, path, key: key, headers: ["Content-Type": "multipart/form-data; boundary=\(boundary)"], body: body)
     }
 
-    func uploadBase64(session: String, name: String, file: [UInt8], key: String? = nil) async throws -> TestingHTTPResponse {
+    public func uploadBase64(session: String, name: String, file: [UInt8], key: String? = nil) async throws -> TestingHTTPResponse {
         try await postJSON(
             "/api/v1/session/documents/upload/base64/",
             #"{"session_id":"\#(session)","name":"\#(name)","base64_file":"\#(Data(file).base64EncodedString())"}"#,
             key: key)
     }
 
-    func documentCount() async throws -> Int {
+    public func documentCount() async throws -> Int {
         try await DocumentModel.query(on: app.db).count()
     }
 }
 
 extension TestingHTTPResponse {
-    func json() throws -> [String: Any] {
+    public func json() throws -> [String: Any] {
         let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed])
         return try #require(object as? [String: Any], "not a JSON object: \(body.string)")
     }
 
-    var detail: String? { (try? json())?["detail"] as? String }
+    public var detail: String? { (try? json())?["detail"] as? String }
 }
 
-enum Samples {
+public enum Samples {
     /// A small, complete PDF with one page.
-    static let pdf: [UInt8] = {
+    public static let pdf: [UInt8] = {
         var text = "%PDF-1.4\n"
         var offsets: [Int] = []
         let objects = [
@@ -153,5 +153,9 @@ enum Samples {
         return Array(text.utf8)
     }()
 
-    static let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><contract><party>Қолтаңба</party></contract>"#.utf8)
+    /// A JPEG's structure (start, frame and scan headers, scan bytes, end) at 640×480.
+    public static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x01, 0xE0, 0x02, 0x80, 1, 1, 0x11, 0,
+                                0xFF, 0xDA, 0x00, 0x08, 1, 1, 0, 0, 0x3F, 0, 0x12, 0x34, 0xFF, 0xD9]
+
+    public static let xml = Array(#"<?xml version="1.0" encoding="UTF-8"?><contract><party>Қолтаңба</party></contract>"#.utf8)
 }

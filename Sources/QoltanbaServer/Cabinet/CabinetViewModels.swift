@@ -1,0 +1,110 @@
+import Foundation
+import QoltanbaCore
+
+/// What the cabinet's pages show, as plain values: the pages never see a database model.
+extension CabinetPage {
+    struct Organization {
+        let id: String
+        let name: String
+        let createdAt: Date?
+        let webhookURL: String?
+        /// Until when the previous webhook secret still signs, during a rotation's overlap.
+        let previousSecretUntil: Date?
+        let redirectOrigins: [String]
+
+        init(_ model: OrganizationModel) {
+            id = model.id?.apiString ?? ""
+            name = model.name
+            createdAt = model.createdAt
+            webhookURL = model.webhookURL
+            previousSecretUntil = model.webhookPreviousSecret == nil ? nil : model.webhookPreviousUntil
+            redirectOrigins = model.allowedRedirectOrigins
+        }
+    }
+
+    struct Key {
+        let id: String
+        let prefix: String
+        let label: String
+        let createdAt: Date?
+        let lastUsedAt: Date?
+        let revokedAt: Date?
+
+        init(_ model: APIKeyModel) {
+            id = model.id?.apiString ?? ""
+            prefix = model.prefix
+            label = model.label
+            createdAt = model.createdAt
+            lastUsedAt = model.lastUsedAt
+            revokedAt = model.revokedAt
+        }
+    }
+
+    struct Session {
+        let id: String
+        let status: String
+        let failureType: String?
+        /// `TYPE: detail`, for a canceled session.
+        let failure: String?
+        let maskedIIN: String
+        let documentType: String
+        let checkID: String
+        let createdAt: Date
+        let expiresAt: Date
+
+        init(_ model: SigningSessionModel) {
+            id = model.id?.apiString ?? ""
+            status = model.status
+            failureType = model.failureType
+            failure = model.lifecycle.state.failureReason.map { "\($0.type.rawValue): \($0.detail)" }
+            maskedIIN = (try? IIN(model.iin).masked) ?? "—"
+            documentType = model.documentType
+            checkID = model.checkID.apiString
+            createdAt = model.createdAt
+            expiresAt = model.expiresAt
+        }
+    }
+
+    struct Attempt {
+        let at: Date
+        /// The status code, or the error.
+        let answer: String
+        let milliseconds: Int
+
+        init(_ model: WebhookAttemptModel) {
+            at = model.attemptedAt
+            answer = CabinetPage.answer(status: model.status, error: model.error)
+            milliseconds = model.milliseconds
+        }
+    }
+
+    struct Event {
+        let id: String
+        let event: String
+        let sessionID: String
+        let state: String
+        let attemptCount: Int
+        let lastAnswer: String
+        /// When the next try is due; nil unless pending.
+        let nextAttemptAt: Date?
+        let createdAt: Date
+        let attempts: [Attempt]
+
+        init(_ model: WebhookEventModel, attempts: [WebhookAttemptModel]) {
+            id = model.id?.apiString ?? ""
+            event = model.event
+            sessionID = model.sessionID.apiString
+            state = model.state
+            attemptCount = model.attempts
+            lastAnswer = CabinetPage.answer(status: model.lastStatus, error: model.lastError)
+            nextAttemptAt = model.state == WebhookEventModel.State.pending.rawValue ? model.nextAttemptAt : nil
+            createdAt = model.createdAt
+            self.attempts = attempts.map(Attempt.init)
+        }
+    }
+
+    /// What an attempt got: the status code, or the error.
+    static func answer(status: Int?, error: String?) -> String {
+        status.map(String.init) ?? error ?? "—"
+    }
+}

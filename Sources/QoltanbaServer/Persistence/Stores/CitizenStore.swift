@@ -1,0 +1,41 @@
+import Fluent
+import QoltanbaCore
+
+/// The citizens kept in the `citizens` table: the sandbox's test citizens, and the citizen registry
+/// where no registry service is configured.
+struct CitizenStore: CitizenRegistry {
+    let database: any Database
+
+    func citizen(iin: IIN, phone: PhoneNumber) async throws -> Citizen? {
+        try await CitizenModel.query(on: database)
+            .filter(\.$iin == iin.digits)
+            .filter(\.$phone == phone.digits)
+            .first()?
+            .citizen
+    }
+
+    /// What the sandbox's providers do for this citizen; nil for one it does not know.
+    func sandboxOutcome(iin: IIN) async throws -> SandboxOutcome? {
+        try await CitizenModel.query(on: database).filter(\.$iin == iin.digits).first()
+            .flatMap { SandboxOutcome(rawValue: $0.sandboxOutcome) }
+    }
+
+    /// Inserts or updates citizens by IIN, all in one transaction.
+    func save(_ citizens: [(citizen: Citizen, outcome: SandboxOutcome)]) async throws {
+        try await database.transaction { transaction in
+            for (citizen, outcome) in citizens {
+                let model = try await CitizenModel.query(on: transaction).filter(\.$iin == citizen.iin.digits).first() ?? CitizenModel()
+                model.iin = citizen.iin.digits
+                model.phone = citizen.phone.digits
+                model.surname = citizen.name.surname
+                model.givenName = citizen.name.givenName
+                model.patronymic = citizen.name.patronymic
+                model.latinSurname = citizen.latinName.surname
+                model.latinGivenName = citizen.latinName.givenName
+                model.latinPatronymic = citizen.latinName.patronymic
+                model.sandboxOutcome = outcome.rawValue
+                try await model.save(on: transaction)
+            }
+        }
+    }
+}

@@ -1,0 +1,18 @@
+import Fluent
+import Foundation
+
+/// The SMS messages the sandbox "sent", for its inbox.
+struct SandboxMessageStore {
+    let database: any Database
+
+    func add(phone: String, text: String, code: String, at date: Date) async throws {
+        try await SandboxMessageModel(phone: phone, text: text, code: code, sentAt: date).create(on: database)
+    }
+
+    /// The newest messages (to one phone, if given), newest first.
+    func latest(phone: String?, limit: Int) async throws -> [SandboxMessageModel] {
+        var query = SandboxMessageModel.query(on: database).sort(\.$sentAt, .descending).limit(limit)
+        if let phone { query = query.filter(\.$phone == phone) }
+        return try await query.all()
+    }
+}

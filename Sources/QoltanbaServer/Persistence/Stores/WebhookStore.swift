@@ -1,0 +1,100 @@
+import Fluent
+import Foundation
+import QoltanbaCore
+import SQLKit
+
+/// The webhook outbox (`webhook_events`) and the log of delivery attempts.
+struct WebhookStore {
+    let database: any Database
+
+    /// Adds the event of the session's current status, if its organization has a webhook.
+    func enqueue(_ session: SigningSessionModel, at now: Date) async throws {
+        let id = UUID()
+        guard let organization = try await OrganizationModel.find(session.organizationID, on: database),
+              organization.webhookURL != nil,
+              let payload = WebhookPayload(
+                  id: id, session: try session.requireID(), checkID: session.checkID, state: session.lifecycle.state,
+                  metadata: session.metadata.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }, at: now)
+        else { return }
+        try await WebhookEventModel(
+            id: id, organizationID: session.organizationID, sessionID: try session.requireID(), event: payload.event,
+            payload: try payload.body(), at: now
+        ).create(on: database)
+    }
+
+    /// Takes the oldest due event until `now + lease` (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
+    /// so that several instances never take the same one). A claim lapses, so an event whose
+    /// instance died is taken up again.
+    func claimDue(now: Date, lease: TimeInterval) async throws -> UUID? {
+        let sql = database.sql
+        let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let rows = try await sql.raw("""
+            UPDATE webhook_events SET claimed_until = \(bind: now.addingTimeInterval(lease))
+            WHERE id IN (SELECT id FROM webhook_events
+                WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
+                AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                ORDER BY next_attempt_at, created_at LIMIT 1\(lock))
+            RETURNING id
+            """).all()
+        return try rows.first?.decode(column: "id", as: UUID.self)
+    }
+
+    /// The event with this id.
+    func event(_ id: UUID) async throws -> WebhookEventModel? {
+        try await WebhookEventModel.find(id, on: database)
+    }
+
+    /// Stores an attempt and the event's state after it, together.
+    func record(_ attempt: WebhookAttemptModel, of event: WebhookEventModel) async throws {
+        try await database.transaction { transaction in
+            try await attempt.create(on: transaction)
+            try await event.save(on: transaction)
+        }
+    }
+
+    /// Makes an event due again now (also a dead one), with a fresh count of attempts.
+    /// - Returns: the event, nil when there is none with this id.
+    func redeliver(_ id: UUID, now: Date = Date()) async throws -> WebhookEventModel? {
+        guard let event = try await event(id) else { return nil }
+        event.state = WebhookEventModel.State.pending.rawValue
+        event.attempts = 0
+        event.nextAttemptAt = now
+        event.claimedUntil = nil
+        try await event.save(on: database)
+        return event
+    }
+
+    /// The session's events with their attempts (in the order attempted).
+    func deliveries(of session: UUID) async throws -> [(event: WebhookEventModel, attempts: [WebhookAttemptModel])] {
+        try await withAttempts(WebhookEventModel.query(on: database).filter(\.$sessionID == session).sort(\.$createdAt).all())
+    }
+
+    /// A page of the organization's events (in one state, if given), newest first, with their attempts.
+    func list(organizationID: UUID, state: WebhookEventModel.State?, page: Int) async throws
+        -> (page: ListPage<WebhookEventModel>, attempts: [UUID: [WebhookAttemptModel]])
+    {
+        var query = WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
+        if let state { query = query.filter(\.$state == state.rawValue) }
+        let listed = try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
+        let attempts = try await withAttempts(listed.rows)
+        return (listed, Dictionary(attempts.compactMap { entry in entry.event.id.map { ($0, entry.attempts) } }, uniquingKeysWith: { a, _ in a }))
+    }
+
+    /// The organization's newest events.
+    func latest(organizationID: UUID, limit: Int) async throws -> [WebhookEventModel] {
+        try await WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
+            .sort(\.$createdAt, .descending).limit(limit).all()
+    }
+
+    private func withAttempts(_ events: [WebhookEventModel]) async throws -> [(event: WebhookEventModel, attempts: [WebhookAttemptModel])] {
+        let ids = events.compactMap(\.id)
+        let attempts = ids.isEmpty ? [] : try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ ids).sort(\.$attemptedAt).all()
+        let byEvent = Dictionary(grouping: attempts, by: \.eventID)
+        return events.map { event in (event, event.id.flatMap { byEvent[$0] } ?? []) }
+    }
+}
+
+extension WebhookEventModel {
+    /// The organization whose webhook receives the event.
+    var organizationID: UUID { $organization.id }
+}
