@@ -85,17 +85,10 @@ struct RenderBudget: Sendable {
 }
 
 extension Application {
-    private struct RenderWorkersKey: StorageKey {
-        typealias Value = RenderWorkers
-    }
-
     /// The threads documents are checked and stamped on: made at configuration, stopped at shutdown.
     var renderWorkers: RenderWorkers {
-        get {
-            guard let workers = storage[RenderWorkersKey.self] else { fatalError("configure(_:with:) has not been called") }
-            return workers
-        }
-        set { storage[RenderWorkersKey.self] = newValue }
+        get { service(storedBy: "configure(_:with:)") }
+        set { store(service: newValue) }
     }
 
     /// The time budget for document work, from `QOLTANBA_RENDER_TIMEOUT_SECONDS`.

@@ -70,16 +70,9 @@ final class BackgroundWork: LifecycleHandler, Sendable {
 }
 
 extension Application {
-    private struct BackgroundWorkKey: StorageKey {
-        typealias Value = BackgroundWork
-    }
-
     /// The process's background jobs, stopped together at shutdown (made by `configure`).
     var background: BackgroundWork {
-        get {
-            guard let work = storage[BackgroundWorkKey.self] else { fatalError("configure(_:with:) has not been called") }
-            return work
-        }
-        set { storage[BackgroundWorkKey.self] = newValue }
+        get { service(storedBy: "configure(_:with:)") }
+        set { store(service: newValue) }
     }
 }

@@ -4,17 +4,10 @@ import QoltanbaPKI
 import Vapor
 
 extension Application {
-    private struct PKIKey: StorageKey {
-        typealias Value = PKIService
-    }
-
     /// The certificate authority, ready once `prepareDatabase()` has run.
     var pki: PKIService {
-        get {
-            guard let pki = storage[PKIKey.self] else { fatalError("prepareDatabase() has not loaded the PKI") }
-            return pki
-        }
-        set { storage[PKIKey.self] = newValue }
+        get { service(storedBy: "prepareDatabase()") }
+        set { store(service: newValue) }
     }
 
     /// The master key: `QOLTANBA_MASTER_KEY`, or in the sandbox `master.key` in the data folder,

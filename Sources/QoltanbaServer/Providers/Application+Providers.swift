@@ -11,18 +11,11 @@ struct ProviderSet: Sendable {
 }
 
 extension Application {
-    private struct ProvidersKey: StorageKey {
-        typealias Value = ProviderSet
-    }
-
     /// The providers; HTTP where a URL is configured, the sandbox's otherwise (in production every
     /// URL but the E-Document service's is required, so nothing falls back there).
     var providers: ProviderSet {
-        get {
-            guard let providers = storage[ProvidersKey.self] else { fatalError("providers are not configured") }
-            return providers
-        }
-        set { storage[ProvidersKey.self] = newValue }
+        get { service(storedBy: "configure(_:with:)") }
+        set { store(service: newValue) }
     }
 
     func configureProviders() {

@@ -344,9 +344,7 @@ struct SigningFlowService {
         let (code, pending) = PendingCode.issue(key: codeKey, context: codeContext(bound, flow.step), now: Date())
         bound.flow.pendingCode = pending
         try await save(flow, bound)
-        let text = flow.step == .sign
-            ? language.text(.smsSignText, code, try await documents(of: bound).count)
-            : language.text(.smsPasswordText, code)
+        let text = language.codeMessage(code, signing: flow.step == .sign ? try await documents(of: bound).count : nil)
         do {
             try await providers.sms.send(to: try PhoneNumber(bound.session.phone), text: text, code: code)
         } catch {

@@ -156,13 +156,9 @@ enum WebhookSecrets {
 }
 
 extension Application {
-    private struct WebhookResolverKey: StorageKey {
-        typealias Value = WebhookAddress.Resolver
-    }
-
     /// How webhook hosts are resolved: the system's resolver, or a test's double.
     var webhookResolver: WebhookAddress.Resolver {
-        get { storage[WebhookResolverKey.self] ?? WebhookAddress.system }
-        set { storage[WebhookResolverKey.self] = newValue }
+        get { optionalService() ?? WebhookAddress.system }
+        set { store(service: newValue) }
     }
 }

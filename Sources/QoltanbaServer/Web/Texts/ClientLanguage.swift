@@ -63,6 +63,11 @@ enum ClientLanguage: String, CaseIterable, Sendable {
     }
 
     /// What a failure reason says to the signer.
+    /// The SMS that carries a code: to confirm a new password, or to sign `documents` documents.
+    func codeMessage(_ code: String, signing documents: Int?) -> String {
+        documents.map { text(.smsSignText, code, $0) } ?? text(.smsPasswordText, code)
+    }
+
     func text(_ failure: ClientFailure) -> String {
         switch failure {
         case .refresh: text(.reasonRefresh)
