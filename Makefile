@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
 	-Xswiftc -DQOLTANBA_FUZZ -Xswiftc -use-ld=lld
 
-.PHONY: run build bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser \
+.PHONY: run build lint bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser \
 	test-fuzz fuzz fuzz-build test-conformance fuzz-api screenshots deps deps-test clean
 
 run: deps build
@@ -29,9 +29,17 @@ deps:
 deps-test: deps
 	@scripts/install-packages.sh $(TEST_PACKAGES)
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
-	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r tests/requirements.txt
+	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r integration/requirements.txt
 
-test: deps-test
+# Layering checks on Sources/ (scripts/lint.py: Fluent and SQL only in Persistence/, files of at most 400 lines,
+# no cycle between the server's folders). Python's standard library only; `scripts/lint.py --graph` for the folders.
+# scripts/test_lint.py first checks the lint itself on small synthetic trees (`-v` for one line a test).
+lint:
+	@scripts/install-packages.sh python3
+	python3 scripts/test_lint.py -q
+	python3 scripts/lint.py
+
+test: lint deps-test
 	$(SWIFT) build --build-tests
 	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-fuzz test-conformance
 
@@ -44,20 +52,20 @@ test-swift-postgres:
 
 # The API reference's own Python examples, the operator CLI, OpenAPI and /pki, against a running server.
 test-compat:
-	$(PYTHON) -m pytest -q tests/compat
+	$(PYTHON) -m pytest -q integration/compat
 
 # The signing client in headless Chromium with a fake camera, through its automation contract.
 test-browser:
-	$(PYTHON) -m pytest -q tests/browser
+	$(PYTHON) -m pytest -q integration/browser
 
 # Schemathesis (every check) against a fresh sandbox server and its own OpenAPI document, 2 minutes.
 test-conformance:
-	$(PYTHON) tests/conformance/run_schemathesis.py --max-time 120
+	$(PYTHON) integration/conformance/run_schemathesis.py --max-time 120
 
 # The same for API_FUZZ_SECONDS (1800 by default).
 API_FUZZ_SECONDS ?= 1800
 fuzz-api: deps-test build
-	$(PYTHON) tests/conformance/run_schemathesis.py --max-time $(API_FUZZ_SECONDS)
+	$(PYTHON) integration/conformance/run_schemathesis.py --max-time $(API_FUZZ_SECONDS)
 
 # Every fuzz target for 10 s from its seed corpus (regression inputs included); any crash fails.
 test-fuzz: fuzz-build
@@ -73,7 +81,7 @@ fuzz-build:
 
 # A PNG of every step of the signing client, in each language and theme, into screenshots/.
 screenshots: deps-test build
-	$(PYTHON) tests/browser/screenshots.py
+	$(PYTHON) integration/browser/screenshots.py
 
 # CMS sign/verify rates for P-256 and RSA-2048 beside `openssl speed` (release build).
 bench-pki: deps

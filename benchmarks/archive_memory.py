@@ -27,7 +27,7 @@ from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from qoltanba_server import minimal_pdf, serving  # noqa: E402
 
 COUNTS = (5, 10)

@@ -12,7 +12,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 BINARY = Path(os.environ.get("QOLTANBA_BINARY", ROOT / ".build" / "debug" / "qoltanba"))
-PYTHON_EXAMPLES = ROOT / "tests" / "compat" / "reference_examples"
+PYTHON_EXAMPLES = ROOT / "integration" / "compat" / "reference_examples"
 
 
 def free_port():

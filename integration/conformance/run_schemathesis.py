@@ -1,8 +1,8 @@
 """Schemathesis (4.x) against a fresh sandbox server: every check, the server's own OpenAPI document.
 
-    python tests/conformance/run_schemathesis.py                 # short: 120 s (make test)
-    python tests/conformance/run_schemathesis.py --max-time 1800 # long (make fuzz-api)
-    python tests/conformance/run_schemathesis.py -- --seed 1 --phases fuzzing   # more schemathesis options
+    python integration/conformance/run_schemathesis.py                 # short: 120 s (make test)
+    python integration/conformance/run_schemathesis.py --max-time 1800 # long (make fuzz-api)
+    python integration/conformance/run_schemathesis.py -- --seed 1 --phases fuzzing   # more schemathesis options
 
 The budget is --max-time or SCHEMATHESIS_MAX_TIME (seconds), --max-examples or SCHEMATHESIS_MAX_EXAMPLES (per
 operation). The binary is QOLTANBA_BINARY or .build/debug/qoltanba. Reports (JUnit, NDJSON) go to --report-dir
@@ -21,7 +21,7 @@ import requests
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "integration"))
 from qoltanba_server import serving  # noqa: E402
 
 CONFIG = HERE / "schemathesis.toml"

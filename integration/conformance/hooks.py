@@ -18,7 +18,7 @@ Two more pieces: `_refresh_stale_negative_body` corrects a stateful case still l
 the resource pool replaced the field it broke (schemathesis would otherwise call the valid request it sends
 "invalid data accepted"); `api_key_refused_with_404` is the check that stands in for `ignored_auth` on the API-key
 operations (see schemathesis.toml). The internals used here (ComponentInfo, make_validator, contains_binary) are
-those of schemathesis 4.32; tests/requirements.txt keeps it below 5.
+those of schemathesis 4.32; integration/requirements.txt keeps it below 5.
 """
 import base64
 import subprocess

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: qoltanba_server, shared with tests/browser
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # integration/: qoltanba_server, shared with integration/browser
 from qoltanba_server import serving  # noqa: E402
 
 

@@ -4,7 +4,7 @@ The files in reference_examples/ are the reference's examples as printed, with t
 text lost restored and three typos fixed (`"API_KEY".`, `If`, `))`). This test changes only what
 the reference marks as placeholders: its host, the API key, and the `<…>` values. The download examples
 (download.py, download_base64.py, each listing its mends at its top) need a session signed in the browser,
-so tests/browser/test_download.py runs them.
+so integration/browser/test_download.py runs them.
 """
 import base64
 import json
