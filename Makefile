@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
 	-Xswiftc -DQOLTANBA_FUZZ -Xswiftc -use-ld=lld
 
-.PHONY: run build lint bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser \
+.PHONY: run build lint bench-api bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser test-scale \
 	test-fuzz fuzz fuzz-build test-conformance fuzz-api screenshots deps deps-test clean
 
 run: deps build
@@ -41,7 +41,7 @@ lint:
 
 test: lint deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-fuzz test-conformance
+	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-scale test-fuzz test-conformance
 
 # The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
 test-swift:
@@ -53,6 +53,11 @@ test-swift-postgres:
 # The API reference's own Python examples, the operator CLI, OpenAPI and /pki, against a running server.
 test-compat:
 	$(PYTHON) -m pytest -q integration/compat
+
+# Three instances on one throwaway PostgreSQL, each request sent to one of them at random: flows, certificates,
+# webhooks, expiry, the CRL and key revocation hold across instances.
+test-scale:
+	scripts/with-postgres.sh $(PYTHON) -m pytest -q integration/scale
 
 # The signing client in headless Chromium with a fake camera, through its automation contract.
 test-browser:
@@ -90,6 +95,14 @@ bench-pki: deps
 	.build/release/qoltanba-bench
 
 # Peak memory of the archive download of ten 5 MB PDFs against the sandbox server (needs root for /proc).
+# Throughput of the integrator routes (wrk) on SQLite and a throwaway PostgreSQL at its default durability,
+# as ratios to a plain route in the same run, and the peak memory of a 20 MB upload (benchmarks/bench_api.py).
+bench-api: deps-test
+	@scripts/install-packages.sh wrk
+	$(SWIFT) build -c release --product qoltanba
+	QOLTANBA_PG_DEFAULTS=1 scripts/with-postgres.sh sh -c 'QOLTANBA_BENCH_POSTGRES_URL="$$QOLTANBA_TEST_DATABASE_URL" \
+		QOLTANBA_BINARY=.build/release/qoltanba $(PYTHON) benchmarks/bench_api.py'
+
 bench-archive: deps-test build
 	$(PYTHON) benchmarks/archive_memory.py
 

@@ -16,19 +16,17 @@ import base64
 import io
 import random
 import re
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from qoltanba_server import minimal_pdf, serving  # noqa: E402
+from qoltanba_server import Signer, minimal_pdf, serving  # noqa: E402
 
 COUNTS = (5, 10)
 # glibc keeps freed memory for reuse, so RSS would show what uploads and signing left behind rather
@@ -62,63 +60,10 @@ def noise_pdf(seed, width=1000, height=1666):
     return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
 
 
-def png(width=320, height=240):
-    """A real RGB PNG (a gradient) for the liveness frames."""
-    def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-    rows = b"".join(b"\0" + b"".join(bytes((x % 256, y % 256, 128)) for x in range(width)) for y in range(height))
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
 def memory(pid, field):
     """VmRSS or VmHWM of the process, in bytes."""
     status = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(rf"^{field}:\s+(\d+) kB", status, re.M).group(1)) * 1024
-
-
-class Signer:
-    """The signing client's automation contract over plain HTTP: the Secure cookie is sent by hand."""
-
-    def __init__(self, server, session_id):
-        self.server, self.session_id, self.headers = server, session_id, {}
-        opened = requests.get(self.url("/sign"), params={"session": session_id}, allow_redirects=False, timeout=60)
-        match = re.search(rf"qoltanba-{session_id}=([^;]+)", opened.headers.get("Set-Cookie", ""), re.I)
-        assert match, f"GET /sign set no cookie: {opened.status_code} {opened.headers}"
-        self.headers = {"Cookie": f"qoltanba-{session_id}={match.group(1)}"}
-
-    def url(self, path):
-        return self.server.url + path
-
-    def step(self):
-        page = requests.get(self.url("/sign"), params={"session": self.session_id}, headers=self.headers, timeout=60)
-        match = re.search(r'data-step="([^"]+)"', page.text)
-        return match and match.group(1)
-
-    def post(self, action, **form):
-        response = requests.post(self.url(f"/sign/{self.session_id}/{action}"), data=form, headers=self.headers,
-                                 allow_redirects=False, timeout=300)
-        assert response.status_code in (302, 303), f"POST {action}: {response.status_code} {response.text[:300]}"
-        assert "notice=" not in response.headers["Location"], f"POST {action}: {response.headers['Location']}"
-
-    def code(self):
-        messages = requests.get(self.url("/sandbox/sms.json"), params={"phone": PHONE}, timeout=30).json()
-        return messages[0]["code"]
-
-    def sign(self):
-        self.post("documents")
-        frame = base64.b64encode(png()).decode()
-        response = requests.post(self.url(f"/sign/{self.session_id}/liveness"), json={"frames": [frame] * 3},
-                                 headers=self.headers, allow_redirects=False, timeout=60)
-        assert response.status_code == 200, f"POST liveness: {response.status_code} {response.text[:300]}"
-        self.post("face-match")
-        if self.step() == "password":
-            self.post("password", password=PASSWORD)
-        else:
-            self.post("password", password=PASSWORD, password_confirm=PASSWORD)
-            self.post("code", otp=self.code())
-        self.post("certificate")
-        self.post("code", otp=self.code())
 
 
 def download_peak(pdfs):
@@ -138,7 +83,7 @@ def download_peak(pdfs):
                 call("POST", "/documents/upload/base64/", json={
                     "session_id": session_id, "name": f"document-{number}.pdf",
                     "base64_file": base64.b64encode(pdf).decode()})
-            Signer(server, session_id).sign()
+            Signer(server.url, session_id, PHONE).sign(PASSWORD)
             status = call("GET", "/status/", params={"session_id": session_id}).json()
             assert status["status"] == "FINISHED", f"the session is not FINISHED: {status}"
             return session_id

@@ -1,11 +1,15 @@
 """A real `qoltanba serve` (sandbox, SQLite in a temporary folder), shared by the Python test suites."""
+import base64
 import contextlib
 import io
 import os
+import random
 import re
 import socket
 import subprocess
+import struct
 import time
+import zlib
 from pathlib import Path
 
 import requests
@@ -120,6 +124,66 @@ def minimal_pdf(padding=0):
     out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size 4 /Root 1 0 R >>\n" + b" " * padding + b"startxref\n%d\n%%%%EOF\n" % xref
     return out
+
+
+def png(width=320, height=240):
+    """A real RGB PNG (a gradient): a camera frame for the liveness step."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    rows = b"".join(b"\0" + b"".join(bytes((x % 256, y % 256, 128)) for x in range(width)) for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+class Signer:
+    """The signing client's automation contract over plain HTTP, the Secure cookie sent by hand. `urls` is one
+    server's address, or several instances' (each request then goes to one of them at random)."""
+
+    def __init__(self, urls, session_id, phone):
+        self.urls = [urls] if isinstance(urls, str) else list(urls)
+        self.session_id, self.phone, self.headers = session_id, phone, {}
+        opened = requests.get(self.url("/sign"), params={"session": session_id}, allow_redirects=False, timeout=60)
+        match = re.search(rf"qoltanba-{session_id}=([^;]+)", opened.headers.get("Set-Cookie", ""), re.I)
+        assert match, f"GET /sign set no cookie: {opened.status_code} {opened.headers}"
+        self.headers = {"Cookie": f"qoltanba-{session_id}={match.group(1)}"}
+
+    def url(self, path):
+        return random.choice(self.urls) + path
+
+    def step(self):
+        page = requests.get(self.url("/sign"), params={"session": self.session_id}, headers=self.headers, timeout=60)
+        match = re.search(r'data-step="([^"]+)"', page.text)
+        return match and match.group(1)
+
+    def post(self, action, **form):
+        response = requests.post(self.url(f"/sign/{self.session_id}/{action}"), data=form, headers=self.headers,
+                                 allow_redirects=False, timeout=300)
+        assert response.status_code in (302, 303), f"POST {action}: {response.status_code} {response.text[:300]}"
+        assert "notice=" not in response.headers["Location"], f"POST {action}: {response.headers['Location']}"
+        return response
+
+    def code(self):
+        messages = requests.get(self.url("/sandbox/sms.json"), params={"phone": self.phone}, timeout=30).json()
+        return messages[0]["code"]
+
+    def liveness(self):
+        frame = base64.b64encode(png()).decode()
+        return requests.post(self.url(f"/sign/{self.session_id}/liveness"), json={"frames": [frame] * 3},
+                             headers=self.headers, allow_redirects=False, timeout=60)
+
+    def sign(self, password):
+        """Every step of a citizen whose checks pass, first-time or returning, up to the signature."""
+        self.post("documents")
+        response = self.liveness()
+        assert response.status_code == 200, f"POST liveness: {response.status_code} {response.text[:300]}"
+        self.post("face-match")
+        if self.step() == "password":
+            self.post("password", password=password)
+        else:
+            self.post("password", password=password, password_confirm=password)
+            self.post("code", otp=self.code())
+        self.post("certificate")
+        self.post("code", otp=self.code())
 
 
 def run_python_example(name, server, **placeholders):

@@ -17,9 +17,13 @@ stop() {
 }
 trap stop EXIT
 
+# Tests need no durability; a benchmark (QOLTANBA_PG_DEFAULTS=1) measures PostgreSQL as it ships.
+durability="-c fsync=off"
+[ "${QOLTANBA_PG_DEFAULTS:-0}" = 1 ] && durability=""
+
 as_postgres "$bin/initdb" -D "$dir/data" -U qoltanba -A trust -E UTF8 --no-sync >/dev/null
 as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off" start >/dev/null
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 $durability" start >/dev/null
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port" >&2
 
 export QOLTANBA_TEST_DATABASE_URL="postgres://qoltanba@127.0.0.1:$port/postgres?sslmode=disable"

@@ -31,6 +31,10 @@ public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible 
         case stepNotFound
         /// An external service (e.g. the citizen registry) could not be asked.
         case serviceUnavailable
+        /// An `Idempotency-Key` was used before with a different request.
+        case idempotencyKeyReused
+        /// The request that first used this `Idempotency-Key` is still running.
+        case idempotencyKeyInUse
         /// An operator command referred to something that does not exist or cannot be done.
         case operatorError
     }

@@ -15,6 +15,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.renderWorkers = RenderWorkers(threads: 2)
     app.lifecycle.use(app.renderWorkers)
     app.background = BackgroundWork()
+    app.rateLimiter = RateLimiter(limit: configuration.rateLimitPerMinute)
     app.lifecycle.use(app.background)
 
     ContentConfiguration.global.use(decoder: GuardedFormDataDecoder(), for: .formData)

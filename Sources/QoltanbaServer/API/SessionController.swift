@@ -21,11 +21,13 @@ struct SessionController: RouteCollection {
         session.get("status", use: status)
     }
 
-    func create(request: Request) async throws -> CreatedSessionResponse {
-        try await request.sessionService.create(try request.decodeJSONBody(CreateSessionRequest.self))
+    func create(request: Request) async throws -> Response {
+        try await Idempotency.run(request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, body: request.body.data) }) {
+            try await request.sessionService.create(try request.decodeJSONBody(CreateSessionRequest.self)).encodeResponse(for: request)
+        }
     }
 
-    func upload(request: Request) async throws -> DocumentResponse {
+    func upload(request: Request) async throws -> Response {
         guard let type = request.headers.contentType, type.type == "multipart", type.subType == "form-data",
               let boundary = type.parameters["boundary"]
         else {
@@ -37,12 +39,21 @@ struct SessionController: RouteCollection {
         guard let sessionPart = form["session_id"] else { throw QoltanbaError.missingField("session_id") }
         guard let namePart = form["name"] else { throw QoltanbaError.missingField("name") }
         guard let filePart = form["file"] else { throw QoltanbaError.missingField("file") }
-        return try await request.sessionService.upload(
-            sessionText: String(buffer: sessionPart.body), name: String(buffer: namePart.body),
-            content: Array(buffer: filePart.body), fileField: "file")
+        return try await Idempotency.run(request, fingerprint: { Idempotency.formFingerprint(path: request.url.path, parts: form) }) {
+            try await request.sessionService.upload(
+                sessionText: String(buffer: sessionPart.body), name: String(buffer: namePart.body),
+                content: Array(buffer: filePart.body), fileField: "file"
+            ).encodeResponse(for: request)
+        }
     }
 
-    func uploadBase64(request: Request) async throws -> DocumentResponse {
+    func uploadBase64(request: Request) async throws -> Response {
+        try await Idempotency.run(request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, body: request.body.data) }) {
+            try await uploadBase64Once(request).encodeResponse(for: request)
+        }
+    }
+
+    private func uploadBase64Once(_ request: Request) async throws -> DocumentResponse {
         let body = try request.decodeJSONBody(Base64UploadRequest.self)
         guard let sessionText = body.session_id else { throw QoltanbaError.missingField("session_id") }
         guard let name = body.name else { throw QoltanbaError.missingField("name") }

@@ -12,11 +12,14 @@ struct QoltanbaServeCommand: AsyncCommand {
         try await app.prepareDatabase()
         let demoKey = app.qoltanba.mode == .sandbox ? try await SandboxDemo.prepare(app) : nil
 
-        for job in [
+        var jobs = [
             SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),
             PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
             WebhookDispatcher.job(app),
-        ] {
+        ]
+        // Instances share one PostgreSQL; on SQLite there is one, and its counts are exact.
+        if case .postgres = app.qoltanba.database { jobs.append(RateLimiter.sharingJob()) }
+        for job in jobs {
             app.background.start(job, on: app)
         }
 

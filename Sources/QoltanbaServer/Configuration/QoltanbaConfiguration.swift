@@ -45,6 +45,8 @@ public struct QoltanbaConfiguration: Sendable {
     public var maximumSessionBytes: Int
     /// `QOLTANBA_RENDER_TIMEOUT_SECONDS`: how long checking, stamping or drawing one document may take.
     public var renderTimeout: Int
+    /// Requests per minute and API key (`QOLTANBA_RATE_LIMIT_PER_MINUTE`); 0 turns the limit off.
+    public var rateLimitPerMinute: Int
     /// `QOLTANBA_TRUST_ANCHORS`: a PEM file of root certificates trusted besides Qoltanba's own
     /// (national roots), for earlier signatures on uploaded documents.
     public var trustAnchors: [Certificate]
@@ -165,6 +167,12 @@ public struct QoltanbaConfiguration: Sendable {
         self.maximumSessionDocuments = try positive("QOLTANBA_MAX_SESSION_DOCUMENTS", default: 50)
         self.maximumSessionBytes = try positive("QOLTANBA_MAX_SESSION_BYTES", default: 200 * 1024 * 1024)
         self.renderTimeout = try positive("QOLTANBA_RENDER_TIMEOUT_SECONDS", default: 30)
+        self.rateLimitPerMinute = try value("QOLTANBA_RATE_LIMIT_PER_MINUTE").map { text in
+            guard let number = Int(text), number >= 0, number <= 1_000_000_000 else {
+                throw Invalid(description: "QOLTANBA_RATE_LIMIT_PER_MINUTE must be a whole number from 0 (off) up, got '\(text)'")
+            }
+            return number
+        } ?? 1000
         self.trustAnchors = try value("QOLTANBA_TRUST_ANCHORS").map(Self.certificates(inPEMFile:)) ?? []
         self.expirySweepInterval = try positive("QOLTANBA_EXPIRY_SWEEP_SECONDS", default: 30)
 

@@ -1,3 +1,4 @@
+import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import Vapor
@@ -11,14 +12,25 @@ struct ProblemMiddleware: AsyncMiddleware {
         do {
             return try await next.respond(to: request)
         } catch {
-            let (status, detail, headers) = problem(for: error, on: request)
-            let response = Response(status: status, headers: headers)
-            try response.content.encode(["detail": detail], as: .json)
-            return response
+            return Self.response(for: error, on: request)
         }
     }
 
-    private func problem(for error: any Error, on request: Request) -> (HTTPStatus, String, HTTPHeaders) {
+    /// The answer to `error`: `{"detail": …}` with its status (and headers, such as `Retry-After`).
+    static func response(for error: any Error, on request: Request) -> Response {
+        let (status, detail, headers) = problem(for: error, on: request)
+        return response(status: status, detail: detail, headers: headers)
+    }
+
+    /// `{"detail": …}` with `status`.
+    static func response(status: HTTPStatus, detail: String, headers: HTTPHeaders = [:]) -> Response {
+        var headers = headers
+        headers.contentType = .json
+        let body = (try? JSONEncoder().encode(["detail": detail])) ?? Data(#"{"detail":"error"}"#.utf8)
+        return Response(status: status, headers: headers, body: .init(data: body))
+    }
+
+    private static func problem(for error: any Error, on request: Request) -> (HTTPStatus, String, HTTPHeaders) {
         switch error {
         case let error as QoltanbaError:
             return (Self.status(of: error.code), error.detail, [:])
@@ -46,10 +58,10 @@ struct ProblemMiddleware: AsyncMiddleware {
         case .invalidField, .fileTooLarge, .operatorError: .badRequest
         case .unsupportedMediaType: .unsupportedMediaType
         case .sessionFull: .payloadTooLarge
-        case .documentTooComplex: .unprocessableEntity
+        case .documentTooComplex, .idempotencyKeyReused: .unprocessableEntity
         case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound, .stepNotFound: .notFound
         case .serviceUnavailable: .serviceUnavailable
-        case .sessionAccessDenied, .sessionStateConflict: .conflict
+        case .sessionAccessDenied, .sessionStateConflict, .idempotencyKeyInUse: .conflict
         }
     }
 

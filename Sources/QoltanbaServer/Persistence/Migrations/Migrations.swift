@@ -19,5 +19,7 @@ extension Migrations {
         add(CreateCabinet())
         add(CreateDocumentCopies())
         add(AddRedirectOrigins())
+        add(CreateRateLimitCounts())
+        add(CreateIdempotencyKeys())
     }
 }

@@ -90,10 +90,9 @@ struct OrganizationStore {
         try await APIKeyModel.find(id, on: database)
     }
 
-    /// The active (unrevoked) key with this hash, with its organization.
+    /// The active (unrevoked) key with this hash: one indexed read, the organization's id included.
     func activeAPIKey(secretHash: String) async throws -> APIKeyModel? {
-        try await APIKeyModel.query(on: database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil)
-            .with(\.$organization).first()
+        try await APIKeyModel.query(on: database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil).first()
     }
 
     /// Records that a key was used at `date`.

@@ -17,6 +17,8 @@ struct Stores: Sendable {
     var webhooks: WebhookStore { WebhookStore(database: database) }
     var citizens: CitizenStore { CitizenStore(database: database) }
     var sandboxMessages: SandboxMessageStore { SandboxMessageStore(database: database) }
+    var rateLimits: RateLimitStore { RateLimitStore(database: database) }
+    var idempotency: IdempotencyStore { IdempotencyStore(database: database) }
 
     /// Runs `body` in one transaction: every store it is given writes in it.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (Stores) async throws -> T) async throws -> T {

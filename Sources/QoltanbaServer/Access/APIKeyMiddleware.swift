@@ -3,7 +3,10 @@ import Vapor
 
 /// Authenticates the `x-api-key` header and remembers the key's organization on the request.
 ///
-/// A missing, unknown or revoked key is the API reference's 404 `organization api-key not found`.
+/// A missing, unknown or revoked key is the API reference's 404 `organization api-key not found`;
+/// a key is looked up on every request, so a revoked key stops working at once on every instance.
+/// Each key may make `QOLTANBA_RATE_LIMIT_PER_MINUTE` requests a minute (``RateLimiter``): every
+/// answer carries `X-RateLimit-Limit`, `-Remaining` and `-Reset`, and a 429 also `Retry-After`.
 struct APIKeyMiddleware: AsyncMiddleware {
     /// How stale `last_used_at` may get before a request writes it again.
     static let lastUsedResolution: TimeInterval = 60
@@ -17,14 +20,34 @@ struct APIKeyMiddleware: AsyncMiddleware {
         guard let key = try await organizations.activeAPIKey(secretHash: secret.hash) else {
             throw QoltanbaError.apiKeyNotFound
         }
-        guard let organizationID = key.organization.id else { throw QoltanbaError.organizationNotFound }
+        // The organization exists: a key's row refers to it (and goes with it).
+        let organizationID = key.organizationID
         let now = Date()
         if key.lastUsedAt.map({ now.timeIntervalSince($0) > Self.lastUsedResolution }) ?? true {
             try await organizations.markUsed(key, at: now)
         }
         request.organizationID = organizationID
         request.logger[metadataKey: "organization.id"] = .string(organizationID.apiString)
-        return try await next.respond(to: request)
+        guard let decision = request.application.rateLimiter.count(try key.requireID().apiString) else {
+            return try await next.respond(to: request)
+        }
+        var headers = HTTPHeaders()
+        decision.apply(to: &headers)
+        guard decision.allowed else {
+            request.logger.info("API request over the rate limit", metadata: ["key": "\(key.prefix)"])
+            return ProblemMiddleware.response(
+                status: .tooManyRequests,
+                detail: "Too many requests: this API key may make \(decision.limit) requests per minute; try again in \(decision.reset) s",
+                headers: headers)
+        }
+        let response: Response
+        do {
+            response = try await next.respond(to: request)
+        } catch {
+            response = ProblemMiddleware.response(for: error, on: request)
+        }
+        for (name, value) in headers { response.headers.replaceOrAdd(name: name, value: value) }
+        return response
     }
 }
 
