@@ -24,11 +24,11 @@ struct APIKeyMiddleware: AsyncMiddleware {
         let organizationID = key.organizationID
         let now = Date()
         if key.lastUsedAt.map({ now.timeIntervalSince($0) > Self.lastUsedResolution }) ?? true {
-            try await organizations.markUsed(key, at: now)
+            try await organizations.markUsed(key.id, at: now)
         }
         request.organizationID = organizationID
         request.logger[metadataKey: "organization.id"] = .string(organizationID.apiString)
-        guard let decision = request.application.rateLimiter.count(try key.requireID().apiString) else {
+        guard let decision = request.application.rateLimiter.count(key.id.apiString) else {
             return try await next.respond(to: request)
         }
         var headers = HTTPHeaders()

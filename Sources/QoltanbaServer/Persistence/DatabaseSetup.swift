@@ -41,12 +41,17 @@ extension Application {
     }
 
     /// WAL lets readers and a writer work at once; a busy timeout makes a writer wait for another
-    /// instead of failing. The timeout is per connection: SQLite has one per event loop here.
+    /// instead of failing. `synchronous = NORMAL` (in WAL) syncs at checkpoints rather than at every
+    /// commit: a committed transaction survives a crash of the process, and on power loss or an
+    /// operating-system crash the database stays consistent but may lose the transactions committed
+    /// since the last checkpoint (SQLite's documented trade; PostgreSQL keeps its defaults). Both
+    /// settings are per connection: SQLite has one per event loop here.
     private func tuneSQLite() async throws {
         try await db.sql.raw("PRAGMA journal_mode = WAL").run()
         for eventLoop in eventLoopGroup.makeIterator() {
             guard let database = databases.database(logger: logger, on: eventLoop) as? any SQLDatabase else { continue }
             try await database.raw("PRAGMA busy_timeout = 5000").run()
+            try await database.raw("PRAGMA synchronous = NORMAL").run()
         }
     }
 

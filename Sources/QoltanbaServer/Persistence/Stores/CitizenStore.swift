@@ -1,17 +1,26 @@
 import Fluent
 import QoltanbaCore
+import SQLKit
 
 /// The citizens kept in the `citizens` table: the sandbox's test citizens, and the citizen registry
 /// where no registry service is configured.
 struct CitizenStore: CitizenRegistry {
     let database: any Database
 
+    /// Asked at every session's creation, so in plain SQL.
     func citizen(iin: IIN, phone: PhoneNumber) async throws -> Citizen? {
-        try await CitizenModel.query(on: database)
-            .filter(\.$iin == iin.digits)
-            .filter(\.$phone == phone.digits)
-            .first()?
-            .citizen
+        let rows = try await database.sql.raw("""
+            SELECT surname, given_name, patronymic, latin_surname, latin_given_name, latin_patronymic FROM citizens
+            WHERE iin = \(bind: iin.digits) AND phone = \(bind: phone.digits)
+            """).all()
+        guard let row = rows.first else { return nil }
+        func name(_ prefix: String) throws -> PersonName {
+            PersonName(
+                surname: try row.decode(column: prefix + "surname", as: String.self),
+                givenName: try row.decode(column: prefix + "given_name", as: String.self),
+                patronymic: try row.decode(column: prefix + "patronymic", as: String.self))
+        }
+        return Citizen(iin: iin, phone: phone, name: try name(""), latinName: try name("latin_"))
     }
 
     /// What the sandbox's providers do for this citizen; nil for one it does not know.

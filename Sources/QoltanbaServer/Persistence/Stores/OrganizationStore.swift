@@ -1,6 +1,7 @@
 import Fluent
 import Foundation
 import QoltanbaCore
+import SQLKit
 
 /// Organizations, their settings and their API keys.
 struct OrganizationStore {
@@ -90,15 +91,30 @@ struct OrganizationStore {
         try await APIKeyModel.find(id, on: database)
     }
 
-    /// The active (unrevoked) key with this hash: one indexed read, the organization's id included.
-    func activeAPIKey(secretHash: String) async throws -> APIKeyModel? {
-        try await APIKeyModel.query(on: database).filter(\.$secretHash == secretHash).filter(\.$revokedAt == nil).first()
+    /// What a request needs of its API key.
+    struct ActiveKey: Sendable {
+        let id: UUID
+        let organizationID: UUID
+        let prefix: String
+        let lastUsedAt: Date?
+    }
+
+    /// The active (unrevoked) key with this hash. Read on every API request, so in plain SQL: one
+    /// indexed row, without the model layer's reflection.
+    func activeAPIKey(secretHash: String) async throws -> ActiveKey? {
+        let rows = try await database.sql.raw("""
+            SELECT id, organization_id, prefix, last_used_at FROM api_keys
+            WHERE secret_hash = \(bind: secretHash) AND revoked_at IS NULL
+            """).all()
+        guard let row = rows.first else { return nil }
+        return ActiveKey(
+            id: try row.decode(column: "id", as: UUID.self), organizationID: try row.decode(column: "organization_id", as: UUID.self),
+            prefix: try row.decode(column: "prefix", as: String.self), lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self))
     }
 
     /// Records that a key was used at `date`.
-    func markUsed(_ key: APIKeyModel, at date: Date) async throws {
-        key.lastUsedAt = date
-        try await key.save(on: database)
+    func markUsed(_ key: UUID, at date: Date) async throws {
+        try await database.sql.raw("UPDATE api_keys SET last_used_at = \(bind: date) WHERE id = \(bind: key)").run()
     }
 }
 

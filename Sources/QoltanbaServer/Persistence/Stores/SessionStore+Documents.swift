@@ -58,14 +58,21 @@ extension SessionStore {
     /// uploads are counted one by one, and reads it again.
     func lockForUpload(_ session: SigningSessionModel) async throws -> SigningSessionModel? {
         let id = try session.requireID()
-        try await SigningSessionModel.query(on: database).filter(\.$id == id).set(\.$updatedAt, to: session.updatedAt).update()
-        return try await SigningSessionModel.find(id, on: database)
+        try await database.sql.raw("UPDATE signing_sessions SET updated_at = updated_at WHERE id = \(bind: id)").run()
+        return try await stored(id)
     }
 
-    /// Stores a new document and its file.
+    /// Stores a new document and its file (plain SQL: an upload's hot path).
     func add(_ document: DocumentModel, content: [UInt8]) async throws {
-        try await document.create(on: database)
-        try await DocumentFileModel(documentID: try document.requireID(), content: Data(content)).create(on: database)
+        let id = try document.requireID()
+        try await database.sql.raw("""
+            INSERT INTO documents (id, session_id, name, media_type, size, sha256, sign, prior_sign, signers, created_at, updated_at)
+            VALUES (\(bind: id), \(bind: document.sessionID), \(bind: document.name), \(bind: document.mediaType), \(bind: document.size),
+                \(bind: document.sha256), \(bind: document.sign), \(bind: document.priorSign), \(bind: document.signers),
+                \(bind: document.createdAt), \(bind: document.updatedAt))
+            """).run()
+        try await database.sql.raw("INSERT INTO document_files (document_id, content) VALUES (\(bind: id), \(bind: Data(content)))").run()
+        document.$id.exists = true
     }
 
     /// Writes a document's changed fields (its signature).
@@ -75,13 +82,11 @@ extension SessionStore {
 
     /// The newest signature of a file with this SHA-256 in the organization's sessions.
     func latestSignature(sha256: String, organizationID: UUID) async throws -> String? {
-        try await DocumentModel.query(on: database)
-            .join(SigningSessionModel.self, on: \DocumentModel.$session.$id == \SigningSessionModel.$id)
-            .filter(SigningSessionModel.self, \.$organization.$id == organizationID)
-            .filter(\.$sha256 == sha256)
-            .filter(\.$sign != nil)
-            .sort(\.$updatedAt, .descending)
-            .first()?.sign
+        try await database.sql.raw("""
+            SELECT d.sign FROM documents d JOIN signing_sessions s ON s.id = d.session_id
+            WHERE s.organization_id = \(bind: organizationID) AND d.sha256 = \(bind: sha256) AND d.sign IS NOT NULL
+            ORDER BY d.updated_at DESC LIMIT 1
+            """).all().first?.decode(column: "sign", as: String?.self)
     }
 
     // MARK: Stamped copies
