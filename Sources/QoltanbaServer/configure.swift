@@ -55,6 +55,7 @@ extension Application {
         if qoltanba.mode == .sandbox {
             try await SandboxCitizens.seed(in: stores.citizens)
         }
-        pki = try await PKIService.load(store: stores.certificates, configuration: qoltanba, masterKey: try loadMasterKey(), logger: logger)
+        pki = try await PKIService.load(
+            store: stores.certificates, configuration: qoltanba, masterKey: try loadMasterKey(), workers: threadPool, logger: logger)
     }
 }

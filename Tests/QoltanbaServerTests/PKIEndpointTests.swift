@@ -21,7 +21,7 @@ struct PKIEndpointTests {
     func signedCMS(_ server: TestServer, detached: Bool = false) async throws -> ([UInt8], SignerCertificateModel) {
         let pki = server.app.pki
         let (model, certificate) = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates)
-        let key = try pki.signingKey(of: model, password: "s3cret-Пароль")
+        let key = try await pki.signingKey(of: model, password: "s3cret-Пароль")
         let cms = try CMSSigner.sign(
             Self.content, detached: detached, key: key, certificate: certificate, chain: [pki.authority.issuing])
         return (cms, model)
@@ -151,7 +151,7 @@ struct PKIEndpointTests {
             #expect(try await RevocationListModel.query(on: server.app.db).count() == 1)
             // Verification knows of the revocation before any CRL does.
             let cms = try CMSSigner.sign(
-                Array("x".utf8), key: try server.app.pki.signingKey(of: model, password: "p"), certificate: certificate,
+                Array("x".utf8), key: try await server.app.pki.signingKey(of: model, password: "p"), certificate: certificate,
                 chain: [server.app.pki.authority.issuing])
             #expect(try await server.app.pki.verifier(in: server.app.stores.certificates).verify(cms).subIndication == .revoked)
 
@@ -189,8 +189,8 @@ struct PKIEndpointTests {
     func custody() async throws {
         try await TestServer.with { server in
             let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "right", in: server.app.stores.certificates)
-            #expect(try server.app.pki.signingKey(of: model, password: "right").publicKey == certificate.publicKey)
-            #expect(throws: KeyCustodyError.wrongPassword) { try server.app.pki.signingKey(of: model, password: "wrong") }
+            #expect(try await server.app.pki.signingKey(of: model, password: "right").publicKey == certificate.publicKey)
+            await #expect(throws: KeyCustodyError.wrongPassword) { try await server.app.pki.signingKey(of: model, password: "wrong") }
             #expect(!model.sealedKey.contains("right"))
             let listed = try await server.app.stores.certificates.certificates(iin: "871008401427")
             #expect(listed.map(\.serial) == [model.serial])

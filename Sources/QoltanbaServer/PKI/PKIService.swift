@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import QoltanbaCore
 import QoltanbaPKI
 import Vapor
@@ -17,6 +18,9 @@ struct PKIService: Sendable {
     let certificateValidity: TimeInterval
     /// Roots trusted besides Qoltanba's own (`QOLTANBA_TRUST_ANCHORS`), e.g. the national CA's.
     let trustAnchors: [Certificate]
+    /// Where the password-based key work runs (scrypt, about 0.1 s each): never on an event loop,
+    /// which would stall every connection it serves.
+    let workers: NIOThreadPool
 
     /// How long a CRL is valid; a new one is issued when less than an hour of it is left.
     static let crlLifetime: TimeInterval = 24 * 3600
@@ -24,7 +28,9 @@ struct PKIService: Sendable {
     static let revocationListCheckInterval = 300
 
     /// Loads the authority, creating it when the database has none.
-    static func load(store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, logger: Logger) async throws -> PKIService {
+    static func load(
+        store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, workers: NIOThreadPool, logger: Logger
+    ) async throws -> PKIService {
         let authority: CertificateAuthority
         if let stored = try await loadAuthority(store: store, masterKey: masterKey) {
             authority = stored
@@ -52,7 +58,7 @@ struct PKIService: Sendable {
             authority: authority, custody: KeyCustody(masterKey: masterKey), masterKey: masterKey,
             crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
             certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400,
-            trustAnchors: configuration.trustAnchors)
+            trustAnchors: configuration.trustAnchors, workers: workers)
         try await service.refreshRevocationList(in: store)
         return service
     }
@@ -79,11 +85,15 @@ struct PKIService: Sendable {
     func issue(for identity: SignerIdentity, password: String, in store: CertificateStore, now: Date = Date()) async throws
         -> (SignerCertificateModel, Certificate)
     {
-        let key = try SigningKey.generate(signerKeyAlgorithm)
-        let certificate = try authority.issueSignerCertificate(
-            for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: certificateValidity)
-        let serial = certificate.serialNumber.bytes.hexString.uppercased()
-        let sealed = try custody.seal(key, password: password, owner: Self.keyOwner(iin: identity.iin.digits, serial: serial))
+        let (algorithm, authority, crlURL, validity, custody) = (signerKeyAlgorithm, authority, crlURL, certificateValidity, custody)
+        let (key, certificate, serial, sealed) = try await workers.runIfActive {
+            let key = try SigningKey.generate(algorithm)
+            let certificate = try authority.issueSignerCertificate(
+                for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: validity)
+            let serial = certificate.serialNumber.bytes.hexString.uppercased()
+            let sealed = try custody.seal(key, password: password, owner: Self.keyOwner(iin: identity.iin.digits, serial: serial))
+            return (key, certificate, serial, sealed)
+        }
         let model = SignerCertificateModel()
         model.iin = identity.iin.digits
         model.serial = serial
@@ -98,9 +108,10 @@ struct PKIService: Sendable {
 
     /// Opens a signer's key with their password.
     /// - Throws: `KeyCustodyError.wrongPassword` for a wrong password, so that attempts can be counted.
-    func signingKey(of model: SignerCertificateModel, password: String) throws -> SigningKey {
+    func signingKey(of model: SignerCertificateModel, password: String) async throws -> SigningKey {
         let sealed = try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8))
-        return try custody.open(sealed, password: password, owner: Self.keyOwner(iin: model.iin, serial: model.serial))
+        let (custody, owner) = (custody, Self.keyOwner(iin: model.iin, serial: model.serial))
+        return try await workers.runIfActive { try custody.open(sealed, password: password, owner: owner) }
     }
 
     private static func keyOwner(iin: String, serial: String) -> String { "\(iin)/\(serial)" }

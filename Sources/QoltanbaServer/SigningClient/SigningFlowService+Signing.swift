@@ -77,7 +77,7 @@ extension SigningFlowService {
                 throw QoltanbaError.certificateNotFound
             }
             let signer = try CMSSigner(
-                key: try pki.signingKey(of: model, password: password),
+                key: try await pki.signingKey(of: model, password: password),
                 certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
             let verifier = try await pki.verifier(in: stores.certificates)
             var results: [(DocumentModel, String, String)] = []

@@ -203,7 +203,7 @@ struct SigningFlowService {
         }
         let correct: Bool
         do {
-            _ = try pki.signingKey(of: newest, password: password)
+            _ = try await pki.signingKey(of: newest, password: password)
             correct = true
         } catch KeyCustodyError.wrongPassword {
             correct = false
