@@ -31,6 +31,9 @@ public struct QoltanbaError: Error, Hashable, Sendable, CustomStringConvertible 
         case stepNotFound
         /// An external service (e.g. the citizen registry) could not be asked.
         case serviceUnavailable
+        /// The server has as much of this kind of work (documents, password keys) in progress as it
+        /// takes: the caller retries in a moment.
+        case busy
         /// An `Idempotency-Key` was used before with a different request.
         case idempotencyKeyReused
         /// The request that first used this `Idempotency-Key` is still running.

@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaCore
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing
@@ -97,6 +98,37 @@ struct RateLimitTests {
                 throw error
             }
             try await second.asyncShutdown()
+        }
+    }
+}
+
+@Suite("Worker pools")
+struct WorkerPoolTests {
+    @Test("a full pool refuses at once with a 503 and Retry-After instead of queueing; room comes back as work ends")
+    func backPressure() async throws {
+        let pool = WorkerPool("test", threads: 1, capacity: 1)
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let first = Task { try await pool.run { started.signal(); gate.wait(); return 1 } }
+        started.wait()
+        let refused = await #expect(throws: QoltanbaError.self) { try await pool.run { 2 } }
+        #expect(refused?.code == .busy)
+        try await TestServer.with { server in
+            let request = Request(application: server.app, on: server.app.eventLoopGroup.next())
+            let answer = ProblemMiddleware.response(for: try #require(refused), on: request)
+            #expect(answer.status == .serviceUnavailable && answer.headers.first(name: .retryAfter) == "1")
+        }
+        gate.signal()
+        #expect(try await first.value == 1)
+        #expect(try await pool.run { 3 } == 3)
+        try await pool.pool.shutdownGracefully()
+    }
+
+    @Test("the server runs password key work on its own bounded pool")
+    func keyPool() async throws {
+        try await TestServer.with { server in
+            #expect(server.app.pki.workers === server.app.keyWorkers.pool)
+            #expect(server.app.keyWorkers.pool.capacity == 16)
         }
     }
 }

@@ -4,55 +4,22 @@ import NIOPosix
 import QoltanbaCore
 import Vapor
 
-/// Runs work on outside bytes that C libraries do (qpdf checking or stamping a PDF, libxml2
-/// reading an XML, cairo drawing a sheet) on threads of its own, never on an event loop and never
-/// on the pool the database uses, within a time budget and a cap on work in progress.
+/// A time budget on the document workers (``WorkerPool``): qpdf checking or stamping a PDF,
+/// libxml2 reading an XML, cairo drawing a sheet, never on an event loop.
 ///
 /// Past the budget the caller gets ``QoltanbaError/Code/documentTooComplex`` at once and nothing
 /// made is used (fail closed). Work not yet begun is then skipped; work begun finishes in the
-/// background (a C call cannot be interrupted) and counts against the cap until it does, so slow
-/// documents fill the cap and further ones are refused (503) instead of queueing without end.
-final class RenderWorkers: LifecycleHandler, Sendable {
-    let pool: NIOThreadPool
-    /// Work admitted and not yet finished, abandoned work included.
-    private let inProgress = NIOLockedValueBox(0)
-    /// The most work in progress at once.
-    let capacity: Int
-
-    init(threads: Int) {
-        self.pool = NIOThreadPool(numberOfThreads: threads)
-        self.capacity = threads * 2
-        pool.start()
-    }
-
-    /// Admits one piece of work, or says there is no room.
-    fileprivate func admit() -> Bool {
-        inProgress.withLockedValue { count in
-            guard count < capacity else { return false }
-            count += 1
-            return true
-        }
-    }
-
-    fileprivate func finished() {
-        inProgress.withLockedValue { $0 -= 1 }
-    }
-
-    func shutdownAsync(_ application: Application) async {
-        try? await pool.shutdownGracefully()
-    }
-}
-
-/// A time budget on ``RenderWorkers``.
+/// background (a C call cannot be interrupted) and counts against the pool's cap until it does, so
+/// slow documents fill the cap and further ones are refused (503) instead of queueing without end.
 struct RenderBudget: Sendable {
-    let workers: RenderWorkers
+    let workers: WorkerPool
     let eventLoop: any EventLoop
     let timeout: TimeAmount
 
     /// The result of `work`, or an error when it throws, takes longer than the budget, or finds no room.
     func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         guard workers.admit() else {
-            throw QoltanbaError(.serviceUnavailable, "too many documents are being processed at once; try again shortly")
+            throw QoltanbaError(.busy, "too many documents are being processed at once; try again shortly")
         }
         let pending = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
         /// Resumes the caller once: the work's result or the budget's end, whichever comes first.
@@ -86,7 +53,7 @@ struct RenderBudget: Sendable {
 
 extension Application {
     /// The threads documents are checked and stamped on: made at configuration, stopped at shutdown.
-    var renderWorkers: RenderWorkers {
+    var renderWorkers: WorkerPool {
         get { service(storedBy: "configure(_:with:)") }
         set { store(service: newValue) }
     }

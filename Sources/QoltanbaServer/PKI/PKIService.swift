@@ -1,5 +1,4 @@
 import Foundation
-import NIOPosix
 import QoltanbaCore
 import QoltanbaPKI
 import Vapor
@@ -20,7 +19,7 @@ struct PKIService: Sendable {
     let trustAnchors: [Certificate]
     /// Where the password-based key work runs (scrypt, about 0.1 s each): never on an event loop,
     /// which would stall every connection it serves.
-    let workers: NIOThreadPool
+    let workers: WorkerPool
 
     /// How long a CRL is valid; a new one is issued when less than an hour of it is left.
     static let crlLifetime: TimeInterval = 24 * 3600
@@ -29,7 +28,7 @@ struct PKIService: Sendable {
 
     /// Loads the authority, creating it when the database has none.
     static func load(
-        store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, workers: NIOThreadPool, logger: Logger
+        store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, workers: WorkerPool, logger: Logger
     ) async throws -> PKIService {
         let authority: CertificateAuthority
         if let stored = try await loadAuthority(store: store, masterKey: masterKey) {
@@ -86,7 +85,7 @@ struct PKIService: Sendable {
         -> (SignerCertificateModel, Certificate)
     {
         let (algorithm, authority, crlURL, validity, custody) = (signerKeyAlgorithm, authority, crlURL, certificateValidity, custody)
-        let (key, certificate, serial, sealed) = try await workers.runIfActive {
+        let (key, certificate, serial, sealed) = try await workers.run {
             let key = try SigningKey.generate(algorithm)
             let certificate = try authority.issueSignerCertificate(
                 for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: validity)
@@ -111,7 +110,7 @@ struct PKIService: Sendable {
     func signingKey(of model: SignerCertificateModel, password: String) async throws -> SigningKey {
         let sealed = try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8))
         let (custody, owner) = (custody, Self.keyOwner(iin: model.iin, serial: model.serial))
-        return try await workers.runIfActive { try custody.open(sealed, password: password, owner: owner) }
+        return try await workers.run { try custody.open(sealed, password: password, owner: owner) }
     }
 
     private static func keyOwner(iin: String, serial: String) -> String { "\(iin)/\(serial)" }

@@ -33,7 +33,7 @@ struct ProblemMiddleware: AsyncMiddleware {
     private static func problem(for error: any Error, on request: Request) -> (HTTPStatus, String, HTTPHeaders) {
         switch error {
         case let error as QoltanbaError:
-            return (Self.status(of: error.code), error.detail, [:])
+            return (Self.status(of: error.code), error.detail, error.code == .busy ? [HTTPHeaders.Name.retryAfter.description: "1"] : [:])
         case let error as DocumentError:
             request.logger.warning("a document could not be processed", metadata: ["error": "\(error)"])
             return (.unprocessableEntity, "the document could not be processed: its stamped copy cannot be made", [:])
@@ -60,7 +60,7 @@ struct ProblemMiddleware: AsyncMiddleware {
         case .sessionFull: .payloadTooLarge
         case .documentTooComplex, .idempotencyKeyReused: .unprocessableEntity
         case .apiKeyNotFound, .organizationNotFound, .sessionNotFound, .subjectNotFound, .stepNotFound: .notFound
-        case .serviceUnavailable: .serviceUnavailable
+        case .serviceUnavailable, .busy: .serviceUnavailable
         case .sessionAccessDenied, .sessionStateConflict, .idempotencyKeyInUse: .conflict
         }
     }
