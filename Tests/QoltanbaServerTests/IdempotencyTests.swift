@@ -68,6 +68,13 @@ struct IdempotencyTests {
                 organizationID: server.organizationID, key: "busy", fingerprint: fingerprint,
                 now: Date().addingTimeInterval(Idempotency.stale + 60), lifetime: Idempotency.lifetime, stale: Idempotency.stale)
             guard case .claimed = lapsed else { Issue.record("not claimed again: \(lapsed)"); return }
+            // Answers past their lifetime are purged.
+            try await store.answer(organizationID: server.organizationID, key: "busy", with: .init(status: 200, contentType: nil, body: Data()))
+            try await store.forget(before: Date().addingTimeInterval(Idempotency.stale + 61))
+            let fresh = try await store.claim(
+                organizationID: server.organizationID, key: "busy", fingerprint: "another request", now: Date(),
+                lifetime: Idempotency.lifetime, stale: Idempotency.stale)
+            guard case .claimed = fresh else { Issue.record("a purged key was not free: \(fresh)"); return }
         }
     }
 

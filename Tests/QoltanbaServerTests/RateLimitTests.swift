@@ -66,9 +66,9 @@ struct RateLimitTests {
             }
             // Before sharing each knows only its own three.
             #expect(first.count("other", now: now)?.remaining == 4)
-            try await first.share(in: store, now: now)
-            try await second.share(in: store, now: now)
-            try await first.share(in: store, now: now)
+            try await first.share(in: store)
+            try await second.share(in: store)
+            try await first.share(in: store)
             // Six were made in all: both refuse now, and a key nobody used is untouched.
             #expect(first.count("key", now: now)?.allowed == false)
             #expect(second.count("key", now: now)?.allowed == false)

@@ -56,6 +56,13 @@ enum Idempotency {
         }
     }
 
+    /// The job that removes the answers older than ``lifetime``, every ten minutes.
+    static func purgeJob() -> RepeatingJob {
+        RepeatingJob("idempotency key purge", every: .seconds(600)) { app in
+            try await app.stores.idempotency.forget(before: Date().addingTimeInterval(-lifetime))
+        }
+    }
+
     /// A JSON body's fingerprint: the operation and the fields, whatever their order and spacing.
     static func jsonFingerprint(path: String, body: ByteBuffer?) -> String {
         let bytes = body.map { Data(buffer: $0) } ?? Data()

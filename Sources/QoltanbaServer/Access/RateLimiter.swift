@@ -6,7 +6,7 @@ import Vapor
 /// clock's minutes) and refuses those past the limit.
 ///
 /// Counting is local: a request never waits for the database. On PostgreSQL every instance shares
-/// its counts once a second (``share(in:now:)``, run by a background job): in one statement it adds
+/// its counts once a second (``share(in:)``, run by a background job): in one statement it adds
 /// what it counted since the last time to the minute's row of each key it has seen, and learns the
 /// totals all instances have counted. An instance therefore sees the other instances' requests at most a second late, so
 /// across N instances a key can get at most the limit plus what the other N − 1 instances serve it
@@ -61,7 +61,7 @@ final class RateLimiter: Sendable {
     }
 
     /// Adds this instance's new counts to the shared ones and takes back the totals of all instances.
-    func share(in store: RateLimitStore, now: Date = Date()) async throws {
+    func share(in store: RateLimitStore) async throws {
         guard limit > 0 else { return }
         // Every key seen this minute: the new counts, and 0 for the others to learn their totals.
         let (minute, counts) = window.withLockedValue { window in

@@ -16,6 +16,7 @@ struct QoltanbaServeCommand: AsyncCommand {
             SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),
             PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
             WebhookDispatcher.job(app),
+            Idempotency.purgeJob(),
         ]
         // Instances share one PostgreSQL; on SQLite there is one, and its counts are exact.
         if case .postgres = app.qoltanba.database { jobs.append(RateLimiter.sharingJob()) }
