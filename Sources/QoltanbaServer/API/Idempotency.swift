@@ -44,13 +44,18 @@ enum Idempotency {
             } catch {
                 response = ProblemMiddleware.response(for: error, on: request)
             }
-            // A failure on the server's side (5xx) is not an answer to keep: a retry may run.
-            if response.status.code >= 500 {
-                try await store.release(organizationID: organizationID, key: key)
-            } else {
-                try await store.answer(organizationID: organizationID, key: key, with: .init(
-                    status: Int(response.status.code), contentType: response.headers.first(name: .contentType),
-                    body: response.body.data ?? Data()))
+            // A failure on the server's side (5xx) is not an answer to keep: a retry may run. The
+            // request's own answer stands even if keeping it fails (a retry then waits for the claim to lapse).
+            do {
+                if response.status.code >= 500 {
+                    try await store.release(organizationID: organizationID, key: key)
+                } else {
+                    try await store.answer(organizationID: organizationID, key: key, with: .init(
+                        status: Int(response.status.code), contentType: response.headers.first(name: .contentType),
+                        body: response.body.data ?? Data()))
+                }
+            } catch {
+                request.logger.warning("the answer of an Idempotency-Key request was not kept", metadata: ["error": "\(error)"])
             }
             return response
         }
