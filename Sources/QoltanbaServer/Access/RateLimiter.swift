@@ -34,6 +34,8 @@ final class RateLimiter: Sendable {
         var shared: [String: Int] = [:]
         /// What this instance counted since it last shared.
         var unshared: [String: Int] = [:]
+        /// Whether the rows of earlier minutes were removed during this one.
+        var purged = false
     }
 
     /// Requests per minute and key; 0: no limit.
@@ -85,7 +87,12 @@ final class RateLimiter: Sendable {
             // A total includes what this instance just added; what it counted since stays unshared.
             window.shared.merge(totals) { _, total in total }
         }
-        if minute % 10 == 0 { try await store.forget(before: minute - 1) }
+        // Once a minute per instance, the rows of minutes before the last are removed.
+        let purge = window.withLockedValue { window in
+            defer { window.purged = true }
+            return window.minute == minute && !window.purged
+        }
+        if purge { try await store.forget(before: minute - 1) }
     }
 
     /// The job that shares the counts every second (on PostgreSQL, where several instances may run).

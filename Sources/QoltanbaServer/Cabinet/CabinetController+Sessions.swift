@@ -55,9 +55,9 @@ extension CabinetController {
     func webhooks(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
             let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
-            let (listed, attempts) = try await request.stores.webhooks.list(
+            let listed = try await request.stores.webhooks.list(
                 organizationID: try staff.organization.requireID(), state: state, page: Self.pageNumber(request))
-            let events = listed.rows.map { event in CabinetPage.Event(event, attempts: event.id.flatMap { attempts[$0] } ?? []) }
+            let events = listed.rows.map { CabinetPage.Event($0.event, attempts: $0.attempts) }
             return visit.page.webhooks(
                 events, state: state?.rawValue ?? "", page: listed.number,
                 hasMore: listed.hasMore, notice: visit.notice(request))

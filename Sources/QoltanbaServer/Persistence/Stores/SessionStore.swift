@@ -33,7 +33,13 @@ struct SessionStore {
 
     /// The session with this id as stored, without expiry.
     func stored(_ id: UUID) async throws -> SigningSessionModel? {
-        let rows = try await database.sql.raw("SELECT \(unsafeRaw: Self.columns) FROM signing_sessions WHERE id = \(bind: id)").all()
+        try await stored(where: "id", is: id)
+    }
+
+    /// The session whose `column` (`id` or `check_id`, both unique) holds `value`, as stored.
+    private func stored(where column: String, is value: UUID) async throws -> SigningSessionModel? {
+        let rows = try await database.sql.raw(
+            "SELECT \(unsafeRaw: Self.columns) FROM signing_sessions WHERE \(ident: column) = \(bind: value)").all()
         guard let row = rows.first else { return nil }
         let session = SigningSessionModel()
         session.id = try row.decode(column: "id", as: UUID.self)
@@ -56,6 +62,11 @@ struct SessionStore {
     /// The session with this id, expired first if it is due; nil when there is none.
     func find(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
         guard let session = try await stored(id) else { return nil }
+        return try await expiringIfDue(session, now: now)
+    }
+
+    /// `session`, or the session as stored after its expiry when its time to live has run out.
+    private func expiringIfDue(_ session: SigningSessionModel, now: Date) async throws -> SigningSessionModel {
         var lifecycle = session.lifecycle
         if case .changed(let from, let to) = lifecycle.expireIfDue(at: now) {
             return try await record(session, from: from, to: to, at: now)
@@ -75,16 +86,14 @@ struct SessionStore {
     /// The session with this id when it belongs to `organizationID`, nil otherwise: another
     /// organization's session is not even expired by the look.
     func find(_ id: UUID, visibleTo organizationID: UUID) async throws -> SigningSessionModel? {
-        guard try await stored(id)?.organizationID == organizationID else { return nil }
-        return try await find(id)
+        guard let session = try await stored(id), session.organizationID == organizationID else { return nil }
+        return try await expiringIfDue(session, now: Date())
     }
 
     /// The session whose copies carry this check id.
     func find(checkID: UUID) async throws -> SigningSessionModel? {
-        guard let id = try await SigningSessionModel.query(on: database).filter(\.$checkID == checkID).first()?.id else {
-            return nil
-        }
-        return try await find(id)
+        guard let session = try await stored(where: "check_id", is: checkID) else { return nil }
+        return try await expiringIfDue(session, now: Date())
     }
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored

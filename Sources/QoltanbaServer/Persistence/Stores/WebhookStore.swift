@@ -7,6 +7,9 @@ import SQLKit
 struct WebhookStore {
     let database: any Database
 
+    /// An event with its delivery attempts, in the order attempted.
+    typealias Delivery = (event: WebhookEventModel, attempts: [WebhookAttemptModel])
+
     /// Adds the event of the session's current status, if its organization has a webhook.
     func enqueue(_ session: SigningSessionModel, at now: Date) async throws {
         let id = UUID()
@@ -65,19 +68,16 @@ struct WebhookStore {
     }
 
     /// The session's events with their attempts (in the order attempted).
-    func deliveries(of session: UUID) async throws -> [(event: WebhookEventModel, attempts: [WebhookAttemptModel])] {
+    func deliveries(of session: UUID) async throws -> [Delivery] {
         try await withAttempts(WebhookEventModel.query(on: database).filter(\.$sessionID == session).sort(\.$createdAt).all())
     }
 
     /// A page of the organization's events (in one state, if given), newest first, with their attempts.
-    func list(organizationID: UUID, state: WebhookEventModel.State?, page: Int) async throws
-        -> (page: ListPage<WebhookEventModel>, attempts: [UUID: [WebhookAttemptModel]])
-    {
+    func list(organizationID: UUID, state: WebhookEventModel.State?, page: Int) async throws -> ListPage<Delivery> {
         var query = WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
         if let state { query = query.filter(\.$state == state.rawValue) }
         let listed = try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
-        let attempts = try await withAttempts(listed.rows)
-        return (listed, Dictionary(attempts.compactMap { entry in entry.event.id.map { ($0, entry.attempts) } }, uniquingKeysWith: { a, _ in a }))
+        return ListPage(rows: try await withAttempts(listed.rows), number: listed.number, hasMore: listed.hasMore)
     }
 
     /// The organization's newest events.
@@ -86,7 +86,7 @@ struct WebhookStore {
             .sort(\.$createdAt, .descending).limit(limit).all()
     }
 
-    private func withAttempts(_ events: [WebhookEventModel]) async throws -> [(event: WebhookEventModel, attempts: [WebhookAttemptModel])] {
+    private func withAttempts(_ events: [WebhookEventModel]) async throws -> [Delivery] {
         let ids = events.compactMap(\.id)
         let attempts = ids.isEmpty ? [] : try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ ids).sort(\.$attemptedAt).all()
         let byEvent = Dictionary(grouping: attempts, by: \.eventID)
