@@ -191,34 +191,55 @@ def rss(pid, field):
     return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) * 1024
 
 
-def memory(label, env):
+def memory(label, fresh_env):
     size = 20 * MB
     pdf = minimal_pdf(padding=size - len(minimal_pdf()))
-    print(f"\n{label}: peak RSS growth of one {size // MB} MB upload, on a fresh server each")
-    for kind in ("multipart", "base64"):
+    encoded = base64.b64encode(pdf).decode()
+    print(f"\n{label}: peak RSS growth of {size // MB} MB uploads, on a fresh server each")
+    for kind, count in (("multipart", 1), ("base64", 1), ("base64", 8)):
         with tempfile.TemporaryDirectory() as folder, serving(Path(folder), QOLTANBA_MAX_UPLOAD_BYTES=str(25 * MB),
-                                                              **env) as server:
+                                                              **fresh_env()) as server:
             headers = {"x-api-key": server.key}
-            session = prepare_sessions(server, 2)
-            small = minimal_pdf()
+            sessions = prepare_sessions(server, count + 1)
             requests.post(server.url + "/api/v1/session/documents/upload/base64/", headers=headers, json={
-                "session_id": session[1], "name": "warm.pdf", "base64_file": base64.b64encode(small).decode()})
+                "session_id": sessions[-1], "name": "warm.pdf", "base64_file": base64.b64encode(minimal_pdf()).decode()})
             pid = server.process.pid
             Path(f"/proc/{pid}/clear_refs").write_text("5")
             before = rss(pid, "VmRSS")
+            answers = [None] * count
+
+            def upload(index):
+                # A full document pool answers 503 with Retry-After, as any client should expect.
+                while True:
+                    if kind == "multipart":
+                        answer = requests.post(server.url + "/api/v1/session/documents/upload/", headers=headers, files={
+                            "session_id": (None, sessions[index]), "name": (None, "big.pdf"), "file": ("big.pdf", pdf)})
+                    else:
+                        answer = requests.post(server.url + "/api/v1/session/documents/upload/base64/", headers=headers, json={
+                            "session_id": sessions[index], "name": "big.pdf", "base64_file": encoded})
+                    if answer.status_code != 503:
+                        answers[index] = answer
+                        return
+                    time.sleep(float(answer.headers.get("Retry-After", "1")))
+
             started = time.monotonic()
-            if kind == "multipart":
-                answer = requests.post(server.url + "/api/v1/session/documents/upload/", headers=headers, files={
-                    "session_id": (None, session[0]), "name": (None, "big.pdf"), "file": ("big.pdf", pdf)})
-            else:
-                answer = requests.post(server.url + "/api/v1/session/documents/upload/base64/", headers=headers, json={
-                    "session_id": session[0], "name": "big.pdf", "base64_file": base64.b64encode(pdf).decode()})
+            threads = [threading.Thread(target=upload, args=(index,)) for index in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
             elapsed = time.monotonic() - started
-            answer.raise_for_status()
+            for answer in answers:
+                answer.raise_for_status()
             growth = rss(pid, "VmHWM") - before
-            goal = 2 if kind == "multipart" else 3
-            print(f"  {kind:10} growth {growth / MB:7.1f} MB = {growth / size:4.1f}× the file (goal ≤{goal}×"
-                  f"{' ok' if growth / size <= goal else ' MISSED'}), {elapsed:.2f} s (goal < 1 s)")
+            if count == 1:
+                goal = 2 if kind == "multipart" else 3
+                print(f"  {kind:10} growth {growth / MB:7.1f} MB = {growth / size:4.1f}× the file (goal ≤{goal}×"
+                      f"{' ok' if growth / size <= goal else ' MISSED'}), {elapsed:.2f} s (goal < 1 s"
+                      f"{' ok' if elapsed < 1 else ' MISSED'})")
+            else:
+                print(f"  {count} × {kind:6} at once: growth {growth / MB:7.1f} MB (goal < 500 MB"
+                      f"{' ok' if growth < 500 * MB else ' MISSED'}), {elapsed:.2f} s")
 
 
 def main():
@@ -226,6 +247,7 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--only-memory", action="store_true")
     args = parser.parse_args()
     common = {"QOLTANBA_MAX_SESSION_DOCUMENTS": "1000000", "QOLTANBA_MAX_SESSION_BYTES": str(10**12),
               "QOLTANBA_RATE_LIMIT_PER_MINUTE": "0", "QOLTANBA_LOG_LEVEL": "error"}
@@ -237,12 +259,12 @@ def main():
                                                  "QOLTANBA_DATABASE_SCHEMA": "bench_" + uuid.uuid4().hex[:8]}))
     print(f"machine: {os.cpu_count()} cores, {Path('/proc/meminfo').read_text().split()[1]} kB; "
           f"{time.strftime('%Y-%m-%d %H:%M')}")
-    for label, database in databases:
+    for label, database in [] if args.only_memory else databases:
         throughput(label, {**common, **database()}, args.seconds, args.connections)
-    for label, database in databases:
+    for label, database in [] if args.only_memory else databases:
         mixed(label, {**common, **database()}, args.seconds)
-    if not args.skip_memory:
-        memory("SQLite", common)
+    for label, database in [] if args.skip_memory else databases:
+        memory(label, lambda: {**common, **database()})
 
 
 if __name__ == "__main__":

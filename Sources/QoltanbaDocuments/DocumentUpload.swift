@@ -25,6 +25,15 @@ public struct DocumentUpload: Sendable {
     public init(
         name: String, content: [UInt8], fileField: String, type: DocumentType, maximumBytes: Int
     ) throws(QoltanbaError) {
+        self.name = try Self.validatedName(name, content: content, fileField: fileField, type: type, maximumBytes: maximumBytes)
+        self.content = content
+    }
+
+    /// The same checks on bytes held elsewhere (a request's buffer): the display name, normalized.
+    public static func validatedName(
+        _ name: String, content: some RandomAccessCollection<UInt8> & ContiguousBytes, fileField: String, type: DocumentType,
+        maximumBytes: Int
+    ) throws(QoltanbaError) -> String {
         let trimmed = name.precomposedStringWithCanonicalMapping.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalidField("name", "must not be empty") }
         guard trimmed.count <= Self.maximumNameLength, trimmed.utf8.count <= Self.maximumNameBytes else {
@@ -44,17 +53,16 @@ public struct DocumentUpload: Sendable {
         case .pdf: try Self.checkPDF(content, field: fileField)
         case .xml: try Self.checkXML(content, field: fileField)
         }
-        self.name = trimmed
-        self.content = content
+        return trimmed
     }
 
     /// A PDF starts with `%PDF-1.x` or `%PDF-2.x`, ends (give or take trailing whitespace) with
     /// `%%EOF`, names where its cross-reference section starts, opens in qpdf (so that a stamped
     /// copy can always be made of it), and is not encrypted.
-    static func checkPDF(_ bytes: [UInt8], field: String) throws(QoltanbaError) {
-        let header = Array("%PDF-".utf8)
-        guard bytes.count >= 8, Array(bytes.prefix(5)) == header,
-              bytes[5] == UInt8(ascii: "1") || bytes[5] == UInt8(ascii: "2"), bytes[6] == UInt8(ascii: ".")
+    static func checkPDF(_ bytes: some RandomAccessCollection<UInt8> & ContiguousBytes, field: String) throws(QoltanbaError) {
+        let header = Array(bytes.prefix(7))
+        guard bytes.count >= 8, header.starts(with: "%PDF-".utf8),
+              header[5] == UInt8(ascii: "1") || header[5] == UInt8(ascii: "2"), header[6] == UInt8(ascii: ".")
         else {
             throw .invalidField(field, "not a PDF document: it does not start with a %PDF-1.x or %PDF-2.x header")
         }
@@ -79,7 +87,7 @@ public struct DocumentUpload: Sendable {
 
     /// An XML document must be well-formed, UTF-8 (or declare no other encoding) and carry no
     /// DOCTYPE: DTDs are refused so that no entity expansion ever runs on an upload.
-    static func checkXML(_ bytes: [UInt8], field: String) throws(QoltanbaError) {
+    static func checkXML(_ bytes: some RandomAccessCollection<UInt8> & ContiguousBytes, field: String) throws(QoltanbaError) {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw .invalidField(field, "not a UTF-8 XML document")
         }

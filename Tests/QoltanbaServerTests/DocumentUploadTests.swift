@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 @testable import QoltanbaServer
 import QoltanbaTestSupport
+import SQLKit
 import Testing
 import VaporTesting
 
@@ -23,9 +24,28 @@ struct DocumentUploadEndpointTests {
                 let document = try #require(try await DocumentModel.find(id, on: server.app.db))
                 #expect(document.sha256 == SHA256.hash(data: Samples.pdf).map { String(format: "%02x", $0) }.joined())
                 #expect(document.size == Samples.pdf.count)
-                #expect(try await DocumentFileModel.find(id, on: server.app.db)?.content == Data(Samples.pdf))
+                #expect(try await server.app.stores.sessions.content(of: id) == Samples.pdf)
             }
             #expect(try await server.documentCount() == 2)
+        }
+    }
+
+    @Test("a file larger than a part is stored in parts and reads back whole, before and after the parts migration")
+    func parts() async throws {
+        try await TestServer.with(environment: ["QOLTANBA_MAX_UPLOAD_BYTES": "4000000"]) { server in
+            let big = Samples.pdf(padding: 2 * SessionStore.filePartBytes + 1000)
+            let response = try await server.uploadMultipart(
+                session: try await server.createSession().uuidString, name: "big.pdf", file: big)
+            #expect(response.status == .ok, "\(response.body.string)")
+            let id = try #require(UUID(uuidString: try response.json()["id"] as? String ?? ""))
+            let positions = try await server.app.db.sql.raw(
+                "SELECT position FROM document_file_parts WHERE document_id = \(bind: id) ORDER BY position").all()
+            #expect(try positions.map { try $0.decode(column: "position", as: Int.self) } == [0, 1, 2])
+            #expect(try await server.app.stores.sessions.content(of: id) == big)
+            // Back to one row per file, and forward again: a file stored before the parts moves over whole.
+            try await SplitDocumentFiles().revert(on: server.app.db)
+            try await SplitDocumentFiles().prepare(on: server.app.db)
+            #expect(try await server.app.stores.sessions.content(of: id) == big)
         }
     }
 
@@ -43,8 +63,11 @@ struct DocumentUploadEndpointTests {
                 "/api/v1/session/documents/upload/base64",
                 #"{"session_id":"\#(session)","name":"b.xml","base64_file":"\#(urlSafe)"}"#)
             #expect(second.status == .ok, "\(second.body.string)")
-            let files = try await DocumentFileModel.query(on: server.app.db).all()
-            #expect(files.count == 2 && files.allSatisfy { $0.content == Data(Samples.xml) })
+            let documents = try await DocumentModel.query(on: server.app.db).all()
+            #expect(documents.count == 2)
+            for document in documents {
+                #expect(try await server.app.stores.sessions.content(of: try document.requireID()) == Samples.xml)
+            }
         }
     }
 

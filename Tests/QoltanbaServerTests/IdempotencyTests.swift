@@ -54,7 +54,7 @@ struct IdempotencyTests {
     func running() async throws {
         try await TestServer.with { server in
             let json = #"{"iin":"871008401427","phone":"77011234567"}"#
-            let fingerprint = Idempotency.jsonFingerprint(path: createPath, body: ByteBuffer(string: json))
+            let fingerprint = Idempotency.jsonFingerprint(path: createPath, json: Data(json.utf8))
             let store = server.app.stores.idempotency
             let claim = try await store.claim(
                 organizationID: server.organizationID, key: "busy", fingerprint: fingerprint, now: Date(),

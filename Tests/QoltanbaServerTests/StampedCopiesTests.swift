@@ -83,8 +83,7 @@ struct StampedCopiesTests {
                 #expect(inspection.pages == 2 && inspection.documentID == document.id?.apiString)
             }
             // The original and its signature are untouched.
-            let file = try #require(try await DocumentFileModel.find(documents[0].id, on: server.app.db))
-            #expect(Array(file.content) == Samples.pdf)
+            #expect(try await server.app.stores.sessions.content(of: try #require(documents[0].id)) == Samples.pdf)
         }
     }
 

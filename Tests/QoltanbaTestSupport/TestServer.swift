@@ -134,8 +134,11 @@ extension TestingHTTPResponse {
 
 public enum Samples {
     /// A small, complete PDF with one page.
-    public static let pdf: [UInt8] = {
-        var text = "%PDF-1.4\n"
+    public static let pdf = pdf(padding: 0)
+
+    /// A complete PDF with one page and a comment of `padding` bytes after its header.
+    public static func pdf(padding: Int) -> [UInt8] {
+        var text = "%PDF-1.4\n" + (padding > 0 ? "%" + String(repeating: "x", count: padding) + "\n" : "")
         var offsets: [Int] = []
         let objects = [
             "<< /Type /Catalog /Pages 2 0 R >>",
@@ -151,7 +154,7 @@ public enum Samples {
         for offset in offsets { text += String(format: "%010d 00000 n \n", offset) }
         text += "trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n\(xref)\n%%EOF\n"
         return Array(text.utf8)
-    }()
+    }
 
     /// A JPEG's structure (start, frame and scan headers, scan bytes, end) at 640×480.
     public static let jpeg: [UInt8] = [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x0B, 8, 0x01, 0xE0, 0x02, 0x80, 1, 1, 0x11, 0,

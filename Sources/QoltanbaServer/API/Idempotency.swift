@@ -68,18 +68,19 @@ enum Idempotency {
         }
     }
 
-    /// A JSON body's fingerprint: the operation and the fields, whatever their order and spacing.
-    static func jsonFingerprint(path: String, body: ByteBuffer?) -> String {
-        let bytes = body.map { Data(buffer: $0) } ?? Data()
-        let canonical = (try? JSONSerialization.jsonObject(with: bytes, options: [.fragmentsAllowed]))
-            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) } ?? bytes
-        return digest(Data(operation(path).utf8) + [0] + canonical)
+    /// A JSON body's fingerprint: the operation and the fields, whatever their order and spacing,
+    /// with the SHA-256 of the decoded file of a base64 upload (however its base64 was wrapped).
+    static func jsonFingerprint(path: String, json: Data, file: ByteBuffer? = nil) -> String {
+        let canonical = (try? JSONSerialization.jsonObject(with: json, options: [.fragmentsAllowed]))
+            .flatMap { try? JSONSerialization.data(withJSONObject: $0, options: [.sortedKeys, .fragmentsAllowed]) } ?? json
+        let fileDigest = file.map { SHA256.hash(data: $0.readableBytesView).hexString } ?? ""
+        return digest(Data(operation(path).utf8) + [0] + canonical + [0] + Data(fileDigest.utf8))
     }
 
     /// A multipart form's fingerprint: the operation and each field's name with the SHA-256 of its
     /// value (the file's included), so that another boundary or part order is the same request.
     static func formFingerprint(path: String, parts: [String: MultipartPart]) -> String {
-        let fields = parts.keys.sorted().map { name in "\(name)=\(SHA256.hash(data: Array(buffer: parts[name]?.body ?? ByteBuffer())).hexString)" }
+        let fields = parts.sorted { $0.key < $1.key }.map { "\($0.key)=\(SHA256.hash(data: $0.value.body.readableBytesView).hexString)" }
         return digest(Data(([operation(path)] + fields).joined(separator: "\n").utf8))
     }
 

@@ -8,21 +8,22 @@ struct SessionController: RouteCollection {
 
     func boot(routes: any RoutesBuilder) throws {
         let session = routes.grouped("api", "v1", "session").grouped(APIKeyMiddleware())
-        // Room for the multipart framing and the other fields around a file of the largest size.
-        let envelope = 64 * 1024
-        let multipartLimit = configuration.maximumUploadBytes + envelope
-        let base64Limit = (configuration.maximumUploadBytes + 2) / 3 * 4 + envelope
-
         session.on(.POST, "create", body: .collect(maxSize: "64kb"), use: create)
-        session.on(.POST, "documents", "upload", body: .collect(maxSize: ByteCount(value: multipartLimit)), use: upload)
-        session.on(.POST, "documents", "upload", "base64", body: .collect(maxSize: ByteCount(value: base64Limit)),
-                   use: uploadBase64)
+        // The uploads read their bodies as they arrive: a file is never held as text or twice.
+        session.on(.POST, "documents", "upload", body: .stream, use: upload)
+        session.on(.POST, "documents", "upload", "base64", body: .stream, use: uploadBase64)
         session.get("result", use: result)
         session.get("status", use: status)
     }
 
+    /// Room for the multipart framing and the other fields around a file of the largest size.
+    private static let envelope = 64 * 1024
+    private var multipartLimit: Int { configuration.maximumUploadBytes + Self.envelope }
+    private var base64Limit: Int { (configuration.maximumUploadBytes + 2) / 3 * 4 + Self.envelope }
+
     func create(request: Request) async throws -> Response {
-        try await Idempotency.run(request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, body: request.body.data) }) {
+        let body = request.body.data.map { Data(buffer: $0) } ?? Data()
+        return try await Idempotency.run(request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, json: body) }) {
             try await request.sessionService.create(try request.decodeJSONBody(CreateSessionRequest.self)).encodeResponse(for: request)
         }
     }
@@ -35,34 +36,36 @@ struct SessionController: RouteCollection {
                 .unsupportedMediaType,
                 "the body must be multipart/form-data with the fields session_id, name and file")
         }
-        let form = try MultipartForm.parts(request.body.data ?? ByteBuffer(), boundary: boundary)
+        let reader = MultipartReader(boundary: boundary, fields: [
+            "session_id": 0, "name": 0, "file": min(request.declaredBodyLength ?? 0, multipartLimit),
+        ])
+        try await request.readBody(limit: multipartLimit) { try reader.feed($0) }
+        let form = try reader.finish()
         guard let sessionPart = form["session_id"] else { throw QoltanbaError.missingField("session_id") }
         guard let namePart = form["name"] else { throw QoltanbaError.missingField("name") }
         guard let filePart = form["file"] else { throw QoltanbaError.missingField("file") }
         return try await Idempotency.run(request, fingerprint: { Idempotency.formFingerprint(path: request.url.path, parts: form) }) {
             try await request.sessionService.upload(
                 sessionText: String(buffer: sessionPart.body), name: String(buffer: namePart.body),
-                content: Array(buffer: filePart.body), fileField: "file"
+                content: filePart.body, fileField: "file"
             ).encodeResponse(for: request)
         }
     }
 
     func uploadBase64(request: Request) async throws -> Response {
-        try await Idempotency.run(request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, body: request.body.data) }) {
-            try await uploadBase64Once(request).encodeResponse(for: request)
+        var body = Base64UploadBody(expectedBytes: min(request.declaredBodyLength ?? 0, base64Limit) / 4 * 3)
+        try await request.readBody(limit: base64Limit) { try body.feed($0.readableBytesView) }
+        let (fields, json, file) = try body.finish()
+        return try await Idempotency.run(
+            request, fingerprint: { Idempotency.jsonFingerprint(path: request.url.path, json: json, file: file) }
+        ) {
+            guard let sessionText = fields.session_id else { throw QoltanbaError.missingField("session_id") }
+            guard let name = fields.name else { throw QoltanbaError.missingField("name") }
+            guard let file else { throw QoltanbaError.missingField("base64_file") }
+            return try await request.sessionService.upload(
+                sessionText: sessionText, name: name, content: file, fileField: "base64_file"
+            ).encodeResponse(for: request)
         }
-    }
-
-    private func uploadBase64Once(_ request: Request) async throws -> DocumentResponse {
-        let body = try request.decodeJSONBody(Base64UploadRequest.self)
-        guard let sessionText = body.session_id else { throw QoltanbaError.missingField("session_id") }
-        guard let name = body.name else { throw QoltanbaError.missingField("name") }
-        guard let encoded = body.base64_file else { throw QoltanbaError.missingField("base64_file") }
-        guard let content = Base64Text.decode(encoded) else {
-            throw QoltanbaError.invalidField("base64_file", "not valid base64")
-        }
-        return try await request.sessionService.upload(
-            sessionText: sessionText, name: name, content: content, fileField: "base64_file")
     }
 
     func result(request: Request) async throws -> SessionResultResponse {

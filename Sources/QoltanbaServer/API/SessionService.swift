@@ -70,9 +70,9 @@ struct SessionService {
     /// - Parameters:
     ///   - sessionText: the `session_id` field as sent.
     ///   - name: the display name as sent.
-    ///   - content: the file's bytes.
+    ///   - content: the file's bytes, as the request brought them.
     ///   - fileField: which field carried the file, for error texts.
-    func upload(sessionText: String, name: String, content: [UInt8], fileField: String) async throws -> DocumentResponse {
+    func upload(sessionText: String, name: String, content: ByteBuffer, fileField: String) async throws -> DocumentResponse {
         let session = try await ownedSession(sessionText)
         guard session.lifecycle.acceptsDocuments else {
             throw QoltanbaError(
@@ -80,25 +80,28 @@ struct SessionService {
                 "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
         }
         let id = try session.requireID()
-        try limits.check(try await sessions.usage(of: id), for: content.count)
+        try limits.check(try await sessions.usage(of: id), for: content.readableBytes)
         let signed = try await signedContent(content, fileField: fileField)
-        let (type, limit, original) = (session.type, configuration.maximumUploadBytes, signed?.content ?? content)
-        let upload = try await renderBudget.run {
-            try DocumentUpload(name: name, content: original, fileField: fileField, type: type, maximumBytes: limit)
+        // The file is checked where it lies: a 20 MB upload is never copied to be looked at.
+        let (type, limit, stored) = (session.type, configuration.maximumUploadBytes, signed.map { ByteBuffer(bytes: $0.content) } ?? content)
+        let checkedName = try await renderBudget.run {
+            try stored.withUnsafeReadableBytes { bytes in
+                try DocumentUpload.validatedName(name, content: bytes, fileField: fileField, type: type, maximumBytes: limit)
+            }
         }
 
         let now = Date()
-        let digest = SHA256.hash(data: upload.content).hexString
+        let digest = SHA256.hash(data: stored.readableBytesView).hexString
         let documentID = UUID()
         let document = DocumentModel(
-            id: documentID, sessionID: id, name: upload.name, mediaType: session.type.mediaType,
-            size: upload.content.count, sha256: digest, at: now)
+            id: documentID, sessionID: id, name: checkedName, mediaType: session.type.mediaType,
+            size: stored.readableBytes, sha256: digest, at: now)
         if let signed {
             document.priorSign = Data(signed.cms).base64EncodedString()
         } else {
             document.priorSign = try await sessions.latestSignature(sha256: digest, organizationID: organizationID)
         }
-        let (content, size, limits) = (upload.content, upload.content.count + (signed?.cms.count ?? 0), limits)
+        let (size, limits) = (stored.readableBytes + (signed?.cms.count ?? 0), limits)
         try await stores.transaction { stores in
             // The session row is locked, so parallel uploads are counted one by one; the signer
             // may have opened the client while the file was being checked.
@@ -106,10 +109,10 @@ struct SessionService {
                 throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
             }
             try limits.check(try await stores.sessions.usage(of: id), for: size)
-            try await stores.sessions.add(document, content: content)
+            try await stores.sessions.add(document, content: stored)
         }
         logger.info("document uploaded", metadata: [
-            "session.id": "\(id)", "document.id": "\(documentID)", "size": "\(upload.content.count)",
+            "session.id": "\(id)", "document.id": "\(documentID)", "size": "\(stored.readableBytes)",
         ])
         return DocumentResponse(
             id: documentID.apiString, name: document.name, sign: nil,
@@ -146,8 +149,11 @@ struct SessionService {
     /// Only a CMS whose every signer verifies TOTAL_PASSED to a trust anchor is taken: anything
     /// else would let a made-up certificate be listed as an earlier signer.
     /// - Throws: for a CMS without its content, or one that does not verify.
-    private func signedContent(_ bytes: [UInt8], fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
-        guard let (der, cms) = UploadedFile.signedData(bytes) else { return nil }
+    private func signedContent(_ bytes: ByteBuffer, fileField: String) async throws -> (content: [UInt8], cms: [UInt8])? {
+        // Only a file that starts as DER or PEM does is copied to be read as a CMS.
+        guard bytes.readableBytesView.first == 0x30 || bytes.readableBytesView.starts(with: "-----BEGIN ".utf8),
+              let (der, cms) = UploadedFile.signedData(Array(bytes.readableBytesView))
+        else { return nil }
         guard let content = cms.content else {
             throw QoltanbaError.invalidField(fileField, "the CMS is detached: upload a CMS with its content attached")
         }

@@ -99,7 +99,7 @@ struct CheckController: RouteCollection {
         else {
             throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
         }
-        guard let file = try MultipartForm.parts(body, boundary: boundary)["file"]?.body, file.readableBytes > 0 else {
+        guard let file = try MultipartReader.parts(body, boundary: boundary, fields: ["file"])["file"]?.body, file.readableBytes > 0 else {
             return try await render(request, loaded, verdict: .noMatch)
         }
         return try await render(request, loaded, verdict: try await classify(Array(file.readableBytesView), loaded, request))

@@ -4,21 +4,12 @@ import Vapor
 import QoltanbaDocuments
 
 /// `GET /api/v1/session/result/download/`: the stamped copies of a finished session as a ZIP, or
-/// with `in_base64=true` as JSON. Copies are made one at a time and go straight into the archive.
+/// with `in_base64=true` as JSON. Copies are made one at a time and go straight into a temporary file, streamed.
 struct DownloadController: RouteCollection {
     let configuration: QoltanbaConfiguration
 
     func boot(routes: any RoutesBuilder) throws {
         routes.grouped("api", "v1", "session", "result").grouped(APIKeyMiddleware()).get("download", use: download)
-    }
-
-    struct Base64Copies: Content {
-        struct Doc: Content {
-            let id: String, name: String, file: String
-        }
-
-        let session_id: String
-        let docs: [Doc]
     }
 
     func download(_ request: Request) async throws -> Response {
@@ -28,13 +19,7 @@ struct DownloadController: RouteCollection {
         guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespaces)) else { throw QoltanbaError.sessionNotFound }
         let session = try await request.stores.sessions.find(id, ownedBy: request.organizationID)
         let inBase64 = (try? request.query.get(String.self, at: "in_base64")).map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
-        if inBase64 {
-            var docs: [Base64Copies.Doc] = []
-            try await StampedCopies(request, publicURL: configuration.publicURL).forEachCopy(of: session) { entry, name in
-                docs.append(.init(id: entry.documentID.apiString, name: name, file: Data(entry.bytes).base64EncodedString()))
-            }
-            return try await Base64Copies(session_id: id.apiString, docs: docs).encodeResponse(for: request)
-        }
-        return try await StampedCopies(request, publicURL: configuration.publicURL).archive(of: session, request: request)
+        let copies = StampedCopies(request, publicURL: configuration.publicURL)
+        return inBase64 ? try await copies.base64Copies(of: session, request: request) : try await copies.archive(of: session, request: request)
     }
 }

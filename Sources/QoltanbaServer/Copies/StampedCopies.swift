@@ -90,31 +90,67 @@ struct StampedCopies {
         try await stores.sessions.copyDigests(of: documents.compactMap(\.id))
     }
 
-    /// The ZIP of a finished session's stamped copies, as a download. The archive is written, one
-    /// copy at a time, to a temporary file in a folder of its own that only this user may open
-    /// (0700, the file 0600), streamed, and removed; so memory holds one document at a time.
+    /// The ZIP of a finished session's stamped copies, as a download; deflating runs on the thread
+    /// pool, never on an event loop.
     func archive(of session: SigningSessionModel, request: Request) async throws -> Response {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-archive-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
-        let zip = folder.appendingPathComponent("documents.zip")
-        let response: Response
-        do {
-            // Deflating runs on the thread pool, never on an event loop; one copy is added at a time.
-            nonisolated(unsafe) let archive = try CopyArchive(file: zip)
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: zip.path)
+        let response = try await Self.streamedFile("documents.zip", mediaType: .zip, for: request) { file in
+            nonisolated(unsafe) let archive = try CopyArchive(file: file)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
             try await forEachCopy(of: session) { entry, name in
                 try await request.application.threadPool.runIfActive { try archive.add(name, entry.bytes) }
             }
-            response = try await request.fileio.asyncStreamFile(at: zip.path, mediaType: .zip) { _ in
+        }
+        response.headers.replaceOrAdd(
+            name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
+        return response
+    }
+
+    /// The copies as the JSON of `in_base64=true`: `{"session_id": …, "docs": [{"id", "name", "file"}]}`.
+    func base64Copies(of session: SigningSessionModel, request: Request) async throws -> Response {
+        let id = try session.requireID().apiString
+        return try await Self.streamedFile("documents.json", mediaType: .json, for: request) { file in
+            guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw Abort(.internalServerError, reason: "a temporary file could not be made")
+            }
+            nonisolated(unsafe) let output = try FileHandle(forWritingTo: file)
+            defer { try? output.close() }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            var separator = ""
+            try output.write(contentsOf: Data(#"{"session_id":"\#(id)","docs":["#.utf8))
+            try await forEachCopy(of: session) { entry, name in
+                // `{"id":…,"name":…` then the file, encoded and written on the thread pool.
+                let head = Data(separator.utf8) + (try encoder.encode(["id": entry.documentID.apiString, "name": name]).dropLast())
+                let bytes = entry.bytes
+                try await request.application.threadPool.runIfActive {
+                    try output.write(contentsOf: head + Data(#","file":""#.utf8))
+                    try output.write(contentsOf: Data(bytes).base64EncodedData())
+                    try output.write(contentsOf: Data(#""}"#.utf8))
+                }
+                separator = ","
+            }
+            try output.write(contentsOf: Data("]}".utf8))
+        }
+    }
+
+    /// A download written first to a temporary file (which `write` makes, 0600), in a folder of its
+    /// own that only this user may open (0700), then streamed and removed: memory holds one copy at a time,
+    /// whatever the number of documents, and a failure while writing is still a clean error.
+    private static func streamedFile(
+        _ name: String, mediaType: HTTPMediaType, for request: Request, write: (URL) async throws -> Void
+    ) async throws -> Response {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-download-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        let file = folder.appendingPathComponent(name)
+        do {
+            try await write(file)
+            return try await request.fileio.asyncStreamFile(at: file.path, mediaType: mediaType) { _ in
                 try? FileManager.default.removeItem(at: folder)
             }
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw error
         }
-        response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
-        return response
     }
 
     /// Calls `body` with each copy of a finished session's documents and its unique archive name.

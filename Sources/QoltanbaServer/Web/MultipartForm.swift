@@ -1,74 +1,161 @@
 import MultipartKit
 import QoltanbaCore
+import NIOCore
 import Vapor
 
 /// Refuses a multipart/form-data body that MultipartKit must not see: its parser (4.7.1) looks a
 /// part header name's bytes up in a 128-entry table, so a byte of 0x80 or more there stops the
-/// process. Every multipart body passes here first (``GuardedFormDataDecoder`` and the upload's
-/// own parsing), and one with such a byte is a 400.
-enum MultipartGuard {
+/// process. Every multipart body passes here first (``GuardedFormDataDecoder`` and
+/// ``MultipartReader``), piece by piece as it arrives, and one with such a byte is a 400.
+struct MultipartGuard {
+    private let delimiter: [UInt8]
+    /// For each prefix of the delimiter, the longest proper prefix that is also its suffix (KMP),
+    /// so that a delimiter split across pieces, or overlapping a false start, is still found.
+    private let fallback: [Int]
+    private var matched = 0
+    /// After a delimiter: the header lines (line 0 is the rest of the delimiter's own line).
+    private var inHeaders = false
+    private var line = 0
+    private var lineLength = 0
+    private var inName = true
+
+    init(boundary: String) {
+        delimiter = Array("--\(boundary)".utf8)
+        var fallback = [Int](repeating: 0, count: delimiter.count)
+        var length = 0
+        for index in delimiter.indices.dropFirst() {
+            while length > 0, delimiter[index] != delimiter[length] { length = fallback[length - 1] }
+            if delimiter[index] == delimiter[length] { length += 1 }
+            fallback[index] = length
+        }
+        self.fallback = fallback
+    }
+
     /// - Throws: ``QoltanbaError`` when a part header name holds a byte outside ASCII.
     static func check(_ body: ByteBuffer, boundary: String) throws {
-        let bytes = Array(body.readableBytesView)
-        let delimiter = Array("--\(boundary)".utf8)
-        guard !delimiter.isEmpty else { return }
-        var searchFrom = 0
-        while searchFrom < bytes.count, let found = bytes[searchFrom...].firstRange(of: delimiter) {
-            // The rest of the delimiter's line, then header lines up to an empty one: the part of
-            // each before its first colon is a name (the whole line when it has none).
-            var position = found.upperBound
-            var line = 0
-            var lineLength = 0
-            var inName = true
-            while position < bytes.count {
-                let byte = bytes[position]
-                position += 1
-                if byte == 0x0A {
-                    if line > 0, lineLength <= 1 { break }  // an empty line (CRLF): the headers end
-                    line += 1
-                    lineLength = 0
-                    inName = true
-                    continue
-                }
-                lineLength += 1
-                if byte == UInt8(ascii: ":") { inName = false }
-                if inName, line > 0, byte >= 0x80 {
-                    throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body (a part header name is not ASCII)")
-                }
+        var check = MultipartGuard(boundary: boundary)
+        try check.feed(body.readableBytesView)
+    }
+
+    /// Checks the next piece of the body.
+    mutating func feed(_ bytes: ByteBufferView) throws {
+        for byte in bytes {
+            if inHeaders {
+                try header(byte)
+                continue
             }
-            searchFrom = max(position, found.upperBound)
+            while matched > 0, byte != delimiter[matched] { matched = fallback[matched - 1] }
+            if byte == delimiter[matched] { matched += 1 }
+            if matched == delimiter.count {
+                matched = 0
+                (inHeaders, line, lineLength, inName) = (true, 0, 0, true)
+            }
+        }
+    }
+
+    /// A byte of the header lines: the part of each before its first colon is a name (the whole
+    /// line when it has none); an empty line ends them.
+    private mutating func header(_ byte: UInt8) throws {
+        if byte == 0x0A {
+            if line > 0, lineLength <= 1 {  // an empty line (CRLF): the headers end
+                inHeaders = false
+                return
+            }
+            (line, lineLength, inName) = (line + 1, 0, true)
+            return
+        }
+        lineLength += 1
+        if byte == UInt8(ascii: ":") { inName = false }
+        if inName, line > 0, byte >= 0x80 {
+            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body (a part header name is not ASCII)")
         }
     }
 }
 
-/// A multipart/form-data body read part by part, behind ``MultipartGuard``.
-enum MultipartForm {
-    /// The parts by field name (the first of a repeated name wins). Plain fields and file parts
-    /// read the same: Python's `requests` sends every entry of `files=` as a file part,
-    /// `session_id` and `name` included.
-    /// - Throws: ``QoltanbaError`` (a 400) for a body that is not a readable form.
-    static func parts(_ body: ByteBuffer, boundary: String) throws -> [String: MultipartPart] {
-        try MultipartGuard.check(body, boundary: boundary)
-        // A form without fields is only its closing delimiter, which MultipartKit does not read.
-        if body.readableBytesView.starts(with: Array("--\(boundary)--".utf8)) { return [:] }
-        let parser = MultipartParser(boundary: boundary)
-        var parts: [String: MultipartPart] = [:]
-        var headers = HTTPHeaders()
-        var content = ByteBuffer()
-        parser.onHeader = { name, value in headers.add(name: name, value: value) }
-        parser.onBody = { chunk in content.writeBuffer(&chunk) }
-        parser.onPartComplete = {
-            let part = MultipartPart(headers: headers, body: content)
-            if let name = headers.contentDisposition?.name, parts[name] == nil { parts[name] = part }
-            headers = HTTPHeaders()
-            content = ByteBuffer()
+/// A multipart/form-data body read as it arrives, behind ``MultipartGuard``. Only the named fields
+/// are kept, each the first part of its name. Plain fields and file parts read the same: Python's
+/// `requests` sends every entry of `files=` as a file part, `session_id` and `name` included.
+final class MultipartReader {
+    private var check: MultipartGuard
+    private let parser: MultipartParser
+    /// The body's closing delimiter: a form without fields is only that, which MultipartKit does not read.
+    private let closing: [UInt8]
+    /// The first bytes, held until they show whether the form is empty.
+    private var opening: [UInt8]? = []
+    private var isEmptyForm = false
+    private let fields: [String: Int]
+    private var parts: [String: MultipartPart] = [:]
+    private var headers = HTTPHeaders()
+    /// The part being read, when it is kept; decided at its first byte.
+    private var current: (name: String, body: ByteBuffer)?
+    private var decided = false
+
+    /// - Parameters:
+    ///   - boundary: the `boundary` of the body's content type.
+    ///   - fields: the field names to keep, each with the bytes to make room for at once.
+    init(boundary: String, fields: [String: Int]) {
+        check = MultipartGuard(boundary: boundary)
+        parser = MultipartParser(boundary: boundary)
+        closing = Array("--\(boundary)--".utf8)
+        self.fields = fields
+        parser.onHeader = { [unowned self] name, value in headers.add(name: name, value: value) }
+        parser.onBody = { [unowned self] chunk in
+            decide()
+            current?.body.writeBuffer(&chunk)
         }
+        parser.onPartComplete = { [unowned self] in
+            decide()
+            if let current { parts[current.name] = MultipartPart(headers: headers, body: current.body) }
+            (headers, current, decided) = (HTTPHeaders(), nil, false)
+        }
+    }
+
+    /// The whole body at once.
+    static func parts(_ body: ByteBuffer, boundary: String, fields: Set<String>) throws -> [String: MultipartPart] {
+        let reader = MultipartReader(boundary: boundary, fields: Dictionary(uniqueKeysWithValues: fields.map { ($0, 0) }))
+        try reader.feed(body)
+        return try reader.finish()
+    }
+
+    /// Reads the next piece of the body.
+    /// - Throws: ``QoltanbaError`` (a 400) for a body that is not a readable form.
+    func feed(_ piece: ByteBuffer) throws {
+        try check.feed(piece.readableBytesView)
+        guard !isEmptyForm else { return }  // nothing after the closing delimiter is read
+        guard let held = opening else { return try parse(piece) }
+        let seen = held + piece.readableBytesView.prefix(closing.count - held.count)
+        guard seen.count == closing.count else {
+            opening = seen  // a short piece, wholly held
+            return
+        }
+        opening = nil
+        isEmptyForm = seen == closing
+        guard !isEmptyForm else { return }
+        if !held.isEmpty { try parse(ByteBuffer(bytes: held)) }
+        try parse(piece)
+    }
+
+    /// The kept fields by name, once the body has ended.
+    func finish() throws -> [String: MultipartPart] {
+        if let opening, !opening.isEmpty { try parse(ByteBuffer(bytes: opening)) }
+        return parts
+    }
+
+    private func parse(_ piece: ByteBuffer) throws {
         do {
-            try parser.execute(body)
+            try parser.execute(piece)
         } catch {
             throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body")
         }
-        return parts
+    }
+
+    private func decide() {
+        guard !decided else { return }
+        decided = true
+        guard let name = headers.contentDisposition?.name, let room = fields[name], parts[name] == nil else { return }
+        var body = ByteBuffer()
+        body.reserveCapacity(room)
+        current = (name, body)
     }
 }
 

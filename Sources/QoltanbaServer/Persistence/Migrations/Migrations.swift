@@ -21,5 +21,6 @@ extension Migrations {
         add(AddRedirectOrigins())
         add(CreateRateLimitCounts())
         add(CreateIdempotencyKeys())
+        add(SplitDocumentFiles())
     }
 }

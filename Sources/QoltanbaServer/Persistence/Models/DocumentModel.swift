@@ -3,7 +3,7 @@ import Foundation
 
 /// A document of a session: its display name, what it is, and its signature once signed.
 ///
-/// The bytes live in `DocumentFileModel`, so listing documents never loads files.
+/// The bytes live in `document_file_parts` (``SessionStore/content(of:)``), so listing documents never loads files.
 // @unchecked Sendable: see OrganizationModel.
 final class DocumentModel: Model, @unchecked Sendable {
     static let schema = "documents"

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import NIOCore
 import SQLKit
 
 /// A session's documents, their files and their stamped copies.
@@ -36,7 +37,10 @@ extension SessionStore {
 
     /// A document's file as uploaded.
     func content(of document: UUID) async throws -> [UInt8]? {
-        try await DocumentFileModel.find(document, on: database).map { Array($0.content) }
+        let parts = try await database.sql.raw(
+            "SELECT content FROM document_file_parts WHERE document_id = \(bind: document) ORDER BY position").all()
+        guard !parts.isEmpty else { return nil }
+        return try parts.reduce(into: [UInt8]()) { $0 += try $1.decode(column: "content", as: Data.self) }
     }
 
     /// The session's documents and their bytes, counting an earlier CMS kept with a document
@@ -62,8 +66,13 @@ extension SessionStore {
         return try await stored(id)
     }
 
-    /// Stores a new document and its file (plain SQL: an upload's hot path).
-    func add(_ document: DocumentModel, content: [UInt8]) async throws {
+    /// The most bytes of a file in one row: no statement hands a driver (which copies what it is
+    /// given) more than this.
+    static let filePartBytes = 1 << 20
+
+    /// Stores a new document and its file (plain SQL: an upload's hot path). The file goes in
+    /// parts of ``filePartBytes``, each a view of the request's buffer.
+    func add(_ document: DocumentModel, content: ByteBuffer) async throws {
         let id = try document.requireID()
         try await database.sql.raw("""
             INSERT INTO documents (id, session_id, name, media_type, size, sha256, sign, prior_sign, signers, created_at, updated_at)
@@ -71,7 +80,15 @@ extension SessionStore {
                 \(bind: document.sha256), \(bind: document.sign), \(bind: document.priorSign), \(bind: document.signers),
                 \(bind: document.createdAt), \(bind: document.updatedAt))
             """).run()
-        try await database.sql.raw("INSERT INTO document_files (document_id, content) VALUES (\(bind: id), \(bind: Data(content)))").run()
+        var rest = content
+        var position = 0
+        repeat {
+            let part = rest.readSlice(length: min(rest.readableBytes, Self.filePartBytes)) ?? ByteBuffer()
+            try await database.sql.raw("""
+                INSERT INTO document_file_parts (document_id, position, content) VALUES (\(bind: id), \(bind: position), \(bind: part))
+                """).run()
+            position += 1
+        } while rest.readableBytes > 0
         document.$id.exists = true
     }
 
