@@ -19,6 +19,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.lifecycle.use(app.keyWorkers.pool)
     app.background = BackgroundWork()
     app.rateLimiter = RateLimiter(limit: configuration.rateLimitPerMinute)
+    app.apiKeyCache = APIKeyCache()
     app.lifecycle.use(app.background)
 
     ContentConfiguration.global.use(decoder: GuardedFormDataDecoder(), for: .formData)

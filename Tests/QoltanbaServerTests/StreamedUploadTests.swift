@@ -133,4 +133,32 @@ struct StreamedUploadTests {
         for index in named.indices { try reader.feed(ByteBuffer(bytes: [named[index]])) }
         #expect(try reader.finish()["file"].map { String(buffer: $0.body) } == "vé")
     }
+
+    @Test("mutated bodies, in random pieces, are read or refused, never a trap (the readers' fuzzing)")
+    func mutations() {
+        var generator = SystemRandomNumberGenerator()
+        let json = Array(#"{"session_id":"s","name":"a\u0041","base64_file":"QUJD\/\n\u0041==","x":[{"y":"}"}]}"#.utf8)
+        let form = Self.form(boundary: "B", parts: [("session_id", Array("s".utf8)), ("file", Array("%PDF-1.4\r\n--B".utf8))])
+        let interesting = Array("{}[]\"\\:,-=\r\n u0".utf8) + [0x00, 0x80, 0xC3, 0xFF]
+        var outcomes = (read: 0, refused: 0)
+        for round in 0..<3000 {
+            var bytes = round.isMultiple(of: 2) ? json : form
+            for _ in 0..<Int.random(in: 1...4, using: &generator) where !bytes.isEmpty {
+                let index = Int.random(in: bytes.indices, using: &generator)
+                switch Int.random(in: 0..<3, using: &generator) {
+                case 0: bytes[index] = interesting[Int.random(in: interesting.indices, using: &generator)]
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(UInt8.random(in: 0...255, using: &generator), at: index)
+                }
+            }
+            let pieces = Self.pieces(bytes, longest: 9, using: &generator)
+            var body = Base64UploadBody(expectedBytes: 8)
+            let json = try? { for piece in pieces { try body.feed(piece.readableBytesView) }; return try body.finish() }()
+            let reader = MultipartReader(boundary: "B", fields: ["session_id": 0, "file": 4])
+            let form = try? { for piece in pieces { try reader.feed(piece) }; return try reader.finish() }()
+            if json != nil || form != nil { outcomes.read += 1 } else { outcomes.refused += 1 }
+        }
+        // Both outcomes are reached: the mutations exercise the refusals as well as the reading.
+        #expect(outcomes.read > 100 && outcomes.refused > 100, "\(outcomes)")
+    }
 }

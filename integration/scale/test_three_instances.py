@@ -2,7 +2,7 @@
 inside a throwaway cluster: QOLTANBA_TEST_DATABASE_URL).
 
 Every flow completes; each citizen gets exactly one certificate; each webhook event is delivered once; sessions nobody
-opens expire once; all instances serve the same CRL; a revoked API key stops on every instance at once."""
+opens expire once; all instances serve the same CRL; a revoked API key stops on every instance within 5 s."""
 import base64
 import collections
 import json
@@ -168,6 +168,12 @@ def test_revoked_key_stops_on_every_instance(cluster):
     for server in cluster:
         assert requests.get(server.url + path, headers={"x-api-key": key}, timeout=30).json()["detail"] == "Session not found"
     assert cluster[1].cli("apikey", "revoke", key_id).returncode == 0
+    # Each instance keeps a key it read for 2 s: every one refuses it within 5 s.
+    revoked = time.monotonic()
     for server in cluster:
-        answer = requests.get(server.url + path, headers={"x-api-key": key}, timeout=30)
-        assert answer.status_code == 404 and answer.json()["detail"] == "organization api-key not found"
+        while True:
+            answer = requests.get(server.url + path, headers={"x-api-key": key}, timeout=30)
+            if answer.status_code == 404 and answer.json()["detail"] == "organization api-key not found":
+                break
+            assert time.monotonic() - revoked < 5, f"{server.url} still accepts the key 5 s after its revocation"
+            time.sleep(0.1)

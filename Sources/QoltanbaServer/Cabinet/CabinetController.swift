@@ -312,6 +312,7 @@ struct CabinetController: RouteCollection {
                 return visit.page.message(.notFound, status: .notFound)
             }
             _ = try await request.stores.organizations.revokeAPIKey(id: text)
+            request.application.apiKeyCache.forgetAll()
             request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id?.apiString ?? "")"])
             return Self.redirect(request, "/cabinet/keys", done: .keyRevoked)
         }

@@ -22,5 +22,6 @@ extension Migrations {
         add(CreateRateLimitCounts())
         add(CreateIdempotencyKeys())
         add(SplitDocumentFiles())
+        add(IndexSignedDocuments())
     }
 }
