@@ -201,6 +201,13 @@ struct HostileInputTests {
                 #expect(response.status == .badRequest || response.status == .forbidden, "\(path): \(response.status)")
             }
             #expect(throws: QoltanbaError.self) { try MultipartGuard.check(body, boundary: "B") }
+            // The same byte after a header line ended by LF alone, which MultipartKit does not take as a line's end.
+            let loneLF = ByteBuffer(bytes: Array("--B\r\nContent-Disposition: form-data; name=\"a\"\n\r\n".utf8) + [0xFF]
+                + Array(": x\r\n\r\nv\r\n--B--\r\n".utf8))
+            for (path, key) in [("/api/v1/session/documents/upload/", server.key), ("/check/\(check)", ""), ("/cabinet/login", "")] {
+                let response = try await server.send(.POST, path, key: key, headers: headers, body: loneLF)
+                #expect(response.status == .badRequest || response.status == .forbidden, "\(path): \(response.status)")
+            }
             // A UTF-8 file name in a header value is fine.
             let named = ByteBuffer(string: "--B\r\nContent-Disposition: form-data; name=\"file\"; filename=\"Шарт.pdf\"\r\n\r\nv\r\n--B--\r\n")
             #expect(throws: Never.self) { try MultipartGuard.check(named, boundary: "B") }

@@ -13,11 +13,15 @@ struct MultipartGuard {
     /// so that a delimiter split across pieces, or overlapping a false start, is still found.
     private let fallback: [Int]
     private var matched = 0
-    /// After a delimiter: the header lines (line 0 is the rest of the delimiter's own line).
-    private var inHeaders = false
-    private var line = 0
-    private var lineLength = 0
-    private var inName = true
+    /// Where a delimiter leaves the scan: its own line, then header lines read as MultipartKit reads
+    /// them (a name up to `:`, a value up to CR, then LF; an empty line, CR LF, ends them). Where
+    /// MultipartKit would refuse the syntax the guard reads on as a name: stricter, never laxer.
+    private var phase = Phase.searching
+
+    private enum Phase {
+        case searching, delimiterLine, value, valueEnd, headersEnd
+        case name(length: Int)
+    }
 
     init(boundary: String) {
         delimiter = Array("--\(boundary)".utf8)
@@ -40,34 +44,32 @@ struct MultipartGuard {
     /// Checks the next piece of the body.
     mutating func feed(_ bytes: ByteBufferView) throws {
         for byte in bytes {
-            if inHeaders {
-                try header(byte)
-                continue
+            switch phase {
+            case .searching:
+                while matched > 0, byte != delimiter[matched] { matched = fallback[matched - 1] }
+                if byte == delimiter[matched] { matched += 1 }
+                if matched == delimiter.count {
+                    matched = 0
+                    phase = .delimiterLine
+                }
+            case .delimiterLine:
+                if byte == 0x0A { phase = .name(length: 0) }
+            case .name(let length):
+                if byte >= 0x80 {
+                    throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body (a part header name is not ASCII)")
+                }
+                phase = switch byte {
+                case UInt8(ascii: ":") where length > 0: .value
+                case 0x0D where length == 0: .headersEnd
+                default: .name(length: length + 1)
+                }
+            case .value:
+                if byte == 0x0D { phase = .valueEnd }
+            case .valueEnd:
+                phase = byte == 0x0A ? .name(length: 0) : .name(length: 1)
+            case .headersEnd:
+                phase = byte == 0x0A ? .searching : .name(length: 1)
             }
-            while matched > 0, byte != delimiter[matched] { matched = fallback[matched - 1] }
-            if byte == delimiter[matched] { matched += 1 }
-            if matched == delimiter.count {
-                matched = 0
-                (inHeaders, line, lineLength, inName) = (true, 0, 0, true)
-            }
-        }
-    }
-
-    /// A byte of the header lines: the part of each before its first colon is a name (the whole
-    /// line when it has none); an empty line ends them.
-    private mutating func header(_ byte: UInt8) throws {
-        if byte == 0x0A {
-            if line > 0, lineLength <= 1 {  // an empty line (CRLF): the headers end
-                inHeaders = false
-                return
-            }
-            (line, lineLength, inName) = (line + 1, 0, true)
-            return
-        }
-        lineLength += 1
-        if byte == UInt8(ascii: ":") { inName = false }
-        if inName, line > 0, byte >= 0x80 {
-            throw QoltanbaError.invalidField("body", "not a readable multipart/form-data body (a part header name is not ASCII)")
         }
     }
 }
