@@ -1,6 +1,6 @@
 import Foundation
-import QoltanbaCore
 import NIOCore
+import QoltanbaCore
 import Vapor
 
 /// The base64 upload's JSON body, read as it arrives: the `base64_file` string is decoded piece by
@@ -56,6 +56,8 @@ struct Base64UploadBody {
             }
         }
         if var decoder = file {
+            // Not base64 already: the rest of the body is not worth reading.
+            guard decoder.isValid else { throw Self.notBase64 }
             file = nil
             content.writeBytes(decoder.output)
             decoder.output.removeAll(keepingCapacity: true)
@@ -80,7 +82,7 @@ struct Base64UploadBody {
         let request = try JSONDecoder().decode(Base64UploadRequest.self, from: json)
         guard var decoder = file else { return (request, json, nil) }
         file = nil
-        guard decoder.finish() else { throw QoltanbaError.invalidField("base64_file", "not valid base64") }
+        guard decoder.finish() else { throw Self.notBase64 }
         var decoded = content
         content = ByteBuffer()
         decoded.writeBytes(decoder.output)
@@ -88,6 +90,7 @@ struct Base64UploadBody {
     }
 
     private static let notJSON = QoltanbaError.invalidField("body", "not a valid JSON object")
+    private static let notBase64 = QoltanbaError.invalidField("base64_file", "not valid base64")
 
     private static func isSpace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") || byte == UInt8(ascii: "\t")
