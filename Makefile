@@ -14,7 +14,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_BUILD := --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library \
 	-Xswiftc -DQOLTANBA_FUZZ -Xswiftc -use-ld=lld
 
-.PHONY: run build lint bench-api bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser test-scale \
+.PHONY: run build lint bench-api bench-pki bench-archive bench-documents test test-swift test-swift-postgres test-compat test-browser test-scale test-operations \
 	test-fuzz fuzz fuzz-build test-conformance fuzz-api screenshots deps deps-test clean
 
 run: deps build
@@ -41,7 +41,7 @@ lint:
 
 test: lint deps-test
 	$(SWIFT) build --build-tests
-	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-scale test-fuzz test-conformance
+	$(MAKE) test-swift test-swift-postgres test-compat test-browser test-scale test-operations test-fuzz test-conformance
 
 # The Swift suites on SQLite, then the same suites on a throwaway PostgreSQL.
 test-swift:
@@ -58,6 +58,11 @@ test-compat:
 # webhooks, expiry, the CRL and key revocation hold across instances.
 test-scale:
 	scripts/with-postgres.sh $(PYTHON) -m pytest -q integration/scale
+
+# What an operator relies on, against real processes: SIGTERM under load, health and readiness, request ids,
+# JSON logs, secrets from files.
+test-operations:
+	$(PYTHON) -m pytest -q integration/operations
 
 # The signing client in headless Chromium with a fake camera, through its automation contract.
 test-browser:

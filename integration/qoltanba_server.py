@@ -1,6 +1,7 @@
 """A real `qoltanba serve` (sandbox, SQLite in a temporary folder), shared by the Python test suites."""
 import base64
 import contextlib
+import json
 import io
 import os
 import random
@@ -41,7 +42,8 @@ class Server:
             "QOLTANBA_MODE": "sandbox",
             "QOLTANBA_DATA_DIR": str(self.data_dir),
             "QOLTANBA_PUBLIC_URL": self.url,
-            "QOLTANBA_LOG_LEVEL": "warning",
+            # Every suite's servers log at trace, and what they logged is searched for secrets when they stop.
+            "QOLTANBA_LOG_LEVEL": "trace",
         }
         self.env.pop("QOLTANBA_DATABASE_URL", None)
         self.env.update(self.overrides)
@@ -97,15 +99,32 @@ class Server:
             self.process.kill()
 
 
+SANDBOX_IINS = [citizen["iin"] for citizen in json.loads(
+    (ROOT / "Sources" / "QoltanbaServer" / "Resources" / "sandbox-citizens.json").read_text())]
+# What no log line may hold: API keys, the test suites' passwords, full IINs, private keys, photos (base64 of
+# PNG or JPEG), SMS codes as the sandbox words them.
+SECRETS = [re.compile(pattern) for pattern in (
+    r"qk_[A-Za-z0-9]{16,}", r"Qoltanba-2024!", r"Cabinet-pass-2024!", "|".join(SANDBOX_IINS), r"PRIVATE KEY",
+    r"iVBORw0KGgo", r"/9j/4", r"(?i)code[^0-9a-z]{1,12}[0-9]{6}\b")]
+
+
+def secrets_in_log(text):
+    """The lines of a server's log that hold a secret, with the pattern each matched."""
+    return [(pattern.pattern, line[:300]) for line in text.splitlines() for pattern in SECRETS if pattern.search(line)]
+
+
 @contextlib.contextmanager
 def serving(data_dir, **env):
-    """A started server on a free port, stopped on exit: `with serving(tmp, QOLTANBA_SESSION_TTL_SECONDS="3") as s:`."""
+    """A started server on a free port, stopped on exit: `with serving(tmp, QOLTANBA_SESSION_TTL_SECONDS="3") as s:`.
+    On exit its log (standard error and output, at trace) must hold no secret."""
     assert BINARY.exists(), f"{BINARY} is missing: build first (make test does)"
     server = Server(data_dir, free_port(), env)
     try:
         yield server
     finally:
         server.stop()
+        found = secrets_in_log((data_dir / "serve.stderr").read_text(errors="replace"))
+        assert not found, f"secrets in the server's log: {found[:5]}"
 
 
 def minimal_pdf(padding=0):

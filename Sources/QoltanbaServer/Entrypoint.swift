@@ -20,12 +20,8 @@ public enum Entrypoint {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             return 1
         }
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let (level, format) = (configuration.logLevel, configuration.logFormat)
+        LoggingSystem.bootstrap { label in ScrubbedLogHandler.make(label: label, level: level, format: format) }
 
         let app: Application
         do {

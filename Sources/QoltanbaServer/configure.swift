@@ -8,6 +8,7 @@ import Vapor
 /// seeds, and is called by `serve`, the operator commands and the tests.
 public func configure(_ app: Application, with configuration: QoltanbaConfiguration) async throws {
     app.qoltanba = configuration
+    QoltanbaMetrics.bootstrap()
 
     try app.useDatabase(configuration.database, schema: configuration.databaseSchema)
 
@@ -24,6 +25,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
 
     ContentConfiguration.global.use(decoder: GuardedFormDataDecoder(), for: .formData)
     app.middleware = Middlewares()
+    app.middleware.use(RequestIDMiddleware())
     if !configuration.corsOrigins.isEmpty {
         let origins: CORSMiddleware.AllowOriginSetting =
             configuration.corsOrigins == ["*"] ? .all : .any(configuration.corsOrigins)
@@ -40,6 +42,12 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
         try app.register(collection: SandboxSMSController())
     }
     app.middleware.use(MethodNotAllowedMiddleware(routes: app.routes))
+
+    // Registered last, so that at shutdown it runs first: requests in flight finish before the
+    // background work and the database pools stop.
+    app.http.server.configuration.shutdownTimeout = .seconds(Int64(configuration.shutdownGrace))
+    app.draining = Draining()
+    app.lifecycle.use(app.draining)
 
     app.asyncCommands.use(QoltanbaServeCommand(), as: "serve", isDefault: true)
     app.asyncCommands.use(OrganizationCommands(), as: "org")

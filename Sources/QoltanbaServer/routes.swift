@@ -9,10 +9,6 @@ func routes(_ app: Application) throws {
     try app.register(collection: DownloadController(configuration: app.qoltanba))
     try app.register(collection: CheckController(configuration: app.qoltanba))
     try app.register(collection: CabinetController())
-
-    // For load balancers: 200 when the database answers.
-    app.get("health") { request async throws -> [String: String] in
-        try await request.stores.ping()
-        return ["status": "ok"]
-    }
+    try app.register(collection: HealthController())
+    if app.qoltanba.metricsPort == nil { try app.register(collection: MetricsController()) }
 }

@@ -41,6 +41,7 @@ struct SessionService {
             id: id, organizationID: organizationID, checkID: UUID(), iin: iin, phone: phone,
             documentType: type, metadata: metadata, createdAt: now, expiresAt: lifecycle.expiresAt)
         try await sessions.create(session)
+        QoltanbaMetrics.sessionCreated()
         logger.info("session created", metadata: [
             "session.id": "\(id)", "iin": "\(iin.masked)", "document_type": "\(type.rawValue)",
         ])

@@ -23,15 +23,20 @@ final class WorkerPool: LifecycleHandler, Sendable {
 
     /// Admits one piece of work, or says there is no room.
     func admit() -> Bool {
-        inProgress.withLockedValue { count in
-            guard count < capacity else { return false }
+        let admitted: Int? = inProgress.withLockedValue { count in
+            guard count < capacity else { return nil }
             count += 1
-            return true
+            return count
         }
+        if let admitted { QoltanbaMetrics.pool(name, inUse: admitted) }
+        return admitted != nil
     }
 
     func finished() {
-        inProgress.withLockedValue { $0 -= 1 }
+        QoltanbaMetrics.pool(name, inUse: inProgress.withLockedValue { count in
+            count -= 1
+            return count
+        })
     }
 
     /// The result of `work`, run on the pool; refused when the pool is full.

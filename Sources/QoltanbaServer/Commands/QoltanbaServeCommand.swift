@@ -25,6 +25,11 @@ struct QoltanbaServeCommand: AsyncCommand {
         }
 
         try await app.servers.asyncCommand.run(using: context, signature: signature)
+        if let port = app.qoltanba.metricsPort {
+            let hostname = app.http.server.configuration.hostname
+            app.draining.stopsWith(try await MetricsListener.start(app, hostname: hostname, port: port))
+            app.logger.notice("metrics served on their own port", metadata: ["url": "http://\(hostname):\(port)/metrics"])
+        }
 
         let url = app.http.server.shared.localAddress.map { address in
             "http://\(address.ipAddress ?? "127.0.0.1"):\(address.port ?? 8080)"

@@ -59,6 +59,16 @@ public struct QoltanbaConfiguration: Sendable {
     public var expirySweepInterval: Int
     /// `QOLTANBA_LOG_LEVEL`.
     public var logLevel: Logger.Level
+    /// `QOLTANBA_LOG_FORMAT`: `text` (the default) or `json`, one object per line.
+    public var logFormat: LogFormat
+    /// `QOLTANBA_SHUTDOWN_GRACE_SECONDS`: how long requests in flight may take to finish at shutdown.
+    public var shutdownGrace: Int
+    /// `QOLTANBA_METRICS_PORT`: the port `/metrics` is served on instead of the main one.
+    public var metricsPort: Int?
+
+    public enum LogFormat: String, Sendable {
+        case text, json
+    }
     /// `QOLTANBA_MASTER_KEY`: required in production; the sandbox keeps one in the data folder
     /// when it is not set. Secret.
     public var masterKey: MasterKey?
@@ -112,7 +122,8 @@ public struct QoltanbaConfiguration: Sendable {
 
     /// Reads the configuration from an environment dictionary.
     /// - Throws: ``Invalid`` naming the first variable whose value cannot be used.
-    public init(environment: [String: String]) throws {
+    public init(environment given: [String: String]) throws {
+        let environment = try Self.readingFiles(given)
         func value(_ key: String) -> String? {
             guard let text = environment[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
             return text
@@ -190,6 +201,18 @@ public struct QoltanbaConfiguration: Sendable {
             throw Invalid(description: "QOLTANBA_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
         }
         self.logLevel = level
+        let formatText = value("QOLTANBA_LOG_FORMAT") ?? "text"
+        guard let format = LogFormat(rawValue: formatText.lowercased()) else {
+            throw Invalid(description: "QOLTANBA_LOG_FORMAT must be 'text' or 'json', got '\(formatText)'")
+        }
+        self.logFormat = format
+        self.shutdownGrace = try positive("QOLTANBA_SHUTDOWN_GRACE_SECONDS", default: 20)
+        self.metricsPort = try value("QOLTANBA_METRICS_PORT").map { text in
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw Invalid(description: "QOLTANBA_METRICS_PORT must be a port number from 1 to 65535, got '\(text)'")
+            }
+            return port
+        }
 
         if let text = value("QOLTANBA_MASTER_KEY") {
             do {
@@ -270,6 +293,25 @@ public struct QoltanbaConfiguration: Sendable {
     }
 
     /// The configuration of this process's environment.
+    /// The environment with every `QOLTANBA_…_FILE` variable read into its variable (the Docker and
+    /// systemd convention for secrets): `QOLTANBA_MASTER_KEY_FILE=/run/secrets/master` sets
+    /// `QOLTANBA_MASTER_KEY` to the file's text, without its trailing line break.
+    /// - Throws: ``Invalid`` for a file that cannot be read, or a variable given both ways.
+    static func readingFiles(_ environment: [String: String]) throws -> [String: String] {
+        var resolved = environment
+        for (key, path) in environment where key.hasPrefix("QOLTANBA_") && key.hasSuffix("_FILE") && !path.isEmpty {
+            let name = String(key.dropLast("_FILE".count))
+            guard environment[name]?.isEmpty ?? true else {
+                throw Invalid(description: "\(name) and \(key) are both set: give the value one way")
+            }
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw Invalid(description: "\(key) names '\(path)', which cannot be read as a UTF-8 text file")
+            }
+            resolved[name] = text.trimmingCharacters(in: .newlines)
+        }
+        return resolved
+    }
+
     public static func fromProcessEnvironment() throws -> QoltanbaConfiguration {
         try QoltanbaConfiguration(environment: ProcessInfo.processInfo.environment)
     }

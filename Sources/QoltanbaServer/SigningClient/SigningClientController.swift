@@ -32,12 +32,21 @@ struct SigningClientController: RouteCollection {
         let session = sign.grouped(":session")
         session.get("documents", ":document", use: document)
         session.get("download", use: download)
-        session.on(.POST, "liveness", body: .collect(maxSize: "24mb"), use: liveness)
+        session.on(.POST, "liveness", body: .collect(maxSize: "24mb")) { request in
+            try await timed("liveness") { try await liveness(request) }
+        }
         for action in ["documents", "closed", "face-match", "password", "code", "resend", "certificate"] {
             session.on(.POST, PathComponent(stringLiteral: action), body: .collect(maxSize: "16kb")) { request in
-                try await step(request, action: action)
+                try await timed(action) { try await step(request, action: action) }
             }
         }
+    }
+
+    /// A step's answer, its duration recorded (`qoltanba_signing_step_duration_seconds`).
+    private func timed(_ step: String, _ body: () async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        defer { QoltanbaMetrics.signingStep(step, took: ContinuousClock.now - started) }
+        return try await body()
     }
 
     // MARK: Pages

@@ -13,6 +13,7 @@ enum WebhookDispatcher {
     static func job(_ app: Application) -> RepeatingJob {
         RepeatingJob("webhook delivery round", every: .milliseconds(Int(app.qoltanba.webhooks.pollInterval * 1000))) { app in
             try await deliverDue(app)
+            QoltanbaMetrics.webhookQueue(try await app.stores.webhooks.pendingCount())
         }
     }
 
@@ -86,6 +87,7 @@ enum WebhookDispatcher {
         let attempt = WebhookAttemptModel(
             eventID: id, at: started, status: status, error: event.lastError, milliseconds: Int(now.timeIntervalSince(started) * 1000))
         try await stores.webhooks.record(attempt, of: event)
+        QoltanbaMetrics.webhookDelivery(delivered ? "delivered" : event.state == WebhookEventModel.State.dead.rawValue ? "dead" : "retry")
         app.logger.info("webhook attempt", metadata: [
             "event": "\(id.apiString)", "state": "\(event.state)", "status": "\(status.map(String.init) ?? "-")", "attempts": "\(event.attempts)",
         ])

@@ -1,27 +1,36 @@
 import Fluent
 
+/// Every migration in order. Shipped migrations are never edited: a change is a new one.
+enum QoltanbaMigrations {
+    static var all: [any Migration] {
+        [
+            CreateOrganizations(),
+            CreateAPIKeys(),
+            CreateCitizens(),
+            CreateSigningSessions(),
+            CreateDocuments(),
+            CreateDocumentFiles(),
+            CreateAuthorityCertificates(),
+            CreateSignerCertificates(),
+            CreateRevocationLists(),
+            CreateSigningFlows(),
+            CreateSandboxMessages(),
+            AddPriorSignatures(),
+            CreateWebhooks(),
+            CreateCabinet(),
+            CreateDocumentCopies(),
+            AddRedirectOrigins(),
+            CreateRateLimitCounts(),
+            CreateIdempotencyKeys(),
+            SplitDocumentFiles(),
+            IndexSignedDocuments(),
+        ]
+    }
+}
+
 extension Migrations {
-    /// Registers every migration in order. Shipped migrations are never edited: a change is a new one.
+    /// Registers every migration in order.
     func addQoltanbaMigrations() {
-        add(CreateOrganizations())
-        add(CreateAPIKeys())
-        add(CreateCitizens())
-        add(CreateSigningSessions())
-        add(CreateDocuments())
-        add(CreateDocumentFiles())
-        add(CreateAuthorityCertificates())
-        add(CreateSignerCertificates())
-        add(CreateRevocationLists())
-        add(CreateSigningFlows())
-        add(CreateSandboxMessages())
-        add(AddPriorSignatures())
-        add(CreateWebhooks())
-        add(CreateCabinet())
-        add(CreateDocumentCopies())
-        add(AddRedirectOrigins())
-        add(CreateRateLimitCounts())
-        add(CreateIdempotencyKeys())
-        add(SplitDocumentFiles())
-        add(IndexSignedDocuments())
+        for migration in QoltanbaMigrations.all { add(migration) }
     }
 }

@@ -129,7 +129,12 @@ struct SessionStore {
             }
             return true
         }
-        if moved { return session }
+        if moved {
+            if state.status == .finished || state.status == .canceled {
+                QoltanbaMetrics.sessionEnded(status: state.status.rawValue, reason: state.failureReason?.type.rawValue)
+            }
+            return session
+        }
         guard let current = try await stored(id) else {
             throw QoltanbaError.sessionNotFound
         }

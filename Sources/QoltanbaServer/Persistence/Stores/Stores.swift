@@ -29,6 +29,13 @@ struct Stores: Sendable {
     func ping() async throws {
         _ = try await database.sql.raw("SELECT 1").all()
     }
+
+    /// The names of the migrations this build has that the database has not recorded as applied.
+    func missingMigrations() async throws -> [String] {
+        let applied = try await database.sql.raw("SELECT name FROM _fluent_migrations").all()
+            .map { try $0.decode(column: "name", as: String.self) }
+        return QoltanbaMigrations.all.map(\.name).filter { !Set(applied).contains($0) }
+    }
 }
 
 extension Database {

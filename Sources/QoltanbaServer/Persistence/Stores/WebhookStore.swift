@@ -28,6 +28,12 @@ struct WebhookStore {
     /// Takes the oldest due event until `now + lease` (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
     /// so that several instances never take the same one). A claim lapses, so an event whose
     /// instance died is taken up again.
+    /// How many events wait for delivery (pending, due or not).
+    func pendingCount() async throws -> Int {
+        let rows = try await database.sql.raw("SELECT COUNT(*) AS pending FROM webhook_events WHERE state = 'pending'").all()
+        return try rows.first?.decode(column: "pending", as: Int.self) ?? 0
+    }
+
     func claimDue(now: Date, lease: TimeInterval) async throws -> UUID? {
         let sql = database.sql
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
