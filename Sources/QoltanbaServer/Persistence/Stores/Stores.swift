@@ -32,9 +32,9 @@ struct Stores: Sendable {
 
     /// The names of the migrations this build has that the database has not recorded as applied.
     func missingMigrations() async throws -> [String] {
-        let applied = try await database.sql.raw("SELECT name FROM _fluent_migrations").all()
-            .map { try $0.decode(column: "name", as: String.self) }
-        return QoltanbaMigrations.all.map(\.name).filter { !Set(applied).contains($0) }
+        let applied = Set(try await database.sql.raw("SELECT name FROM _fluent_migrations").all()
+            .map { try $0.decode(column: "name", as: String.self) })
+        return QoltanbaMigrations.all.map(\.name).filter { !applied.contains($0) }
     }
 }
 
