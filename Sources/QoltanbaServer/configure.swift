@@ -21,6 +21,9 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.background = BackgroundWork()
     app.rateLimiter = RateLimiter(limit: configuration.rateLimitPerMinute)
     app.apiKeyCache = APIKeyCache()
+    // Before the background work, so that at shutdown they close after it.
+    app.webhookClients = WebhookClients(eventLoopGroup: app.eventLoopGroup)
+    app.lifecycle.use(app.webhookClients)
     app.lifecycle.use(app.background)
 
     ContentConfiguration.global.use(decoder: GuardedFormDataDecoder(), for: .formData)

@@ -30,4 +30,30 @@ struct WebhookSignatureTests {
         #expect(schedule.delay(after: 12) == nil)
         #expect(RetrySchedule(base: 0.5, cap: 2, attempts: 3).delay(after: 3) == nil)
     }
+
+    @Test("a retry waits between half and all of the scheduled delay, and at least what Retry-After asks, up to the cap")
+    func jitterAndRetryAfter() {
+        let schedule = RetrySchedule.standard
+        #expect(schedule.delay(after: 2, jitter: 0) == 120)
+        #expect(schedule.delay(after: 2, jitter: 1) == 60)
+        #expect(schedule.delay(after: 2, jitter: 0.5) == 90)
+        #expect(schedule.delay(after: 2, jitter: 7) == 60 && schedule.delay(after: 2, jitter: -1) == 120)
+        #expect(schedule.delay(after: 2, jitter: 0, retryAfter: 600) == 600)
+        #expect(schedule.delay(after: 2, jitter: 0, retryAfter: 86400) == 3600)
+        #expect(schedule.delay(after: 2, jitter: 0, retryAfter: 5) == 120)
+        #expect(schedule.delay(after: 12, jitter: 0, retryAfter: 5) == nil)
+        #expect(schedule.delay(after: Int.max - 1) == nil && RetrySchedule(base: 1, cap: 10, attempts: .max).delay(after: .max - 1) == 10)
+    }
+
+    @Test("Retry-After: seconds or an IMF-fixdate; anything else is ignored")
+    func retryAfter() {
+        let now = Date(timeIntervalSince1970: 784_111_777)  // Sun, 06 Nov 1994 08:49:37 GMT
+        #expect(RetryAfter.seconds("120", now: now) == 120)
+        #expect(RetryAfter.seconds(" 0 ", now: now) == 0)
+        #expect(RetryAfter.seconds("Sun, 06 Nov 1994 08:51:37 GMT", now: now) == 120)
+        #expect(RetryAfter.seconds("Sun, 06 Nov 1994 08:47:37 GMT", now: now) == nil)
+        for junk in ["", "-5", "1.5", "12345678901", "soon", "Sun, 06 Nov 1994 08:51:37 PST", String(repeating: "9", count: 5000), "\u{0}"] {
+            #expect(RetryAfter.seconds(junk, now: now) == nil, "\(junk.prefix(20))")
+        }
+    }
 }

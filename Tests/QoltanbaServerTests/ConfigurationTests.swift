@@ -58,6 +58,8 @@ struct ConfigurationTests {
         ("QOLTANBA_CERTIFICATE_VALIDITY_DAYS", "0"), ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.0/33"),
         ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.1, proxy.example.kz"), ("QOLTANBA_MAX_SESSION_DOCUMENTS", "0"),
         ("QOLTANBA_RENDER_TIMEOUT_SECONDS", "x"), ("QOLTANBA_TRUST_ANCHORS", "/no/such/file.pem"),
+        ("QOLTANBA_WEBHOOK_POLL_SECONDS", "1e300"), ("QOLTANBA_WEBHOOK_POLL_SECONDS", "inf"), ("QOLTANBA_WEBHOOK_CONCURRENCY", "0"),
+        ("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", "-2"),
     ])
     func invalid(_ key: String, _ value: String) {
         do {

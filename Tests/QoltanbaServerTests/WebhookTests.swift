@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 import QoltanbaCore
 @testable import QoltanbaServer
 import QoltanbaTestSupport
@@ -48,6 +50,10 @@ final class WebhookReceiver: Sendable {
             }
             return status(count)
         }
+        // Busy: asks to be tried again after `?after=` (a Retry-After value).
+        app.post("busy") { request in
+            Response(status: .serviceUnavailable, headers: ["Retry-After": (try? request.query.get(String.self, at: "after")) ?? ""])
+        }
         // Sends the delivery on to /hook: a webhook must not follow it.
         app.post("moved") { _ in
             Response(status: .temporaryRedirect, headers: ["Location": "/hook"])
@@ -63,6 +69,37 @@ final class WebhookReceiver: Sendable {
     }
 }
 
+/// A receiver that accepts connections and never answers, counting them.
+final class BlackHole: Sendable {
+    private let channel: any Channel
+    private let accepted: NIOLockedValueBox<Int>
+    let url: String
+
+    var connections: Int { accepted.withLockedValue { $0 } }
+
+    private init(channel: any Channel, accepted: NIOLockedValueBox<Int>, url: String) {
+        self.channel = channel
+        self.accepted = accepted
+        self.url = url
+    }
+
+    static func start() async throws -> BlackHole {
+        let accepted = NIOLockedValueBox(0)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { child in
+                accepted.withLockedValue { $0 += 1 }
+                return child.eventLoop.makeSucceededVoidFuture()
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(channel.localAddress?.port)
+        return BlackHole(channel: channel, accepted: accepted, url: "http://127.0.0.1:\(port)/hook")
+    }
+
+    func stop() async throws {
+        try await channel.close()
+    }
+}
+
 @Suite("Webhooks")
 struct WebhookTests {
     /// Retries at once, and a receiver timeout with room for a loaded machine (every suite runs at once).
@@ -73,11 +110,12 @@ struct WebhookTests {
 
     /// Runs `body` with a receiver answering `status`, and the first organization's webhook set to it.
     func withWebhook(
-        status: @escaping @Sendable (Int) -> HTTPStatus = { _ in .ok }, _ body: (TestServer, WebhookReceiver) async throws -> Void
+        status: @escaping @Sendable (Int) -> HTTPStatus = { _ in .ok }, environment: [String: String] = fast,
+        _ body: (TestServer, WebhookReceiver) async throws -> Void
     ) async throws {
         let receiver = try await WebhookReceiver.start(status: status)
         do {
-            try await TestServer.with(environment: Self.fast) { server in
+            try await TestServer.with(environment: environment) { server in
                 let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
                 let secret = try await WebhookSecrets.set(
                     url: receiver.url, for: organization, masterKey: server.app.pki.masterKey, allowPrivate: true, in: server.app.stores.organizations)
@@ -127,7 +165,8 @@ struct WebhookTests {
             _ = try await failing.sendFrames()
             try await deliverAll(server.app)
 
-            let deliveries = receiver.deliveries
+            // Concurrent deliveries: each session's events in order, the sessions in any order.
+            let deliveries = receiver.deliveries.sorted { ($0.json["session_id"] as? String == signed.apiString ? 0 : 1) < ($1.json["session_id"] as? String == signed.apiString ? 0 : 1) }
             #expect(deliveries.map { $0.json["event"] as? String } == ["session.process", "session.finished", "session.process", "session.canceled"])
             #expect(deliveries.allSatisfy { $0.verified })
             #expect(deliveries.allSatisfy { $0.id != nil && $0.id == $0.json["id"] as? String })
@@ -266,7 +305,11 @@ struct WebhookTests {
 
     @Test("two instances on one database deliver each event exactly once")
     func twoInstances() async throws {
-        try await withWebhook { server, receiver in
+        // Two applications in one process share SQLiteNIO's thread pool (a thread per core): with
+        // several deliveries each, writers waiting for SQLite's lock could hold every thread the
+        // lock's holder needs. Separate processes, or PostgreSQL, deliver concurrently.
+        let environment = TestServer.usesPostgres ? Self.fast : Self.fast.merging(["QOLTANBA_WEBHOOK_CONCURRENCY": "1"]) { $1 }
+        try await withWebhook(environment: environment) { server, receiver in
             for _ in 0..<12 {
                 let session = try await server.createSession()
                 _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
@@ -289,6 +332,75 @@ struct WebhookTests {
             let ids = receiver.deliveries.compactMap(\.id)
             #expect(ids.count == 12 && Set(ids).count == 12)
             #expect(try await events(server).allSatisfy { $0.state == "delivered" && $0.attempts == 1 })
+        }
+    }
+
+    @Test("a receiver that never answers holds only its organization's share: another organization's events arrive at once; shutdown gives the claims back")
+    func blackHole() async throws {
+        let hole = try await BlackHole.start()
+        let receiver = try await WebhookReceiver.start()
+        let environment = Self.fast.merging([
+            "QOLTANBA_WEBHOOK_CONCURRENCY": "4", "QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION": "2", "QOLTANBA_WEBHOOK_POLL_SECONDS": "0.1",
+        ]) { $1 }
+        try await TestServer.with(environment: environment) { server in
+            let (app, db) = (server.app, server.app.db)
+            let slow = try await app.stores.organizations.createOrganization(named: "Slow receiver")
+            _ = try await WebhookSecrets.set(url: hole.url, for: slow, masterKey: app.pki.masterKey, allowPrivate: true, in: app.stores.organizations)
+            let healthy = try #require(try await OrganizationModel.find(server.organizationID, on: db))
+            receiver.trust([
+                try await WebhookSecrets.set(url: receiver.url, for: healthy, masterKey: app.pki.masterKey, allowPrivate: true, in: app.stores.organizations),
+            ])
+            let slowKey = try await app.stores.organizations.createAPIKey(for: slow, label: "test").1.value
+            // Each event of a session of its own (a session's events go one at a time).
+            func event(of organization: OrganizationModel, at time: Date) async throws -> WebhookEventModel {
+                let session = try await server.createSession(key: organization.id == slow.id ? slowKey : nil)
+                return WebhookEventModel(
+                    id: UUID(), organizationID: try organization.requireID(), sessionID: session, event: "session.process", payload: #"{"n":1}"#, at: time)
+            }
+            // Six events for the black hole, due before any of the other organization's.
+            for index in 0..<6 { try await event(of: slow, at: Date().addingTimeInterval(Double(index) - 60)).create(on: db) }
+            let round = Task { try await WebhookDispatcher.deliverDue(app) }
+            try await Task.sleep(for: .milliseconds(500))
+            var fresh: [WebhookEventModel] = []
+            for _ in 0..<3 { fresh.append(try await event(of: healthy, at: Date())) }
+            let posted = Date()
+            for event in fresh { try await event.create(on: db) }
+            while receiver.deliveries.count < 3, Date().timeIntervalSince(posted) < 10 {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(receiver.deliveries.count == 3 && receiver.deliveries.allSatisfy(\.verified))
+            #expect(Date().timeIntervalSince(posted) < 5, "the healthy receiver waited \(Date().timeIntervalSince(posted)) s")
+            #expect(hole.connections == 2)
+
+            round.cancel()
+            #expect(try await round.value == 2 + 3)
+            let held = try await WebhookEventModel.query(on: db).filter(\.$organization.$id == slow.requireID()).all()
+            #expect(held.count == 6 && held.allSatisfy { $0.state == "pending" && $0.attempts == 0 && $0.claimedUntil == nil })
+            #expect(try await WebhookAttemptModel.query(on: db).count() == 3)
+        }
+        try await receiver.stop()
+        try await hole.stop()
+    }
+
+    @Test("a receiver's Retry-After sets the next attempt, up to the retry cap", arguments: [("120", 120.0), ("86400", 600.0), ("soon", 1.0)])
+    func retryAfter(_ header: String, _ expected: Double) async throws {
+        let environment = Self.fast.merging(["QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "1", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "600"]) { $1 }
+        try await withWebhook(environment: environment) { server, receiver in
+            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            organization.webhookURL = receiver.url.replacingOccurrences(of: "/hook", with: "/busy?after=\(header)")
+            try await server.app.stores.organizations.save(organization)
+            let session = try await server.createSession()
+            _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
+            var browser = Browser(server, session: session)
+            try await browser.open()
+            let before = Date()
+            #expect(try await WebhookDispatcher.deliverDue(server.app) == 1)
+            let event = try #require(try await events(server).first)
+            #expect(event.state == "pending" && event.attempts == 1 && event.lastStatus == 503)
+            let delay = event.nextAttemptAt.timeIntervalSince(before)
+            // Without a usable Retry-After: the first delay (1 s), jittered into its upper half.
+            let lowest = header == "soon" ? expected / 2 : expected
+            #expect(delay >= lowest - 0.5 && delay <= expected + 2, "next attempt in \(delay) s")
         }
     }
 }

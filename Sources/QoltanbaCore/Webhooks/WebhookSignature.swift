@@ -36,7 +36,8 @@ public enum WebhookSignature {
 }
 
 /// When a failed delivery is tried again: after `base`, doubling each time up to `cap`, until
-/// `attempts` have been made; then the event is dead.
+/// `attempts` have been made; then the event is dead. The delay is jittered (a random point in its
+/// upper half), so that events failed together at one receiver do not return to it together.
 public struct RetrySchedule: Hashable, Sendable {
     public var base: TimeInterval
     public var cap: TimeInterval
@@ -51,9 +52,42 @@ public struct RetrySchedule: Hashable, Sendable {
         self.attempts = attempts
     }
 
-    /// The delay before the next attempt after `made` attempts have failed; nil when none is left.
+    /// The longest delay before the next attempt after `made` attempts have failed; nil when none
+    /// is left.
     public func delay(after made: Int) -> TimeInterval? {
         guard made < attempts else { return nil }
-        return min(cap, base * pow(2, Double(max(0, made - 1))))
+        return min(cap, base * pow(2, Double(min(62, max(0, made - 1)))))
     }
+
+    /// The delay before the next attempt after `made` attempts have failed: ``delay(after:)`` scaled
+    /// by `1 - jitter / 2` (`jitter` in 0...1), but no sooner than the receiver asked (`Retry-After`,
+    /// itself at most `cap`). Nil when no attempt is left.
+    public func delay(after made: Int, jitter: Double, retryAfter: TimeInterval? = nil) -> TimeInterval? {
+        guard let longest = delay(after: made) else { return nil }
+        let jittered = longest * (1 - min(1, max(0, jitter)) / 2)
+        return max(jittered, min(cap, max(0, retryAfter ?? 0)))
+    }
+}
+
+/// The `Retry-After` header (RFC 9110, 10.2.3): a number of seconds or an HTTP date.
+public enum RetryAfter {
+    /// The seconds from `now` that `header` asks to wait; nil when it is neither form, or a date
+    /// in the past.
+    public static func seconds(_ header: String, now: Date) -> TimeInterval? {
+        let text = header.trimmingCharacters(in: .whitespaces)
+        if !text.isEmpty, text.utf8.count <= 10, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            return Double(text)
+        }
+        guard text.utf8.count <= 40, text.hasSuffix(" GMT"), let date = try? Date(text, strategy: httpDate) else { return nil }
+        let seconds = date.timeIntervalSince(now)
+        return seconds >= 0 ? seconds : nil
+    }
+
+    /// IMF-fixdate, the form every sender must use (`Sun, 06 Nov 1994 08:49:37 GMT`).
+    private static let httpDate = Date.ParseStrategy(
+        format: """
+            \(weekday: .abbreviated), \(day: .twoDigits) \(month: .abbreviated) \(year: .padded(4)) \
+            \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits):\(second: .twoDigits) GMT
+            """,
+        locale: Locale(identifier: "en_US_POSIX"), timeZone: TimeZone(secondsFromGMT: 0) ?? .current)
 }

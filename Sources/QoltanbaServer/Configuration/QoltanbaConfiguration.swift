@@ -106,6 +106,11 @@ public struct QoltanbaConfiguration: Sendable {
         public var pollInterval: Double
         /// `QOLTANBA_WEBHOOK_TIMEOUT_SECONDS`: how long a receiver may take to answer.
         public var timeout: Int
+        /// `QOLTANBA_WEBHOOK_CONCURRENCY`: how many deliveries one instance runs at once.
+        public var concurrency: Int
+        /// `QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION`: how many of them may go to one
+        /// organization's receiver.
+        public var concurrencyPerOrganization: Int
         /// `QOLTANBA_WEBHOOK_ALLOW_PRIVATE`: whether webhook URLs may resolve to loopback,
         /// link-local or private addresses (always in the sandbox).
         public var allowPrivate: Bool
@@ -253,8 +258,8 @@ public struct QoltanbaConfiguration: Sendable {
 
         func seconds(_ key: String, default fallback: Double) throws -> Double {
             guard let text = value(key) else { return fallback }
-            guard let number = Double(text), number > 0, number.isFinite else {
-                throw Invalid(description: "\(key) must be a positive number of seconds, got '\(text)'")
+            guard let number = Double(text), number > 0, number <= 31_536_000 else {
+                throw Invalid(description: "\(key) must be a positive number of seconds, at most a year, got '\(text)'")
             }
             return number
         }
@@ -269,6 +274,8 @@ public struct QoltanbaConfiguration: Sendable {
                 attempts: try positive("QOLTANBA_WEBHOOK_ATTEMPTS", default: 12)),
             pollInterval: try seconds("QOLTANBA_WEBHOOK_POLL_SECONDS", default: 2),
             timeout: try positive("QOLTANBA_WEBHOOK_TIMEOUT_SECONDS", default: 10),
+            concurrency: try positive("QOLTANBA_WEBHOOK_CONCURRENCY", default: 32),
+            concurrencyPerOrganization: try positive("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", default: 4),
             allowPrivate: allowText.map { ["1", "true", "yes"].contains($0) } ?? (mode == .sandbox))
     }
 

@@ -4,10 +4,13 @@ import QoltanbaPKI
 import AsyncHTTPClient
 import Vapor
 
-/// Delivers the outbox: every few seconds it claims due events one by one (on PostgreSQL with
+/// Delivers the outbox: every few seconds it claims due events (on PostgreSQL with
 /// `FOR UPDATE SKIP LOCKED`, so that several instances never take the same one), posts each with
 /// its signature, logs the attempt, and marks it delivered, schedules the next try, or marks it
-/// dead. A claim lapses, so an event whose instance died is taken up again.
+/// dead. A claim lapses, so an event whose instance died is taken up again. Deliveries run
+/// concurrently, at most `QOLTANBA_WEBHOOK_CONCURRENCY` in all and
+/// `QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION` for one organization, so a receiver that never
+/// answers holds only its own organization's share.
 enum WebhookDispatcher {
     /// The job that delivers every `QOLTANBA_WEBHOOK_POLL_SECONDS`.
     static func job(_ app: Application) -> RepeatingJob {
@@ -17,20 +20,67 @@ enum WebhookDispatcher {
         }
     }
 
-    /// Delivers every event that is due, one claim at a time (so that a slow receiver cannot let the
-    /// claims of events still waiting lapse).
+    /// What a task of a round reports when it ends.
+    private enum Finished: Sendable {
+        case delivery(organization: UUID)
+        case tick
+    }
+
+    /// Delivers every event that is due, and those that fall due while deliveries run (the outbox
+    /// is looked at again every poll interval and whenever a delivery ends), until none is due and
+    /// none runs. Cancelled (at shutdown), it claims no more and lets the deliveries running end.
     /// - Returns: how many were attempted.
     @discardableResult
     static func deliverDue(_ app: Application) async throws -> Int {
-        var attempted = 0
-        while let id = try await app.stores.webhooks.claimDue(now: Date(), lease: TimeInterval(app.qoltanba.webhooks.timeout) + 30) {
-            try await deliver(id, app: app)
-            attempted += 1
+        let settings = app.qoltanba.webhooks
+        let store = app.stores.webhooks
+        // A claim outlives the delivery's timeout, so that no other instance takes it meanwhile.
+        let lease = TimeInterval(settings.timeout) + 30
+        return try await withThrowingTaskGroup(of: Finished.self) { group in
+            var running: [UUID: Int] = [:]
+            var attempted = 0
+            var ticking = false
+            while true {
+                while !Task.isCancelled, running.values.reduce(0, +) < settings.concurrency {
+                    let full = running.filter { $0.value >= settings.concurrencyPerOrganization }.map(\.key)
+                    guard let claim = try await store.claimDue(now: Date(), lease: lease, excluding: full) else { break }
+                    running[claim.organization, default: 0] += 1
+                    attempted += 1
+                    group.addTask {
+                        do {
+                            try await deliver(claim.event, app: app)
+                        } catch {
+                            app.logger.warning("webhook delivery failed", metadata: ["event": "\(claim.event.apiString)", "error": "\(String(reflecting: error))"])
+                        }
+                        return .delivery(organization: claim.organization)
+                    }
+                }
+                if running.isEmpty {
+                    group.cancelAll()
+                    return attempted
+                }
+                if !ticking {
+                    ticking = true
+                    group.addTask {
+                        try? await Task.sleep(for: .milliseconds(Int(settings.pollInterval * 1000)))
+                        return .tick
+                    }
+                }
+                switch try await group.next() {
+                case .delivery(let organization):
+                    running[organization] = running[organization].map { $0 - 1 }.flatMap { $0 > 0 ? $0 : nil }
+                case .tick:
+                    ticking = false
+                case nil:
+                    return attempted
+                }
+            }
         }
-        return attempted
     }
 
-    /// Posts one claimed event and records what happened.
+    /// Posts one claimed event and records what happened. Cancelled before an answer (at
+    /// shutdown), it records nothing and releases the claim: the event is delivered again, with
+    /// the same `X-Webhook-Id`.
     static func deliver(_ id: UUID, app: Application) async throws {
         let stores = app.stores
         let settings = app.qoltanba.webhooks
@@ -39,18 +89,14 @@ enum WebhookDispatcher {
         else { return }
         let started = Date()
         var status: Int?
+        var retryAfter: TimeInterval?
         var failure: String?
         if let url = organization.webhookURL, let secrets = try? WebhookSecrets.all(of: organization, masterKey: app.pki.masterKey, now: started) {
             switch await WebhookSecrets.target(of: url, allowPrivate: settings.allowPrivate, resolver: app.webhookResolver) {
             case .failure(let refusal):
                 failure = refusal.description
             case .success(let target):
-                // Connect to the address that was checked, whatever the name resolves to now, and
-                // follow no redirect: a receiver cannot send a delivery on to a refused address.
-                var configuration = HTTPClient.Configuration()
-                configuration.redirectConfiguration = .disallow
-                configuration.dnsOverride = [target.host: target.address]
-                let client = HTTPClient(eventLoopGroup: app.eventLoopGroup, configuration: configuration)
+                // Connect to the address that was checked, whatever the name resolves to now.
                 do {
                     let body = Array(event.payload.utf8)
                     var request = HTTPClientRequest(url: url)
@@ -60,12 +106,18 @@ enum WebhookDispatcher {
                     request.headers.add(name: "X-Webhook-Id", value: id.apiString)
                     request.headers.add(name: "X-Signature", value: WebhookSignature.header(body: body, secrets: secrets, time: Date()))
                     request.body = .bytes(ByteBuffer(bytes: body))
-                    let response = try await client.execute(request, timeout: .seconds(Int64(settings.timeout)))
+                    let response = try await app.webhookClients.with(host: target.host, address: target.address) { client in
+                        try await client.execute(request, timeout: .seconds(Int64(settings.timeout)))
+                    }
                     status = Int(response.status.code)
+                    retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: Date()) }
                 } catch {
+                    if Task.isCancelled {
+                        try await stores.webhooks.release(event)
+                        return
+                    }
                     failure = "no answer: \(String(describing: type(of: error)))"
                 }
-                try? await client.shutdown()
             }
         } else {
             failure = "the organization has no webhook"
@@ -79,7 +131,7 @@ enum WebhookDispatcher {
         if delivered {
             event.state = WebhookEventModel.State.delivered.rawValue
             event.deliveredAt = now
-        } else if let delay = settings.schedule.delay(after: event.attempts) {
+        } else if let delay = settings.schedule.delay(after: event.attempts, jitter: Double.random(in: 0...1), retryAfter: retryAfter) {
             event.nextAttemptAt = now.addingTimeInterval(delay)
         } else {
             event.state = WebhookEventModel.State.dead.rawValue

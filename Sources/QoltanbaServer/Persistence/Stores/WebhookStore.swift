@@ -25,27 +25,38 @@ struct WebhookStore {
         ).create(on: database)
     }
 
-    /// Takes the oldest due event until `now + lease` (on PostgreSQL with `FOR UPDATE SKIP LOCKED`,
-    /// so that several instances never take the same one). A claim lapses, so an event whose
-    /// instance died is taken up again.
     /// How many events wait for delivery (pending, due or not).
     func pendingCount() async throws -> Int {
         let rows = try await database.sql.raw("SELECT COUNT(*) AS pending FROM webhook_events WHERE state = 'pending'").all()
         return try rows.first?.decode(column: "pending", as: Int.self) ?? 0
     }
 
-    func claimDue(now: Date, lease: TimeInterval) async throws -> UUID? {
+    /// Takes the oldest due event of an organization not in `excluded` until `now + lease` (on
+    /// PostgreSQL with `FOR UPDATE SKIP LOCKED`, so that several instances never take the same
+    /// one). A claim lapses, so an event whose instance died is taken up again. A session's events
+    /// go one at a time and in order: none is taken while an earlier one of its session is pending.
+    func claimDue(now: Date, lease: TimeInterval, excluding excluded: [UUID] = []) async throws -> (event: UUID, organization: UUID)? {
         let sql = database.sql
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
+        let others: SQLQueryString = excluded.isEmpty ? "" : " AND organization_id NOT IN (\(binds: excluded))"
         let rows = try await sql.raw("""
             UPDATE webhook_events SET claimed_until = \(bind: now.addingTimeInterval(lease))
             WHERE id IN (SELECT id FROM webhook_events
                 WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
-                AND (claimed_until IS NULL OR claimed_until < \(bind: now))
+                AND (claimed_until IS NULL OR claimed_until < \(bind: now))\(others)
+                AND NOT EXISTS (SELECT 1 FROM webhook_events AS earlier WHERE earlier.session_id = webhook_events.session_id
+                    AND earlier.state = 'pending' AND earlier.created_at < webhook_events.created_at)
                 ORDER BY next_attempt_at, created_at LIMIT 1\(lock))
-            RETURNING id
+            RETURNING id, organization_id
             """).all()
-        return try rows.first?.decode(column: "id", as: UUID.self)
+        guard let row = rows.first else { return nil }
+        return (try row.decode(column: "id", as: UUID.self), try row.decode(column: "organization_id", as: UUID.self))
+    }
+
+    /// Gives a claimed event back without an attempt (its delivery was stopped by shutdown).
+    func release(_ event: WebhookEventModel) async throws {
+        event.claimedUntil = nil
+        try await event.save(on: database)
     }
 
     /// The event with this id.
