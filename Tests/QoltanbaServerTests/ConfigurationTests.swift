@@ -27,10 +27,10 @@ struct ConfigurationTests {
             ])
         }
         var environment = [
-            "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u:p@db:5432/qoltanba",
-            "QOLTANBA_MASTER_KEY": Data(repeating: 7, count: 32).base64EncodedString(),
+            "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://u@db:5432/qoltanba",
+            "QOLTANBA_MASTER_KEY": TestServer.randomMasterKey(),
         ]
-        // Every provider but the E-Document service is required, each naming its variable.
+        // Every provider but the E-Document service is required, each naming its variable, with its token.
         for name in ["REGISTRY", "LIVENESS", "FACE_MATCH", "SMS"] {
             #expect {
                 try QoltanbaConfiguration(environment: environment)
@@ -39,13 +39,21 @@ struct ConfigurationTests {
             }
             environment["QOLTANBA_\(name)_URL"] = "https://\(name.lowercased()).example.kz/api"
         }
-        environment["QOLTANBA_SMS_TOKEN"] = "secret"
+        for name in ["REGISTRY", "LIVENESS", "FACE_MATCH", "SMS"] {
+            #expect {
+                try QoltanbaConfiguration(environment: environment)
+            } throws: { error in
+                "\(error)".contains("QOLTANBA_\(name)_TOKEN is required in production mode")
+            }
+            environment["QOLTANBA_\(name)_TOKEN"] = "\(name.lowercased())-token-Zm9vYmFyYmF6"
+        }
+        environment["QOLTANBA_EDOCUMENT_URL"] = "https://edocument.example.kz/api"
         let configuration = try QoltanbaConfiguration(environment: environment)
-        #expect(configuration.database == .postgres(url: "postgres://u:p@db:5432/qoltanba"))
+        #expect(configuration.database == .postgres(url: "postgres://u@db:5432/qoltanba"))
         #expect(configuration.maximumUploadBytes == 20 * 1024 * 1024)
         #expect(configuration.corsOrigins.isEmpty)
-        #expect(configuration.sms == .init(url: "https://sms.example.kz/api", token: "secret"))
-        #expect(configuration.eDocument == nil)
+        #expect(configuration.sms == .init(url: "https://sms.example.kz/api", token: "sms-token-Zm9vYmFyYmF6"))
+        #expect(configuration.eDocument == .init(url: "https://edocument.example.kz/api", token: nil))
         #expect(configuration.providerTimeout == 10)
     }
 
@@ -68,5 +76,35 @@ struct ConfigurationTests {
         } catch {
             #expect("\(error)".contains(key))
         }
+    }
+
+    @Test("production refuses a made-up master key, a placeholder token and a placeholder database password, naming the variable and not the value")
+    func productionSecrets() throws {
+        let tokens = Dictionary(uniqueKeysWithValues: ["REGISTRY", "LIVENESS", "FACE_MATCH", "SMS"].flatMap { name in
+            [("QOLTANBA_\(name)_URL", "https://\(name.lowercased()).provider.kz/api"), ("QOLTANBA_\(name)_TOKEN", "a-real-token-Zm9vYmFyYmF6")]
+        })
+        let good = tokens.merging([
+            "QOLTANBA_MODE": "production", "QOLTANBA_DATABASE_URL": "postgres://qoltanba@db:5432/qoltanba",
+            "QOLTANBA_MASTER_KEY": TestServer.randomMasterKey(),
+        ]) { $1 }
+        _ = try QoltanbaConfiguration(environment: good)
+        _ = try QoltanbaConfiguration(environment: good.merging(["QOLTANBA_DATABASE_URL": "postgres://q:Zm9vYmFyYmF6LXF3ZXJ0eQ@db/q"]) { $1 })
+        let refused: [(String, String)] = [
+            ("QOLTANBA_MASTER_KEY", Data(repeating: 0, count: 32).base64EncodedString()),
+            ("QOLTANBA_MASTER_KEY", Data((0..<32).map { UInt8($0 % 8) }).base64EncodedString()),
+            ("QOLTANBA_SMS_TOKEN", "changeme"), ("QOLTANBA_SMS_TOKEN", "CHANGE-ME-to-the-gateway-token"), ("QOLTANBA_REGISTRY_TOKEN", "short-tkn"),
+            ("QOLTANBA_LIVENESS_TOKEN", "token"),
+            ("QOLTANBA_DATABASE_URL", "postgres://qoltanba:postgres@db:5432/qoltanba"),
+            ("QOLTANBA_DATABASE_URL", "postgres://qoltanba:change-me-please-now@db:5432/qoltanba"),
+        ]
+        for (key, value) in refused {
+            #expect {
+                try QoltanbaConfiguration(environment: good.merging([key: value]) { $1 })
+            } throws: { error in
+                "\(error)".contains(key) && !"\(error)".contains(value)
+            }
+        }
+        // The sandbox takes what it is given.
+        _ = try QoltanbaConfiguration(environment: ["QOLTANBA_MASTER_KEY": Data(repeating: 0, count: 32).base64EncodedString()])
     }
 }

@@ -14,7 +14,7 @@ final class FakeProviders: Sendable {
     /// The SMS messages the gateway received.
     let messages: NIOLockedValueBox<[[String: String]]>
 
-    static let token = "provider-token"
+    static let token = "provider-token-of-the-tests"
 
     private init(app: Application, port: Int, messages: NIOLockedValueBox<[[String: String]]>) {
         self.app = app
@@ -161,10 +161,12 @@ struct HTTPProviderTests {
         try await withProviders { fake, _ in
             let base = "http://127.0.0.1:\(fake.port)"
             var environment = [
-                "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": Data(repeating: 3, count: 32).base64EncodedString(),
+                "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": TestServer.randomMasterKey(),
                 "QOLTANBA_REGISTRY_URL": "\(base)/registry", "QOLTANBA_REGISTRY_TOKEN": FakeProviders.token,
                 "QOLTANBA_LIVENESS_URL": "\(base)/slow", "QOLTANBA_FACE_MATCH_URL": "\(base)/face",
                 "QOLTANBA_SMS_URL": "\(base)/sms", "QOLTANBA_PROVIDER_TIMEOUT_SECONDS": "8",
+                "QOLTANBA_LIVENESS_TOKEN": FakeProviders.token, "QOLTANBA_FACE_MATCH_TOKEN": FakeProviders.token,
+                "QOLTANBA_SMS_TOKEN": FakeProviders.token,
             ]
             if !TestServer.usesPostgres {
                 environment["QOLTANBA_DATABASE_URL"] = FileManager.default.temporaryDirectory

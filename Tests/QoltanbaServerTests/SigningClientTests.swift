@@ -278,10 +278,10 @@ struct SigningClientTests {
             #expect(try await server.send(.GET, "/sandbox/sms", key: "").body.string.contains(list[0]["code"] ?? "-"))
         }
         let production = [
-            "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": Data(repeating: 1, count: 32).base64EncodedString(),
+            "QOLTANBA_MODE": "production", "QOLTANBA_MASTER_KEY": TestServer.randomMasterKey(),
             "QOLTANBA_REGISTRY_URL": "http://127.0.0.1:9/registry", "QOLTANBA_LIVENESS_URL": "http://127.0.0.1:9/liveness",
             "QOLTANBA_FACE_MATCH_URL": "http://127.0.0.1:9/face", "QOLTANBA_SMS_URL": "http://127.0.0.1:9/sms",
-        ]
+        ].merging(["REGISTRY", "LIVENESS", "FACE_MATCH", "SMS"].map { ("QOLTANBA_\($0)_TOKEN", "token-of-the-closed-port-9") }) { $1 }
         try await TestServer.with(environment: production.merging(
             TestServer.usesPostgres ? [:] : ["QOLTANBA_DATABASE_URL": FileManager.default.temporaryDirectory.appendingPathComponent("p-\(UUID()).sqlite").path]
         ) { $1 }) { server in

@@ -23,6 +23,11 @@ public struct TestServer: Sendable {
     }
 
     public static var usesPostgres: Bool { postgresURL != nil }
+
+    /// A new random master key, as `QOLTANBA_MASTER_KEY` takes it (production refuses made-up ones).
+    public static func randomMasterKey() -> String {
+        Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
+    }
     public static var postgresURL: String? {
         ProcessInfo.processInfo.environment["QOLTANBA_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }

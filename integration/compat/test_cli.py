@@ -1,4 +1,5 @@
 """The operator CLI: results alone on stdout, messages on stderr, non-zero exits with a clear message."""
+import base64
 import re
 import subprocess
 import uuid
@@ -105,6 +106,11 @@ def test_production_refuses_to_start_without_a_master_key(server, tmp_path):
     assert run.returncode != 0
     assert "QOLTANBA_MASTER_KEY is required in production mode" in run.stderr
     assert not (tmp_path / "master.key").exists()
+    env["QOLTANBA_MASTER_KEY"] = base64.b64encode(bytes(32)).decode()
+    run = subprocess.run([str(BINARY), "serve", "--port", "1"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0
+    assert "QOLTANBA_MASTER_KEY is not a random key" in run.stderr
+    assert env["QOLTANBA_MASTER_KEY"] not in run.stderr
 
 
 def test_cabinet_accounts(server):

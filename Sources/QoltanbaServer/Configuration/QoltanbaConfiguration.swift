@@ -225,6 +225,9 @@ public struct QoltanbaConfiguration: Sendable {
             } catch {
                 throw Invalid(description: "QOLTANBA_MASTER_KEY must be base64 of exactly 32 bytes (make one with: openssl rand -base64 32)")
             }
+            if mode == .production, let masterKey, ProductionSecrets.isMadeUp(masterKey) {
+                throw Invalid(description: "QOLTANBA_MASTER_KEY is not a random key (too few distinct bytes): make one with: openssl rand -base64 32")
+            }
         } else if mode == .production {
             throw Invalid(description: "QOLTANBA_MASTER_KEY is required in production mode: base64 of 32 random bytes (make one with: openssl rand -base64 32), kept outside the database")
         } else {
@@ -277,6 +280,9 @@ public struct QoltanbaConfiguration: Sendable {
             concurrency: try positive("QOLTANBA_WEBHOOK_CONCURRENCY", default: 32),
             concurrencyPerOrganization: try positive("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", default: 4),
             allowPrivate: allowText.map { ["1", "true", "yes"].contains($0) } ?? (mode == .sandbox))
+        if mode == .production {
+            try ProductionSecrets.check(self)
+        }
     }
 
     /// The certificates of a PEM file (`-----BEGIN CERTIFICATE-----` blocks).
@@ -299,7 +305,6 @@ public struct QoltanbaConfiguration: Sendable {
         }
     }
 
-    /// The configuration of this process's environment.
     /// The environment with every `QOLTANBA_…_FILE` variable read into its variable (the Docker and
     /// systemd convention for secrets): `QOLTANBA_MASTER_KEY_FILE=/run/secrets/master` sets
     /// `QOLTANBA_MASTER_KEY` to the file's text, without its trailing line break.
@@ -319,6 +324,7 @@ public struct QoltanbaConfiguration: Sendable {
         return resolved
     }
 
+    /// The configuration of this process's environment.
     public static func fromProcessEnvironment() throws -> QoltanbaConfiguration {
         try QoltanbaConfiguration(environment: ProcessInfo.processInfo.environment)
     }
