@@ -20,6 +20,8 @@ final class Draining: LifecycleHandler, Sendable {
 
     func shutdownAsync(_ application: Application) async {
         started.withLockedValue { $0 = true }
+        // An operator command ends here too, having served nothing.
+        guard application.http.server.shared.localAddress != nil else { return }
         application.logger.notice("shutting down: the requests in flight finish first", metadata: [
             "grace_seconds": "\(application.qoltanba.shutdownGrace)",
         ])
