@@ -60,7 +60,7 @@ test-scale:
 	scripts/with-postgres.sh $(PYTHON) -m pytest -q integration/scale
 
 # What an operator relies on, against real processes: SIGTERM under load, health and readiness, request ids,
-# JSON logs, secrets from files.
+# JSON logs, secrets from files, backup under load and restore.
 test-operations:
 	$(PYTHON) -m pytest -q integration/operations
 

@@ -58,6 +58,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(CertificateCommands(), as: "cert")
     app.asyncCommands.use(WebhookCommands(), as: "webhook")
     app.asyncCommands.use(UserCommands(), as: "user")
+    app.asyncCommands.use(BackupCommand(), as: "backup")
 }
 
 extension Application {

@@ -30,6 +30,12 @@ struct Stores: Sendable {
         _ = try await database.sql.raw("SELECT 1").all()
     }
 
+    /// Writes a consistent copy of an SQLite database into the empty file at `path`, while others
+    /// go on reading and writing (`VACUUM INTO` reads one snapshot).
+    func copySQLite(into path: String) async throws {
+        try await database.sql.raw("VACUUM INTO \(literal: path)").run()
+    }
+
     /// The names of the migrations this build has that the database has not recorded as applied.
     func missingMigrations() async throws -> [String] {
         let applied = Set(try await database.sql.raw("SELECT name FROM _fluent_migrations").all()
