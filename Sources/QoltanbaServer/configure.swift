@@ -10,7 +10,10 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.qoltanba = configuration
     QoltanbaMetrics.bootstrap()
 
-    try app.useDatabase(configuration.database, schema: configuration.databaseSchema)
+    try app.useDatabase(configuration.database, schema: configuration.databaseSchema) { [weak app] in
+        guard let app else { throw QoltanbaError(.operatorError, "the application has shut down") }
+        return try app.loadMasterKey()
+    }
 
     app.configureProviders()
     app.renderWorkers = WorkerPool("document", threads: 2, capacity: 4)
@@ -59,6 +62,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(WebhookCommands(), as: "webhook")
     app.asyncCommands.use(UserCommands(), as: "user")
     app.asyncCommands.use(BackupCommand(), as: "backup")
+    app.asyncCommands.use(KeyCommands(), as: "keys")
 }
 
 extension Application {

@@ -19,6 +19,9 @@ struct CustodyTests {
         #expect(Data(base64Encoded: record.box)!.range(of: plain) == nil)
         #expect(Data(base64Encoded: record.box)!.range(of: plain.suffix(32)) == nil)
         #expect(record.scryptN == 1 << 15 && record.scryptR == 8 && Data(base64Encoded: record.salt)!.count == 16)
+        // The pepper is sealed under the master key (nonce, 32 bytes, tag) and opens only for its owner.
+        #expect(record.version == 2 && Data(base64Encoded: record.pepper ?? "")?.count == 12 + 32 + 16)
+        #expect(throws: KeyCustodyError.wrongPassword) { try custody.open(record, password: "Қолтаңба-2026!", owner: "871008401427/02") }
 
         let opened = try custody.open(record, password: "Қолтаңба-2026!", owner: "871008401427/01")
         #expect(opened.pkcs8 == key.pkcs8)

@@ -72,6 +72,9 @@ public struct QoltanbaConfiguration: Sendable {
     /// `QOLTANBA_MASTER_KEY`: required in production; the sandbox keeps one in the data folder
     /// when it is not set. Secret.
     public var masterKey: MasterKey?
+    /// `QOLTANBA_MASTER_KEY_PREVIOUS`: during a master key rotation, the key rotated away from,
+    /// which opens what it sealed until `qoltanba keys rotate-master` has sealed it all again.
+    public var previousMasterKey: MasterKey?
     /// `QOLTANBA_SIGNER_KEY_ALGORITHM`: the algorithm of new signer keys.
     public var signerKeyAlgorithm: SigningKey.Algorithm
     /// `QOLTANBA_CERTIFICATE_VALIDITY_DAYS`: how long a signer certificate is valid.
@@ -232,6 +235,13 @@ public struct QoltanbaConfiguration: Sendable {
             throw Invalid(description: "QOLTANBA_MASTER_KEY is required in production mode: base64 of 32 random bytes (make one with: openssl rand -base64 32), kept outside the database")
         } else {
             self.masterKey = nil
+        }
+        self.previousMasterKey = try value("QOLTANBA_MASTER_KEY_PREVIOUS").map { text in
+            do {
+                return try MasterKey(base64: text)
+            } catch {
+                throw Invalid(description: "QOLTANBA_MASTER_KEY_PREVIOUS must be base64 of exactly 32 bytes: the master key being rotated away from")
+            }
         }
         let algorithmText = value("QOLTANBA_SIGNER_KEY_ALGORITHM") ?? SigningKey.Algorithm.p256.rawValue
         guard let algorithm = SigningKey.Algorithm(rawValue: algorithmText.lowercased()) else {

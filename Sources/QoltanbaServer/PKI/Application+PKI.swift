@@ -12,7 +12,13 @@ extension Application {
 
     /// The master key: `QOLTANBA_MASTER_KEY`, or in the sandbox `master.key` in the data folder,
     /// made on first start (readable by the owner only).
+    /// During a rotation it also opens what `QOLTANBA_MASTER_KEY_PREVIOUS` sealed.
     func loadMasterKey() throws -> MasterKey {
+        let key = try loadCurrentMasterKey()
+        return qoltanba.previousMasterKey.map(key.opening) ?? key
+    }
+
+    private func loadCurrentMasterKey() throws -> MasterKey {
         if let key = qoltanba.masterKey { return key }
         let file = URL(fileURLWithPath: qoltanba.dataDirectory).appendingPathComponent("master.key")
         if let text = try? String(contentsOf: file, encoding: .utf8) {

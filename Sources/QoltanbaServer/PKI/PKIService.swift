@@ -70,7 +70,7 @@ struct PKIService: Sendable {
         } catch {
             throw QoltanbaError(
                 .operatorError,
-                "the certificate authority's key cannot be opened with this master key: QOLTANBA_MASTER_KEY (or the sandbox's master.key) is not the one the authority was created with")
+                "the certificate authority's key cannot be opened with this master key: QOLTANBA_MASTER_KEY (or the sandbox's master.key) is not the one the authority was created with (while a rotation is under way, QOLTANBA_MASTER_KEY_PREVIOUS must hold the old key)")
         }
         return CertificateAuthority(
             root: try Certificate(derEncoded: Array(root.certificate)),
@@ -90,7 +90,7 @@ struct PKIService: Sendable {
             let certificate = try authority.issueSignerCertificate(
                 for: identity, publicKey: key.publicKey, crlURL: crlURL, now: now, validity: validity)
             let serial = certificate.serialNumber.bytes.hexString.uppercased()
-            let sealed = try custody.seal(key, password: password, owner: Self.keyOwner(iin: identity.iin.digits, serial: serial))
+            let sealed = try custody.seal(key, password: password, owner: KeyCustody.owner(iin: identity.iin.digits, serial: serial))
             return (key, certificate, serial, sealed)
         }
         let model = SignerCertificateModel()
@@ -109,11 +109,9 @@ struct PKIService: Sendable {
     /// - Throws: `KeyCustodyError.wrongPassword` for a wrong password, so that attempts can be counted.
     func signingKey(of model: SignerCertificateModel, password: String) async throws -> SigningKey {
         let sealed = try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8))
-        let (custody, owner) = (custody, Self.keyOwner(iin: model.iin, serial: model.serial))
+        let (custody, owner) = (custody, KeyCustody.owner(iin: model.iin, serial: model.serial))
         return try await workers.run { try custody.open(sealed, password: password, owner: owner) }
     }
-
-    private static func keyOwner(iin: String, serial: String) -> String { "\(iin)/\(serial)" }
 
     /// Revokes a certificate by serial (hex, any case, colons allowed) and issues a new CRL.
     func revoke(serial text: String, reason: RevokedCertificate.Reason, in store: CertificateStore, now: Date = Date()) async throws

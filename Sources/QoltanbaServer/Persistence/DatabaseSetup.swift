@@ -2,12 +2,14 @@ import Fluent
 import FluentPostgresDriver
 import FluentSQLiteDriver
 import Foundation
+import QoltanbaPKI
 import SQLKit
 import Vapor
 
 extension Application {
-    /// Registers the configured database and the migrations; connects to nothing yet.
-    func useDatabase(_ database: QoltanbaConfiguration.Database, schema: String?) throws {
+    /// Registers the configured database and the migrations (`masterKey` for those that seal);
+    /// connects to nothing yet.
+    func useDatabase(_ database: QoltanbaConfiguration.Database, schema: String?, masterKey: @escaping @Sendable () throws -> MasterKey) throws {
         switch database {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
@@ -22,7 +24,7 @@ extension Application {
             }
             databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4), as: .psql)
         }
-        migrations.addQoltanbaMigrations()
+        migrations.addQoltanbaMigrations(masterKey: masterKey)
     }
 
     /// Brings the schema up to date and tunes SQLite. Safe to call from several instances at once:

@@ -1,8 +1,11 @@
 import Fluent
+import QoltanbaCore
+import QoltanbaPKI
 
 /// Every migration in order. Shipped migrations are never edited: a change is a new one.
 enum QoltanbaMigrations {
-    static var all: [any Migration] {
+    /// Every migration; `masterKey` is asked for by those that seal (only when they have work).
+    static func all(masterKey: @escaping @Sendable () throws -> MasterKey) -> [any Migration] {
         [
             CreateOrganizations(),
             CreateAPIKeys(),
@@ -24,13 +27,19 @@ enum QoltanbaMigrations {
             CreateIdempotencyKeys(),
             SplitDocumentFiles(),
             IndexSignedDocuments(),
+            WrapSignerKeys(masterKey: masterKey),
         ]
+    }
+
+    /// Every migration's name, in order.
+    static var names: [String] {
+        all(masterKey: { throw QoltanbaError(.operatorError, "no master key here") }).map(\.name)
     }
 }
 
 extension Migrations {
     /// Registers every migration in order.
-    func addQoltanbaMigrations() {
-        for migration in QoltanbaMigrations.all { add(migration) }
+    func addQoltanbaMigrations(masterKey: @escaping @Sendable () throws -> MasterKey) {
+        for migration in QoltanbaMigrations.all(masterKey: masterKey) { add(migration) }
     }
 }

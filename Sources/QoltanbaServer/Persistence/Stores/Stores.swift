@@ -19,6 +19,7 @@ struct Stores: Sendable {
     var sandboxMessages: SandboxMessageStore { SandboxMessageStore(database: database) }
     var rateLimits: RateLimitStore { RateLimitStore(database: database) }
     var idempotency: IdempotencyStore { IdempotencyStore(database: database) }
+    var sealedSecrets: SealedSecretStore { SealedSecretStore(database: database) }
 
     /// Runs `body` in one transaction: every store it is given writes in it.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (Stores) async throws -> T) async throws -> T {
@@ -40,7 +41,7 @@ struct Stores: Sendable {
     func missingMigrations() async throws -> [String] {
         let applied = Set(try await database.sql.raw("SELECT name FROM _fluent_migrations").all()
             .map { try $0.decode(column: "name", as: String.self) })
-        return QoltanbaMigrations.all.map(\.name).filter { !applied.contains($0) }
+        return QoltanbaMigrations.names.filter { !applied.contains($0) }
     }
 }
 

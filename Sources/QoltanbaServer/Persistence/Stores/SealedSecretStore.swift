@@ -1,0 +1,56 @@
+import Fluent
+import Foundation
+import SQLKit
+
+/// Every secret sealed under the master key, for a rotation: read in pages, and each replaced
+/// only while it still holds what was read (so that a secret an instance changed meanwhile, e.g.
+/// a webhook secret set again, is never overwritten with an older one).
+struct SealedSecretStore {
+    let database: any Database
+
+    /// A column that holds a sealed secret.
+    enum Column {
+        case authorityKey, webhookSecret, webhookPreviousSecret, signerKey
+
+        var place: (table: String, column: String) {
+            switch self {
+            case .authorityKey: ("authority_certificates", "sealed_key")
+            case .webhookSecret: ("organizations", "webhook_secret")
+            case .webhookPreviousSecret: ("organizations", "webhook_previous_secret")
+            case .signerKey: ("signer_certificates", "sealed_key")
+            }
+        }
+    }
+
+    /// How many rows a page holds.
+    static let pageSize = 500
+
+    /// The CA's certificates with their sealed keys.
+    func authorityCertificates() async throws -> [AuthorityCertificateModel] {
+        try await AuthorityCertificateModel.query(on: database).sort(\.$id).all()
+    }
+
+    /// The organizations with a webhook secret whose id follows `last`, in id order.
+    func organizationsWithWebhooks(after last: UUID?) async throws -> [OrganizationModel] {
+        var query = OrganizationModel.query(on: database).filter(\.$webhookSecret != nil).sort(\.$id).limit(Self.pageSize)
+        if let last { query = query.filter(\.$id > last) }
+        return try await query.all()
+    }
+
+    /// The signer certificates whose id follows `last`, in id order.
+    func signerCertificates(after last: UUID?) async throws -> [SignerCertificateModel] {
+        var query = SignerCertificateModel.query(on: database).sort(\.$id).limit(Self.pageSize)
+        if let last { query = query.filter(\.$id > last) }
+        return try await query.all()
+    }
+
+    /// Sets the row's `column` to `new` if it still holds `old`.
+    /// - Returns: whether it was replaced.
+    func replace(_ column: Column, of id: UUID, was old: some Encodable & Sendable, with new: some Encodable & Sendable) async throws -> Bool {
+        let (table, name) = column.place
+        let rows = try await database.sql.raw("""
+            UPDATE \(ident: table) SET \(ident: name) = \(bind: new) WHERE id = \(bind: id) AND \(ident: name) = \(bind: old) RETURNING id
+            """).all()
+        return !rows.isEmpty
+    }
+}
