@@ -55,12 +55,12 @@ test-compat:
 	$(PYTHON) -m pytest -q integration/compat
 
 # Three instances on one throwaway PostgreSQL, each request sent to one of them at random: flows, certificates,
-# webhooks, expiry, the CRL and key revocation hold across instances.
+# webhooks, expiry, the CRL and key revocation hold across instances; an instance killed inside a migration.
 test-scale:
 	scripts/with-postgres.sh $(PYTHON) -m pytest -q integration/scale
 
 # What an operator relies on, against real processes: SIGTERM under load, health and readiness, request ids,
-# JSON logs, secrets from files, backup under load and restore.
+# JSON logs, secrets from files, backup under load and restore, master key rotation, kill -9 at the worst moments.
 test-operations:
 	$(PYTHON) -m pytest -q integration/operations
 

@@ -29,13 +29,13 @@ def free_port():
 class Server:
     """`qoltanba serve` on `port` with its data in `data_dir`; `env` adds or overrides variables."""
 
-    def __init__(self, data_dir, port, env=None):
+    def __init__(self, data_dir, port, env=None, wait=True):
         self.data_dir = data_dir
         self.overrides = dict(env or {})
-        self.start(port)
+        self.start(port, wait)
 
-    def start(self, port):
-        """Starts a `qoltanba serve` process on `port` and waits until it answers."""
+    def start(self, port, wait=True):
+        """Starts a `qoltanba serve` process on `port` and, unless told not to, waits until it answers."""
         self.url = f"http://127.0.0.1:{port}"
         self.env = {
             **os.environ,
@@ -52,6 +52,11 @@ class Server:
             [str(BINARY), "serve", "--hostname", "127.0.0.1", "--port", str(port)],
             env=self.env, stdout=open(self.stdout, "w"), stderr=open(self.data_dir / "serve.stderr", "w"),
         )
+        if wait:
+            self.wait_until_started()
+
+    def wait_until_started(self):
+        """Waits until the server answers and has printed its demo API key; stops it if it does not."""
         try:
             self.wait_until_up(self.data_dir)
             self.key = self.banner_value(r"Demo API key \(x-api-key\): (\S+)")

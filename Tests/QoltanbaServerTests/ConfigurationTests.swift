@@ -67,7 +67,8 @@ struct ConfigurationTests {
         ("QOLTANBA_TRUSTED_PROXIES", "10.0.0.1, proxy.example.kz"), ("QOLTANBA_MAX_SESSION_DOCUMENTS", "0"),
         ("QOLTANBA_RENDER_TIMEOUT_SECONDS", "x"), ("QOLTANBA_TRUST_ANCHORS", "/no/such/file.pem"),
         ("QOLTANBA_WEBHOOK_POLL_SECONDS", "1e300"), ("QOLTANBA_WEBHOOK_POLL_SECONDS", "inf"), ("QOLTANBA_WEBHOOK_CONCURRENCY", "0"),
-        ("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", "-2"),
+        ("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", "-2"), ("QOLTANBA_TEST_PAUSE", "signing-commit"),
+        ("QOLTANBA_TEST_PAUSE", "nowhere:5"), ("QOLTANBA_TEST_PAUSE", "signing-commit:-1"),
     ])
     func invalid(_ key: String, _ value: String) {
         do {
@@ -96,6 +97,7 @@ struct ConfigurationTests {
             ("QOLTANBA_LIVENESS_TOKEN", "token"),
             ("QOLTANBA_DATABASE_URL", "postgres://qoltanba:postgres@db:5432/qoltanba"),
             ("QOLTANBA_DATABASE_URL", "postgres://qoltanba:change-me-please-now@db:5432/qoltanba"),
+            ("QOLTANBA_TEST_PAUSE", "signing-commit:30"),
         ]
         for (key, value) in refused {
             #expect {
@@ -106,5 +108,6 @@ struct ConfigurationTests {
         }
         // The sandbox takes what it is given.
         _ = try QoltanbaConfiguration(environment: ["QOLTANBA_MASTER_KEY": Data(repeating: 0, count: 32).base64EncodedString()])
+        #expect(try QoltanbaConfiguration(environment: ["QOLTANBA_TEST_PAUSE": "signing-commit:30"]).testPause == TestPause("signing-commit:30"))
     }
 }

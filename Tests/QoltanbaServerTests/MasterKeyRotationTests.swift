@@ -121,7 +121,7 @@ struct MasterKeyRotationTests {
 
             // The migration runs again, as on a database of the version before it.
             try await db.sql.raw("DELETE FROM _fluent_migrations WHERE name = \(bind: "QoltanbaServer.WrapSignerKeys")").run()
-            try await server.app.autoMigrate()
+            try await server.app.applyMigrations()
             let wrapped = try JSONDecoder().decode(
                 SealedSigningKey.self, from: Data(try #require(try await SignerCertificateModel.find(certificate.id, on: db)).sealedKey.utf8))
             #expect(wrapped.version == 2 && wrapped.pepper != nil && wrapped.box == legacy.box && wrapped.salt == legacy.salt)

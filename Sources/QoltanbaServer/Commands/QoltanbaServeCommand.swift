@@ -11,6 +11,7 @@ struct QoltanbaServeCommand: AsyncCommand {
         let app = context.application
         try await app.prepareDatabase()
         let demoKey = app.qoltanba.mode == .sandbox ? try await SandboxDemo.prepare(app) : nil
+        StampedCopies.removeLeftoverDownloads(logger: app.logger)
 
         var jobs = [
             SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),

@@ -63,6 +63,8 @@ public struct QoltanbaConfiguration: Sendable {
     public var logFormat: LogFormat
     /// `QOLTANBA_SHUTDOWN_GRACE_SECONDS`: how long requests in flight may take to finish at shutdown.
     public var shutdownGrace: Int
+    /// `QOLTANBA_TEST_PAUSE` (sandbox only): where the crash tests hold the process.
+    var testPause: TestPause?
     /// `QOLTANBA_METRICS_PORT`: the port `/metrics` is served on instead of the main one.
     public var metricsPort: Int?
 
@@ -290,6 +292,13 @@ public struct QoltanbaConfiguration: Sendable {
             concurrency: try positive("QOLTANBA_WEBHOOK_CONCURRENCY", default: 32),
             concurrencyPerOrganization: try positive("QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION", default: 4),
             allowPrivate: allowText.map { ["1", "true", "yes"].contains($0) } ?? (mode == .sandbox))
+        self.testPause = try value("QOLTANBA_TEST_PAUSE").map { text in
+            guard mode == .sandbox else { throw Invalid(description: "QOLTANBA_TEST_PAUSE is for the sandbox's crash tests only") }
+            guard let pause = TestPause(text) else {
+                throw Invalid(description: "QOLTANBA_TEST_PAUSE must be POINT:SECONDS with a point of \(PausePoint.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+            }
+            return pause
+        }
         if mode == .production {
             try ProductionSecrets.check(self)
         }

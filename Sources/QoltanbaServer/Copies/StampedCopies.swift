@@ -96,8 +96,11 @@ struct StampedCopies {
         let response = try await Self.streamedFile("documents.zip", mediaType: .zip, for: request) { file in
             nonisolated(unsafe) let archive = try CopyArchive(file: file)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
+            var first = true
             try await forEachCopy(of: session) { entry, name in
                 try await request.application.threadPool.runIfActive { try archive.add(name, entry.bytes) }
+                if first { await TestPause.at(.archiveStarted, request.application.qoltanba.testPause, logger: request.logger) }
+                first = false
             }
         }
         response.headers.replaceOrAdd(
@@ -133,13 +136,17 @@ struct StampedCopies {
         }
     }
 
+    /// The prefix of a download's temporary folder; the process's id follows it.
+    static let downloadFolderPrefix = "qoltanba-download-"
+
     /// A download written first to a temporary file (which `write` makes, 0600), in a folder of its
     /// own that only this user may open (0700), then streamed and removed: memory holds one copy at a time,
     /// whatever the number of documents, and a failure while writing is still a clean error.
     private static func streamedFile(
         _ name: String, mediaType: HTTPMediaType, for request: Request, write: (URL) async throws -> Void
     ) async throws -> Response {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qoltanba-download-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(downloadFolderPrefix)\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
         let file = folder.appendingPathComponent(name)
         do {
@@ -150,6 +157,20 @@ struct StampedCopies {
         } catch {
             try? FileManager.default.removeItem(at: folder)
             throw error
+        }
+    }
+
+    /// Removes the download folders a killed process left (its copies of signed documents): those
+    /// whose process no longer runs. Called when a server starts.
+    static func removeLeftoverDownloads(logger: Logger) {
+        let temporary = FileManager.default.temporaryDirectory
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
+        for name in names where name.hasPrefix(downloadFolderPrefix) {
+            guard let pid = Int32(name.dropFirst(downloadFolderPrefix.count).prefix { $0 != "-" }), pid > 0,
+                  kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            logger.notice("removed a download a stopped process left", metadata: ["folder": "\(name)"])
         }
     }
 

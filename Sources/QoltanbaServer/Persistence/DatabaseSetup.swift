@@ -24,7 +24,9 @@ extension Application {
             }
             databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4), as: .psql)
         }
-        migrations.addQoltanbaMigrations(masterKey: masterKey)
+        let ordered = QoltanbaMigrations.all(masterKey: masterKey)
+        for migration in ordered { migrations.add(migration) }
+        store(service: OrderedMigrations(all: ordered))
     }
 
     /// Brings the schema up to date and tunes SQLite. Safe to call from several instances at once:
@@ -33,12 +35,33 @@ extension Application {
         switch qoltanba.database {
         case .sqlite:
             try await tuneSQLite()
-            try await autoMigrate()
+            try await applyMigrations()
         case .postgres:
             if let schema = qoltanba.databaseSchema {
                 try await db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
             }
-            try await withMigrationLock { try await self.autoMigrate() }
+            try await withMigrationLock { try await self.applyMigrations() }
+        }
+    }
+
+    /// Applies the migrations not applied yet, in order, each in one transaction together with
+    /// its entry in `_fluent_migrations` (both databases change their schema transactionally): a
+    /// process killed in the middle leaves every migration wholly applied or not at all, so the
+    /// next start (or another instance waiting for the lock) applies it again from the start.
+    /// (Fluent's own migrator records a migration after running it, outside any transaction.)
+    func applyMigrations() async throws {
+        try await MigrationLog.migration.prepare(on: db).get()
+        let logged = try await MigrationLog.query(on: db).all()
+        let applied = Set(logged.map(\.name))
+        let batch = (logged.map(\.batch).max() ?? 0) + 1
+        for migration in service(OrderedMigrations.self, storedBy: "useDatabase(_:schema:masterKey:)").all where !applied.contains(migration.name) {
+            logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
+            let (pause, logger) = (qoltanba.testPause, logger)
+            try await db.transaction { transaction in
+                try await migration.prepare(on: transaction).get()
+                await TestPause.at(.migrationApplied, pause, logger: logger)
+                try await MigrationLog(name: migration.name, batch: batch).create(on: transaction)
+            }
         }
     }
 
@@ -71,4 +94,9 @@ extension Application {
             try await sql.raw("SELECT pg_advisory_unlock(\(bind: lockID))").run()
         }
     }
+}
+
+/// The migrations in the order they apply.
+struct OrderedMigrations: Sendable {
+    let all: [any Migration]
 }

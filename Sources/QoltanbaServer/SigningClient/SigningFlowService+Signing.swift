@@ -35,6 +35,7 @@ extension SigningFlowService {
             let (model, _) = try await pki.issue(for: SignerIdentity(iin: iin, name: citizen.name), password: password, in: stores.certificates)
             bound.flow.certificateID = model.id
             bound.flow.certificateEvent = reissue ? "reissued" : "issued"
+            await TestPause.at(.certificateStored, testPause, logger: logger)
         } catch {
             logger.error("certificate issuance failed", metadata: ["error": "\(error)"])
             return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
@@ -95,6 +96,7 @@ extension SigningFlowService {
             logger.error("signing failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "error": "\(error)"])
             return try await fail(bound, signing, .signDocument)
         }
+        await TestPause.at(.signingCommit, testPause, logger: logger)
         let now = Date()
         let finished: Bool = try await stores.transaction { stores in
             var lifecycle = bound.session.lifecycle

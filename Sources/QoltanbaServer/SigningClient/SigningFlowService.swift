@@ -13,6 +13,7 @@ struct SigningFlowService {
     let providers: ProviderSet
     let pki: PKIService
     let logger: Logger
+    let testPause: TestPause?
 
     /// A session's flow in the browser that holds it.
     struct Bound {
@@ -358,6 +359,7 @@ struct SigningFlowService {
 extension Request {
     /// The signing client's flow, on this request's database connection.
     var signingFlow: SigningFlowService {
-        SigningFlowService(stores: stores, providers: application.providers, pki: application.pki, logger: logger)
+        SigningFlowService(
+            stores: stores, providers: application.providers, pki: application.pki, logger: logger, testPause: application.qoltanba.testPause)
     }
 }

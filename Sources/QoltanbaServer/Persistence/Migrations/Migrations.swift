@@ -36,10 +36,3 @@ enum QoltanbaMigrations {
         all(masterKey: { throw QoltanbaError(.operatorError, "no master key here") }).map(\.name)
     }
 }
-
-extension Migrations {
-    /// Registers every migration in order.
-    func addQoltanbaMigrations(masterKey: @escaping @Sendable () throws -> MasterKey) {
-        for migration in QoltanbaMigrations.all(masterKey: masterKey) { add(migration) }
-    }
-}
