@@ -382,9 +382,10 @@ struct WebhookTests {
         try await hole.stop()
     }
 
-    @Test("a receiver's Retry-After sets the next attempt, up to the retry cap", arguments: [("120", 120.0), ("86400", 600.0), ("soon", 1.0)])
+    @Test("a receiver's Retry-After sets the next attempt, up to the retry cap", arguments: [("120", 120.0), ("86400", 600.0), ("soon", 30.0)])
     func retryAfter(_ header: String, _ expected: Double) async throws {
-        let environment = Self.fast.merging(["QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "1", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "600"]) { $1 }
+        // A first delay long enough that no retry falls due while the test runs.
+        let environment = Self.fast.merging(["QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "30", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "600"]) { $1 }
         try await withWebhook(environment: environment) { server, receiver in
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             organization.webhookURL = receiver.url.replacingOccurrences(of: "/hook", with: "/busy?after=\(header)")
@@ -398,7 +399,7 @@ struct WebhookTests {
             let event = try #require(try await events(server).first)
             #expect(event.state == "pending" && event.attempts == 1 && event.lastStatus == 503)
             let delay = event.nextAttemptAt.timeIntervalSince(before)
-            // Without a usable Retry-After: the first delay (1 s), jittered into its upper half.
+            // Without a usable Retry-After: the first delay (30 s), jittered into its upper half.
             let lowest = header == "soon" ? expected / 2 : expected
             #expect(delay >= lowest - 0.5 && delay <= expected + 2, "next attempt in \(delay) s")
         }
