@@ -110,4 +110,34 @@ struct OperationsTests {
             #expect(!text.contains(session.apiString), "a session id is in the metrics")
         }
     }
+
+    @Test("database pool use: PostgreSQL counts this application's connections in use and idle; SQLite has only a limit")
+    func databaseConnections() async throws {
+        try await TestServer.with { server in
+            let app = server.app
+            guard TestServer.usesPostgres else {
+                #expect(try await app.databaseConnectionsInUse() == nil)
+                #expect(app.databaseConnections.limit >= 1)
+                return
+            }
+            #expect(app.databaseConnections.limit == DatabaseConnections.perEventLoop * Array(app.eventLoopGroup.makeIterator()).count)
+            // A transaction holds a connection: it is in use until it ends, and then idle.
+            try await app.db.transaction { transaction in
+                _ = try await OrganizationModel.query(on: transaction).count()
+                let during = try #require(try await app.databaseConnectionsInUse())
+                #expect(during.inUse == 1, "\(during)")
+            }
+            let after = try #require(try await app.databaseConnectionsInUse())
+            #expect(after.inUse == 0 && after.idle >= 1, "\(after)")
+
+            // The job's first round runs at once.
+            app.background.start(MetricsController.databaseConnectionsJob(app), on: app)
+            var text = ""
+            for _ in 0..<50 where !text.contains(#"qoltanba_database_connections{state="idle"}"#) {
+                try await Task.sleep(for: .milliseconds(100))
+                text = String(decoding: QoltanbaMetrics.exposition(), as: UTF8.self)
+            }
+            #expect(text.contains(#"qoltanba_database_connections{state="in_use"}"#) && text.contains("qoltanba_database_connections_limit "))
+        }
+    }
 }

@@ -153,6 +153,11 @@ def test_flows_certificates_webhooks_expiry_and_crl(cluster):
         assert all(count == 1 for count in pairs.values()), pairs
         assert all(count == 1 for count in Receiver.deliveries.values()), Receiver.deliveries
 
+    # Each instance reports its own database connections (counted in pg_stat_activity by its application_name).
+    for server in servers:
+        metrics = requests.get(server.url + "/metrics", timeout=30).text
+        assert 'qoltanba_database_connections{state="in_use"}' in metrics and "qoltanba_database_connections_limit " in metrics
+
     # The CRL is issued once and served alike by every instance.
     crls = {requests.get(server.url + "/pki/crl", timeout=30).content for server in servers}
     assert len(crls) == 1

@@ -18,6 +18,7 @@ struct QoltanbaServeCommand: AsyncCommand {
             PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
             WebhookDispatcher.job(app),
             Idempotency.purgeJob(),
+            MetricsController.databaseConnectionsJob(app),
         ]
         // Instances share one PostgreSQL; on SQLite there is one, and its counts are exact.
         if case .postgres = app.qoltanba.database { jobs.append(RateLimiter.sharingJob()) }

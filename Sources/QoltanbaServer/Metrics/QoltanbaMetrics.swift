@@ -59,4 +59,16 @@ enum QoltanbaMetrics {
     static func pool(_ name: String, inUse: Int) {
         Gauge(label: "qoltanba_pool_in_use", dimensions: [("pool", name)]).record(inUse)
     }
+
+    /// `qoltanba_database_connections_limit`: the most connections the database pools open.
+    static func databaseConnectionLimit(_ limit: Int) {
+        Gauge(label: "qoltanba_database_connections_limit").record(limit)
+    }
+
+    /// `qoltanba_database_connections{state}`: the pools' connections `in_use` (running a statement or
+    /// inside a transaction) and `idle`, as last counted.
+    static func databaseConnections(inUse: Int, idle: Int) {
+        Gauge(label: "qoltanba_database_connections", dimensions: [("state", "in_use")]).record(inUse)
+        Gauge(label: "qoltanba_database_connections", dimensions: [("state", "idle")]).record(idle)
+    }
 }

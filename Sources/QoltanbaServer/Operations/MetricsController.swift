@@ -15,6 +15,18 @@ struct MetricsController: RouteCollection {
     }
 }
 
+extension MetricsController {
+    /// Counts the database connections in use every 5 s (PostgreSQL only: it shows each connection's
+    /// state in `pg_stat_activity`); records the pools' limit at once on either database.
+    static func databaseConnectionsJob(_ app: Application) -> RepeatingJob {
+        QoltanbaMetrics.databaseConnectionLimit(app.databaseConnections.limit)
+        return RepeatingJob("database connection count", every: .seconds(5)) { app in
+            guard let counts = try await app.databaseConnectionsInUse() else { return }
+            QoltanbaMetrics.databaseConnections(inUse: counts.inUse, idle: counts.idle)
+        }
+    }
+}
+
 /// The metrics on a port of their own (`QOLTANBA_METRICS_PORT`), so that the main port, open to
 /// the world, shows none: an HTTP server that answers `GET /metrics` and 404 to anything else.
 enum MetricsListener {

@@ -10,6 +10,7 @@ extension Application {
     /// Registers the configured database and the migrations (`masterKey` for those that seal);
     /// connects to nothing yet.
     func useDatabase(_ database: QoltanbaConfiguration.Database, schema: String?, masterKey: @escaping @Sendable () throws -> MasterKey) throws {
+        let eventLoops = Array(eventLoopGroup.makeIterator()).count
         switch database {
         case .sqlite(let path):
             let directory = (path as NSString).deletingLastPathComponent
@@ -17,12 +18,16 @@ extension Application {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             databases.use(.sqlite(.file(path)), as: .sqlite)
+            store(service: DatabaseConnections(limit: eventLoops, applicationName: nil))
         case .postgres(let url):
             var postgres = try SQLPostgresConfiguration(url: url)
             if let schema {
                 postgres.searchPath = [schema]
             }
-            databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: 4), as: .psql)
+            let name = "qoltanba-\(UUID().uuidString.lowercased())"
+            postgres.coreConfiguration.options.additionalStartupParameters.append(("application_name", name))
+            databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: DatabaseConnections.perEventLoop), as: .psql)
+            store(service: DatabaseConnections(limit: eventLoops * DatabaseConnections.perEventLoop, applicationName: name))
         }
         let ordered = QoltanbaMigrations.all(masterKey: masterKey)
         for migration in ordered { migrations.add(migration) }
@@ -93,6 +98,35 @@ extension Application {
             }
             try await sql.raw("SELECT pg_advisory_unlock(\(bind: lockID))").run()
         }
+    }
+}
+
+/// This application's database connections: how many its pools open at most and, on PostgreSQL,
+/// the `application_name` they carry (random, one per application), by which
+/// ``Application/databaseConnectionsInUse()`` counts them in `pg_stat_activity`.
+struct DatabaseConnections: Sendable {
+    /// PostgreSQL connections per event loop (SQLite has one).
+    static let perEventLoop = 4
+    let limit: Int
+    let applicationName: String?
+}
+
+extension Application {
+    var databaseConnections: DatabaseConnections {
+        service(storedBy: "useDatabase(_:schema:masterKey:)")
+    }
+
+    /// How many of this application's PostgreSQL connections are in use (running a statement or
+    /// inside a transaction) and how many are idle, leaving out the one that asks; nil on SQLite,
+    /// whose pool shows nothing of the kind.
+    func databaseConnectionsInUse() async throws -> (inUse: Int, idle: Int)? {
+        guard let name = databaseConnections.applicationName else { return nil }
+        struct Counts: Decodable { let inUse: Int; let idle: Int }
+        let counts = try await db.sql.raw("""
+            SELECT count(*) FILTER (WHERE state IS DISTINCT FROM 'idle') AS "inUse", count(*) FILTER (WHERE state = 'idle') AS idle
+            FROM pg_stat_activity WHERE application_name = \(bind: name) AND pid <> pg_backend_pid()
+            """).first(decoding: Counts.self)
+        return counts.map { ($0.inUse, $0.idle) }
     }
 }
 
