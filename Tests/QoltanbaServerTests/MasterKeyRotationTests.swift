@@ -106,6 +106,17 @@ struct MasterKeyRotationTests {
         }
     }
 
+    @Test("a webhook secret set while a rotation runs seals the secret it replaces under the new key (a run that read the organization before would miss it)")
+    func secretSetDuringRotation() async throws {
+        try await withSecrets { server, replaced in
+            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let secret = try await WebhookSecrets.set(
+                url: "http://127.0.0.1:9/c", for: organization, masterKey: new.opening(old), allowPrivate: true, in: server.app.stores.organizations)
+            let saved = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            #expect(try WebhookSecrets.all(of: saved, masterKey: new, now: Date()) == [secret, replaced])
+        }
+    }
+
     @Test("migration 011 gives a first-version signer key its outer layer: the password still opens it, and a rotation needs no password")
     func outerLayer() async throws {
         try await withSecrets { server, _ in

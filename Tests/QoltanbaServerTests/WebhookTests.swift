@@ -181,6 +181,35 @@ struct WebhookTests {
         }
     }
 
+    @Test("a session's later event waits while an earlier one is pending; another session's event goes on")
+    func perSessionOrder() async throws {
+        // One delivery at a time, so the first to go is the oldest; the first fails and its retry is far off.
+        let environment = Self.fast.merging([
+            "QOLTANBA_WEBHOOK_CONCURRENCY": "1", "QOLTANBA_WEBHOOK_RETRY_BASE_SECONDS": "600", "QOLTANBA_WEBHOOK_RETRY_CAP_SECONDS": "600",
+        ]) { $1 }
+        try await withWebhook(status: { $0 == 1 ? .internalServerError : .ok }, environment: environment) { server, receiver in
+            let (first, other, now) = (try await server.createSession(), try await server.createSession(), Date())
+            for (session, event, age) in [(first, "session.process", 3.0), (first, "session.finished", 2), (other, "session.process", 1)] {
+                try await WebhookEventModel(
+                    id: UUID(), organizationID: server.organizationID, sessionID: session, event: event,
+                    payload: #"{"session_id":"\#(session.apiString)","event":"\#(event)"}"#, at: now.addingTimeInterval(-age)
+                ).create(on: server.app.db)
+            }
+            try await WebhookDispatcher.deliverDue(server.app)
+            let sent = { receiver.deliveries.map { "\($0.json["session_id"] as? String == first.apiString ? "first" : "other") \($0.json["event"] as? String ?? "")" } }
+            #expect(sent() == ["first session.process", "other session.process"])
+            let waiting = try #require(try await events(server).first { $0.event == "session.finished" })
+            #expect(waiting.state == "pending" && waiting.attempts == 0)
+
+            // The retry falls due: the first event goes, then the one that waited for it.
+            let failed = try #require(try await events(server).first { $0.sessionID == first && $0.event == "session.process" })
+            failed.nextAttemptAt = now.addingTimeInterval(-10)
+            try await failed.save(on: server.app.db)
+            try await WebhookDispatcher.deliverDue(server.app)
+            #expect(sent() == ["first session.process", "other session.process", "first session.process", "first session.finished"])
+        }
+    }
+
     @Test("a receiver that fails twice gets the event on the third try; one that never answers 2xx ends dead; redelivery")
     func retries() async throws {
         try await withWebhook(status: { $0 <= 2 ? .internalServerError : .ok }) { server, receiver in

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 import zipfile
@@ -50,12 +51,15 @@ def paused(server):
     return "paused for a test" in (server.data_dir / "serve.stderr").read_text(errors="replace")
 
 
-def kill_while(server, action):
+def kill_while(server, action, paused_check=None):
     """Starts `action` (a request the server will hold at its pause point) in a thread, waits until the server has
-    paused, kills it with SIGKILL, and starts it again on the same data without the pause."""
+    paused (and `paused_check` has run, if given), kills it with SIGKILL, and starts it again on the same data without
+    the pause."""
     thread = threading.Thread(target=lambda: _swallow(action), daemon=True)
     thread.start()
     wait_for(lambda: paused(server), "the pause")
+    if paused_check:
+        paused_check()
     server.overrides.pop("QOLTANBA_TEST_PAUSE", None)
     server.restart_after_crash()
     thread.join(timeout=30)
@@ -141,11 +145,17 @@ def test_kill_during_an_archive_download(tmp_path):
         Signer(server.url, session, CITIZEN[1]).sign(PASSWORD)
         url = server.url + "/api/v1/session/result/download/"
         old_pid = server.process.pid
+
+        def leftovers():
+            return [name for name in os.listdir(tempfile.gettempdir()) if name.startswith(f"qoltanba-download-{old_pid}-")]
+
+        def one_download_folder():
+            assert len(leftovers()) == 1, leftovers()
+
         kill_while(server, lambda: requests.get(url, params={"session_id": session}, headers={"x-api-key": server.key},
-                                               timeout=300))
+                                               timeout=300), paused_check=one_download_folder)
         # The killed process's half-made archive (copies of signed documents) is gone from the disk.
-        leftovers = [name for name in os.listdir("/tmp") if name.startswith(f"qoltanba-download-{old_pid}-")]
-        assert leftovers == [], leftovers
+        assert leftovers() == []
 
         answer = requests.get(server.url + "/api/v1/session/result/download/", params={"session_id": session},
                               headers={"x-api-key": server.key}, timeout=300)

@@ -66,8 +66,10 @@ public struct KeyCustody: Sendable {
     }
 
     /// Decrypts a sealed key.
-    /// - Throws: ``KeyCustodyError/wrongPassword`` when the password (or the owner, or the master
-    ///   key) is not the one it was sealed with; nothing more is said.
+    /// - Throws: ``KeyCustodyError/wrongPassword`` when the password is not the one it was sealed
+    ///   with; ``KeyCustodyError/cannotOpen`` when no configured master key opens the outer layer (an
+    ///   operator's mistake, such as a previous master key removed before its rotation ended, which
+    ///   must not count against the signer).
     public func open(_ record: SealedSigningKey, password: String, owner: String) throws(KeyCustodyError) -> SigningKey {
         guard let box = Data(base64Encoded: record.box), let sealed = try? AES.GCM.SealedBox(combined: box) else {
             throw .unreadableRecord
@@ -79,7 +81,7 @@ public struct KeyCustody: Sendable {
         case 2:
             guard let outer = record.pepper.flatMap({ Data(base64Encoded: $0) }) else { throw .unreadableRecord }
             guard let pepper = try? masterKey.open(Array(outer), context: Self.pepperContext(owner: owner), secret: []) else {
-                throw .wrongPassword
+                throw .cannotOpen
             }
             peppers = [pepper]
         default:

@@ -28,9 +28,12 @@ struct BackupCommand: AsyncCommand {
         // Written beside the target, readable by its owner only (it holds personal data and sealed
         // keys), and renamed into place when complete: FILE is never a partial copy.
         let partial = "\(file).partial-\(UUID().uuidString.prefix(8))"
-        guard FileManager.default.createFile(atPath: partial, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+        // Made 0600 in one call, new (never an existing file or a link), before anything is written.
+        let descriptor = open(partial, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
             throw QoltanbaError.operatorFailure("cannot create '\(partial)': check that the folder exists and is writable")
         }
+        close(descriptor)
         do {
             try await app.stores.copySQLite(into: partial)
             try FileManager.default.moveItem(atPath: partial, toPath: file)

@@ -160,16 +160,20 @@ struct StampedCopies {
         }
     }
 
-    /// Removes the download folders a killed process left (its copies of signed documents): those
-    /// whose process no longer runs. Called when a server starts.
+    /// Removes the download folders a killed process left (its copies of signed documents): folders
+    /// (not links) of this user whose process no longer runs, or has this process's id (a
+    /// container's server is process 1 at every start). Called when a server starts, before it serves.
     static func removeLeftoverDownloads(logger: Logger) {
         let temporary = FileManager.default.temporaryDirectory
         let names = (try? FileManager.default.contentsOfDirectory(atPath: temporary.path)) ?? []
         for name in names where name.hasPrefix(downloadFolderPrefix) {
+            let folder = temporary.appendingPathComponent(name)
+            var status = stat()
             guard let pid = Int32(name.dropFirst(downloadFolderPrefix.count).prefix { $0 != "-" }), pid > 0,
-                  kill(pid, 0) != 0, errno == ESRCH
+                  lstat(folder.path, &status) == 0, status.st_mode & S_IFMT == S_IFDIR, status.st_uid == getuid(),
+                  pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH)
             else { continue }
-            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+            try? FileManager.default.removeItem(at: folder)
             logger.notice("removed a download a stopped process left", metadata: ["folder": "\(name)"])
         }
     }

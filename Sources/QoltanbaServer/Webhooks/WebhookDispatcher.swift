@@ -43,7 +43,15 @@ enum WebhookDispatcher {
             while true {
                 while !Task.isCancelled, running.values.reduce(0, +) < settings.concurrency {
                     let full = running.filter { $0.value >= settings.concurrencyPerOrganization }.map(\.key)
-                    guard let claim = try await store.claimDue(now: Date(), lease: lease, excluding: full) else { break }
+                    let found: (event: UUID, organization: UUID)?
+                    do {
+                        found = try await store.claimDue(now: Date(), lease: lease, excluding: full)
+                    } catch {
+                        // The deliveries running go on; the outbox is looked at again at the next tick.
+                        app.logger.warning("webhook claim failed", metadata: ["error": "\(String(reflecting: error))"])
+                        break
+                    }
+                    guard let claim = found else { break }
                     running[claim.organization, default: 0] += 1
                     attempted += 1
                     group.addTask {
@@ -59,7 +67,8 @@ enum WebhookDispatcher {
                     group.cancelAll()
                     return attempted
                 }
-                if !ticking {
+                // Cancelled, a sleep ends at once: no ticks then, only the deliveries' ends.
+                if !ticking, !Task.isCancelled {
                     ticking = true
                     group.addTask {
                         try? await Task.sleep(for: .milliseconds(Int(settings.pollInterval * 1000)))
@@ -160,8 +169,10 @@ enum WebhookSecrets {
     static func all(of organization: OrganizationModel, masterKey: MasterKey, now: Date) throws -> [String] {
         guard let sealed = organization.webhookSecret else { return [] }
         var secrets = [String(decoding: try masterKey.open(Array(sealed), context: context(organization)), as: UTF8.self)]
-        if let previous = organization.webhookPreviousSecret, let until = organization.webhookPreviousUntil, now < until {
-            secrets.append(String(decoding: try masterKey.open(Array(previous), context: context(organization)), as: UTF8.self))
+        // A previous secret no configured key opens is left out rather than stopping every delivery.
+        if let previous = organization.webhookPreviousSecret, let until = organization.webhookPreviousUntil, now < until,
+           let opened = try? masterKey.open(Array(previous), context: context(organization)) {
+            secrets.append(String(decoding: opened, as: UTF8.self))
         }
         return secrets
     }
@@ -191,7 +202,9 @@ enum WebhookSecrets {
         if let refusal = await refusal(of: url, allowPrivate: allowPrivate) { throw QoltanbaError(.operatorError, refusal) }
         let secret = WebhookSignature.newSecret()
         if let current = organization.webhookSecret {
-            organization.webhookPreviousSecret = current
+            // Kept under the current master key: during a key rotation it may still be under the
+            // previous one, and the rotation, which read the organization before, would not see it here.
+            organization.webhookPreviousSecret = (try? masterKey.resealed(Array(current), context: context(organization))).map { Data($0) } ?? current
             organization.webhookPreviousUntil = Date().addingTimeInterval(overlap)
         }
         organization.webhookURL = url
