@@ -5,9 +5,14 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 BINARY := .build/debug/qoltanba
 
-# System packages: to build and run, and additionally to test.
-RUN_PACKAGES := pkg-config zlib1g-dev libxml2-dev libqpdf-dev libqrencode-dev libcairo2-dev fonts-dejavu-core ca-certificates
-TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver qpdf poppler-utils zbar-tools unzip
+# System packages: to build, to run what was built, and additionally to test. RUNTIME_PACKAGES are Debian 12's
+# names: the Docker image's runtime stage installs exactly these, its build stage BUILD_PACKAGES
+# (integration/operations/test_deploy.py compares, and checks that they hold every library the binary loads).
+BUILD_PACKAGES := pkg-config zlib1g-dev libxml2-dev libqpdf-dev libqrencode-dev libcairo2-dev
+RUNTIME_PACKAGES := zlib1g libxml2 libqpdf29 libqrencode4 libcairo2 fonts-dejavu-core ca-certificates tzdata
+RUN_PACKAGES := $(BUILD_PACKAGES) fonts-dejavu-core ca-certificates tzdata
+TEST_PACKAGES := postgresql python3 python3-venv curl openssl chromium chromium-driver qpdf poppler-utils zbar-tools unzip \
+	caddy systemd
 
 # Fuzzing: libFuzzer and AddressSanitizer, in a build folder of its own (see Sources/QoltanbaFuzz).
 FUZZ_SECONDS ?= 60
@@ -55,12 +60,14 @@ test-compat:
 	$(PYTHON) -m pytest -q integration/compat
 
 # Three instances on one throwaway PostgreSQL, each request sent to one of them at random: flows, certificates,
-# webhooks, expiry, the CRL and key revocation hold across instances; an instance killed inside a migration.
+# webhooks, expiry, the CRL and key revocation hold across instances; an instance killed inside a migration; the compose
+# file's production settings and the Caddyfile in front of two instances.
 test-scale:
 	scripts/with-postgres.sh $(PYTHON) -m pytest -q integration/scale
 
 # What an operator relies on, against real processes: SIGTERM under load, health and readiness, request ids,
-# JSON logs, secrets from files, backup under load and restore, master key rotation, kill -9 at the worst moments.
+# JSON logs, secrets from files, backup under load and restore, master key rotation, kill -9 at the worst moments,
+# deploy/'s package lists and systemd unit.
 test-operations:
 	$(PYTHON) -m pytest -q integration/operations
 
