@@ -1,14 +1,15 @@
 """deploy/compose.yaml's settings and deploy/Caddyfile, run here without Docker (`make test-scale`, inside a throwaway
 cluster: QOLTANBA_TEST_DATABASE_URL).
 
-Two production instances start with the compose file's environment, the example settings and secrets given as files
-(as compose mounts them); Caddy runs the Caddyfile in front of them. Requests through the proxy reach both instances,
+Two production instances start with the compose file's environment, the example settings and the secrets
+deploy/make-secrets.sh makes, given as files (as compose mounts them); Caddy runs the Caddyfile in front of them. Requests through the proxy reach both instances,
 an API key made through one works through the proxy, and when one instance stops (SIGTERM: it drains) every request
 through the proxy is still answered by the other."""
-import base64
 import os
 import re
 import secrets
+import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -55,17 +56,29 @@ def example_settings():
     return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
 
 
-def instance_environment(tmp_path, database, proxy_url):
-    """The compose file's environment for an instance, its secrets written to files as compose mounts them."""
+def make_secrets(tmp_path):
+    """deploy/make-secrets.sh run as an operator would, answering its questions for the provider tokens."""
+    script = tmp_path / "make-secrets.sh"
+    shutil.copy(DEPLOY / "make-secrets.sh", script)
+    tokens = "".join(secrets.token_urlsafe(24) + "\n" for _ in range(4))
+    made = subprocess.run(["bash", str(script)], input=tokens, capture_output=True, text=True, timeout=60)
+    assert made.returncode == 0, made.stderr
     folder = tmp_path / "secrets"
-    folder.mkdir()
-    values = {"database_url": database, "master_key": base64.b64encode(secrets.token_bytes(32)).decode()}
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert sorted(path.name for path in folder.iterdir()) == sorted(COMPOSE["secrets"])
+    return folder
+
+
+def instance_environment(tmp_path, database, proxy_url):
+    """The compose file's environment for an instance, its secrets made by make-secrets.sh as compose mounts them
+    (but the database URL, which names this test's PostgreSQL)."""
+    folder = make_secrets(tmp_path)
+    assert (folder / "database_url").read_text().startswith("postgres://qoltanba:")
+    (folder / "database_url").write_text(database)
     environment = dict(COMPOSE["services"][INSTANCES[0]]["environment"])
     for variable, path in list(environment.items()):
         if variable.endswith("_FILE"):
-            name = path.removeprefix("/run/secrets/")
-            (folder / name).write_text(values.get(name, secrets.token_urlsafe(24)))
-            environment[variable] = str(folder / name)
+            environment[variable] = str(folder / path.removeprefix("/run/secrets/"))
     environment.update(example_settings())
     environment.update({
         "QOLTANBA_PUBLIC_URL": proxy_url, "QOLTANBA_TRUSTED_PROXIES": "127.0.0.1",
