@@ -118,6 +118,27 @@ def secrets_in_log(text):
     return [(pattern.pattern, line[:300]) for line in text.splitlines() for pattern in SECRETS if pattern.search(line)]
 
 
+# The sandbox citizen whose checks all pass, and the password the suites give it.
+CITIZEN = ("871008401427", "77011234567")
+PASSWORD = "Qoltanba-2024!"
+
+
+def api(server, method, path, **kwargs):
+    """An integrator call to `/api/v1/session` + `path` with the server's demo key: asserts a 200, returns the JSON."""
+    answer = requests.request(method, server.url + "/api/v1/session" + path, headers={"x-api-key": server.key},
+                              timeout=120, **kwargs)
+    assert answer.status_code == 200, f"{method} {path}: {answer.status_code} {answer.text[:300]}"
+    return answer.json()
+
+
+def wait_for(predicate, what, seconds=60):
+    """Waits until `predicate()` holds, checking every 0.1 s; fails naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.1)
+
+
 @contextlib.contextmanager
 def serving(data_dir, scan_log=True, **env):
     """A started server on a free port, stopped on exit: `with serving(tmp, QOLTANBA_SESSION_TTL_SECONDS="3") as s:`.

@@ -13,17 +13,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # integration/: qoltanba_server
-from qoltanba_server import Signer, minimal_pdf, serving  # noqa: E402
-
-CITIZEN = ("871008401427", "77011234567")
-PASSWORD = "Qoltanba-2024!"
-
-
-def api(server, method, path, **kwargs):
-    answer = requests.request(method, server.url + "/api/v1/session" + path, headers={"x-api-key": server.key},
-                              timeout=120, **kwargs)
-    assert answer.status_code == 200, f"{method} {path}: {answer.status_code} {answer.text[:300]}"
-    return answer.json()
+from qoltanba_server import CITIZEN, PASSWORD, Signer, api, minimal_pdf, serving  # noqa: E402
 
 
 def signed_session(server, document):

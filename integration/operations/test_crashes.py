@@ -17,17 +17,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # integration/: qoltanba_server
-from qoltanba_server import Signer, minimal_pdf, serving  # noqa: E402
-
-CITIZEN = ("871008401427", "77011234567")
-PASSWORD = "Qoltanba-2024!"
-
-
-def api(server, method, path, **kwargs):
-    answer = requests.request(method, server.url + "/api/v1/session" + path, headers={"x-api-key": server.key},
-                              timeout=120, **kwargs)
-    assert answer.status_code == 200, f"{method} {path}: {answer.status_code} {answer.text[:300]}"
-    return answer.json()
+from qoltanba_server import CITIZEN, PASSWORD, Signer, api, minimal_pdf, serving, wait_for  # noqa: E402
 
 
 def new_session(server, documents=1):
@@ -36,15 +26,6 @@ def new_session(server, documents=1):
         api(server, "POST", "/documents/upload/base64/", json={
             "session_id": session, "name": f"doc-{index}.pdf", "base64_file": base64.b64encode(minimal_pdf(index * 100)).decode()})
     return session
-
-
-def wait_for(predicate, what, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def paused(server):
@@ -98,15 +79,21 @@ def finish(server, signer):
     raise AssertionError(f"the flow did not end; it stands at {signer.step()!r}")
 
 
+def signer_at_certificate(server, session):
+    """The sandbox citizen's signing client brought to the certificate step: identity checked, password set."""
+    signer = Signer(server.url, session, CITIZEN[1])
+    signer.post("documents")
+    assert signer.liveness().status_code == 200
+    signer.post("face-match")
+    signer.post("password", password=PASSWORD, password_confirm=PASSWORD)
+    signer.post("code", otp=signer.code())
+    return signer
+
+
 def test_kill_between_the_signatures_and_their_commit(tmp_path):
     with serving(tmp_path, QOLTANBA_TEST_PAUSE="signing-commit:120") as server:
         session = new_session(server, documents=2)
-        signer = Signer(server.url, session, CITIZEN[1])
-        signer.post("documents")
-        assert signer.liveness().status_code == 200
-        signer.post("face-match")
-        signer.post("password", password=PASSWORD, password_confirm=PASSWORD)
-        signer.post("code", otp=signer.code())
+        signer = signer_at_certificate(server, session)
         signer.post("certificate")
         code = signer.code()
         kill_while(server, lambda: signer.post("code", otp=code))
@@ -124,12 +111,7 @@ def test_kill_between_the_signatures_and_their_commit(tmp_path):
 def test_kill_between_a_certificate_and_its_flow(tmp_path):
     with serving(tmp_path, QOLTANBA_TEST_PAUSE="certificate-stored:120") as server:
         session = new_session(server)
-        signer = Signer(server.url, session, CITIZEN[1])
-        signer.post("documents")
-        assert signer.liveness().status_code == 200
-        signer.post("face-match")
-        signer.post("password", password=PASSWORD, password_confirm=PASSWORD)
-        signer.post("code", otp=signer.code())
+        signer = signer_at_certificate(server, session)
         kill_while(server, lambda: signer.post("certificate"))
 
         signer.urls = [server.url]

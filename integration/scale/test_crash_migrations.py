@@ -18,7 +18,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from qoltanba_server import Server, free_port, secrets_in_log  # noqa: E402
+from qoltanba_server import Server, free_port, secrets_in_log, wait_for  # noqa: E402
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "Sources/QoltanbaServer/Persistence/Migrations/Migrations.swift"
 DEFINED = re.compile(r"^ {12}[A-Z]\w*\(.*\),$", re.MULTILINE)  # one migration per line of QoltanbaMigrations.all
@@ -27,12 +27,6 @@ DEFINED = re.compile(r"^ {12}[A-Z]\w*\(.*\),$", re.MULTILINE)  # one migration p
 def log(server):
     return (server.data_dir / "serve.stderr").read_text(errors="replace")
 
-
-def wait_for(predicate, what, seconds=60):
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
 
 
 def recorded_migrations(database, schema):

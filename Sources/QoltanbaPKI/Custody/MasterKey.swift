@@ -42,10 +42,7 @@ public struct MasterKey: Sendable {
     }
 
     /// The current key alone.
-    public var current: MasterKey { MasterKey(key: key, previous: nil) }
-
-    /// Whether a previous key is held (a rotation is under way).
-    public var isRotating: Bool { previous != nil }
+    var current: MasterKey { MasterKey(key: key, previous: nil) }
 
     /// The current key's 32 bytes.
     var bytes: [UInt8] { key.withUnsafeBytes { Array($0) } }
