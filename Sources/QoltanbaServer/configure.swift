@@ -63,6 +63,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.asyncCommands.use(UserCommands(), as: "user")
     app.asyncCommands.use(BackupCommand(), as: "backup")
     app.asyncCommands.use(KeyCommands(), as: "keys")
+    app.asyncCommands.use(MigrateCommand(), as: "migrate")
 }
 
 extension Application {

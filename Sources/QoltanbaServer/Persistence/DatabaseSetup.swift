@@ -29,23 +29,23 @@ extension Application {
             databases.use(.postgres(configuration: postgres, maxConnectionsPerEventLoop: DatabaseConnections.perEventLoop), as: .psql)
             store(service: DatabaseConnections(limit: eventLoops * DatabaseConnections.perEventLoop, applicationName: name))
         }
-        let ordered = QoltanbaMigrations.all(masterKey: masterKey)
-        for migration in ordered { migrations.add(migration) }
-        store(service: OrderedMigrations(all: ordered))
+        store(service: OrderedMigrations(all: QoltanbaMigrations.all(masterKey: masterKey)))
     }
 
     /// Brings the schema up to date and tunes SQLite. Safe to call from several instances at once:
     /// on PostgreSQL the migrations run under an advisory lock.
-    func migrateDatabase() async throws {
+    /// - Returns: the names of the migrations this call applied.
+    @discardableResult
+    func migrateDatabase() async throws -> [String] {
         switch qoltanba.database {
         case .sqlite:
             try await tuneSQLite()
-            try await applyMigrations()
+            return try await applyMigrations()
         case .postgres:
             if let schema = qoltanba.databaseSchema {
                 try await db.sql.raw("CREATE SCHEMA IF NOT EXISTS \(ident: schema)").run()
             }
-            try await withMigrationLock { try await self.applyMigrations() }
+            return try await withMigrationLock { try await self.applyMigrations() }
         }
     }
 
@@ -54,12 +54,14 @@ extension Application {
     /// process killed in the middle leaves every migration wholly applied or not at all, so the
     /// next start (or another instance waiting for the lock) applies it again from the start.
     /// (Fluent's own migrator records a migration after running it, outside any transaction.)
-    func applyMigrations() async throws {
+    @discardableResult
+    func applyMigrations() async throws -> [String] {
         try await MigrationLog.migration.prepare(on: db).get()
         let logged = try await MigrationLog.query(on: db).all()
         let applied = Set(logged.map(\.name))
         let batch = (logged.map(\.batch).max() ?? 0) + 1
-        for migration in service(OrderedMigrations.self, storedBy: "useDatabase(_:schema:masterKey:)").all where !applied.contains(migration.name) {
+        let missing = service(OrderedMigrations.self, storedBy: "useDatabase(_:schema:masterKey:)").all.filter { !applied.contains($0.name) }
+        for migration in missing {
             logger.info("applying migration", metadata: ["migration": "\(migration.name)"])
             let (pause, logger) = (qoltanba.testPause, logger)
             try await db.transaction { transaction in
@@ -68,6 +70,7 @@ extension Application {
                 try await MigrationLog(name: migration.name, batch: batch).create(on: transaction)
             }
         }
+        return missing.map(\.name)
     }
 
     /// WAL lets readers and a writer work at once; a busy timeout makes a writer wait for another
@@ -85,18 +88,20 @@ extension Application {
         }
     }
 
-    private func withMigrationLock(_ body: @escaping @Sendable () async throws -> Void) async throws {
+    private func withMigrationLock<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let lockID: Int64 = 0x716f_6c74_616e_6261 // "qoltanba"
-        try await db.withConnection { connection in
+        return try await db.withConnection { connection in
             let sql = connection.sql
             try await sql.raw("SELECT pg_advisory_lock(\(bind: lockID))").run()
+            let result: T
             do {
-                try await body()
+                result = try await body()
             } catch {
                 try? await sql.raw("SELECT pg_advisory_unlock(\(bind: lockID))").run()
                 throw error
             }
             try await sql.raw("SELECT pg_advisory_unlock(\(bind: lockID))").run()
+            return result
         }
     }
 }
