@@ -36,8 +36,10 @@ deps-test: deps
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r integration/requirements.txt
 
-# Layering checks on Sources/ (scripts/lint.py: Fluent and SQL only in Persistence/, files of at most 400 lines,
-# no cycle between the server's folders). Python's standard library only; `scripts/lint.py --graph` for the folders.
+# Layering checks on Sources/ and Tests/ (scripts/lint.py): Fluent and SQL only in Persistence/; Swift files of at
+# most 400 lines, tests included (migrations aside); each of the server's folders uses only those its row of the
+# table ALLOWED lists, the table complete and acyclic, and README.md's copy of it current (`scripts/lint.py --table`
+# prints it, `--graph` the uses between folders). Python's standard library only.
 # scripts/test_lint.py first checks the lint itself on small synthetic trees (`-v` for one line a test).
 lint:
 	@scripts/install-packages.sh python3

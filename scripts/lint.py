@@ -1,25 +1,45 @@
 #!/usr/bin/env python3
 """Qoltanba's layering lint (`make lint`; standard library only).
 
-Checks the Swift sources and prints one violation a line ("path:line: reason"):
+Checks the Swift sources and tests and prints one violation a line ("path:line: reason"):
 
   a. Fluent or SQL outside Sources/QoltanbaServer/Persistence/: an import of Fluent, FluentKit, FluentSQL,
      FluentSQLiteDriver, FluentPostgresDriver, SQLKit, PostgresKit or SQLiteKit, or a use of .query(on:,
      .save(on:, .create(on:, .update(on:, .delete(on:, .find(... on:, SQLDatabase, .raw(, request.db, req.db,
      app.db, application.db or .transaction { on anything but `stores` (the rest of the server goes through the persistence layer).
-  b. A Swift file under Sources/ (any target) longer than 400 lines, Migrations/ folders aside.
-  c. A cycle between the folders of Sources/QoltanbaServer. Each direct subfolder is a node (its subfolders
-     belong to it); folder A depends on folder B when a file in A names a type that B declares at the top
-     level (struct, enum, class, actor, protocol, typealias at column 0, private and fileprivate ones aside).
-     The files directly in Sources/QoltanbaServer, "(root)", wire everything and take no part in cycles.
+  b. A Swift file longer than 400 lines: under Sources/ (any target), Migrations/ folders aside, and under
+     Tests/ (every one, test support included).
+  c. A use of one folder of Sources/QoltanbaServer by another that the table ALLOWED (below) does not list.
+     Each direct subfolder holding Swift files is a folder (its subfolders belong to it); folder A uses
+     folder B when a file in A names a type that B declares at the top level (struct, enum, class, actor,
+     protocol, typealias at column 0, private and fileprivate ones aside). The files directly in
+     Sources/QoltanbaServer, "(root)", wire everything: they may use every folder, and a folder may use
+     them only if its row names "(root)" (up the axis, and out of the cycle checks, as (root) always was).
+     One line for each forbidden pair of folders, at the first place (by path and line) where A names B's
+     type, with the type.
+  d. The table itself: a folder without a row; a row, or a folder in a row, that is no folder (a row for a
+     folder yet to come fails until the folder exists: add the row with the folder); a cycle in the table.
+  e. A cycle between the folders as the code has them (the table's acyclicity already rules it out for the
+     uses it allows; this also names the cycles that uses outside the table make).
+  f. README.md (when the tree has one): its section "### Folders of QoltanbaServer" holds, between the lines
+     <!-- lint:table --> and <!-- /lint:table -->, exactly what `--table` prints (blank lines at either end aside).
+
+ALLOWED maps each folder to the folders it may use, its rows in the order of one axis: from the edge (the
+HTTP controllers and the operator commands) through the flows and services down to the infrastructure.
+A folder should use only folders below its own row; an entry pointing up the axis is allowed if listed,
+but must keep the table acyclic (d).
 
 Comments are ignored, and so are the contents of string literals (their interpolations are code).
 
     scripts/lint.py               # exit 0 and "lint: clean (N files)", or the violations and exit 1
     scripts/lint.py --graph       # also the folder dependencies, one edge a line
-    scripts/lint.py --root DIR    # check DIR/Sources instead of this repository's
+    scripts/lint.py --table       # only print the table, in Markdown, for README.md (between the markers)
+    scripts/lint.py --root DIR    # check DIR (its Sources, Tests and README.md) instead of this repository
+    scripts/lint.py --allowed F   # the table from F, a JSON object {"folder": ["folder it may use", ...]}
+                                  # in axis order, instead of ALLOWED (scripts/test_lint.py's trees)
 """
 import argparse
+import json
 import re
 import sys
 from collections import defaultdict, deque
@@ -29,6 +49,38 @@ MAX_LINES = 400
 SERVER = Path("Sources/QoltanbaServer")
 PERSISTENCE = "Persistence"
 ROOT_NODE = "(root)"
+README = "README.md"
+README_SECTION = "### Folders of QoltanbaServer"
+README_START, README_END = "<!-- lint:table -->", "<!-- /lint:table -->"
+
+# Which folder of Sources/QoltanbaServer may use which (c, d above); README.md's "Folders of QoltanbaServer"
+# shows it (`scripts/lint.py --table`). The rows follow one axis, from the edge down, and each lists the
+# folders below it in that order; "(root)" in a row is a use of the wiring above the axis.
+ALLOWED = {
+    # The edge: the operator commands and the HTTP controllers.
+    # (root), up the axis: QoltanbaServeCommand starts the BackgroundJobs that BackgroundJobs.swift lists.
+    "Commands": {"(root)", "Operations", "Copies", "Webhooks", "Sandbox", "Sealing", "Persistence"},
+    "API": {"Check", "Copies", "PKI", "Access", "Background", "Persistence", "Configuration", "Metrics", "Web"},
+    "Cabinet": {"SigningClient", "Webhooks", "Sealing", "Persistence", "Web"},
+    "Check": {"Copies", "PKI", "Persistence", "Configuration", "Web"},
+    "Docs": {"Web"},
+    "Operations": {"Configuration", "Metrics", "Web"},
+    # Flows and services.
+    "SigningClient": {"Copies", "PKI", "Providers", "Sealing", "Persistence", "Configuration", "Metrics", "Web"},
+    "Copies": {"Background", "Persistence", "Configuration", "Web"},
+    "Webhooks": {"Sealing", "Persistence", "Metrics", "Web"},
+    "PKI": {"Sealing", "Background", "Persistence", "Configuration"},
+    "Access": {"Persistence", "Web"},
+    "Providers": {"Sandbox", "Configuration"},
+    "Sandbox": {"Persistence", "Web"},
+    "Sealing": {"Configuration"},
+    # Infrastructure.
+    "Background": {"Persistence", "Metrics"},
+    "Persistence": {"Configuration", "Metrics"},
+    "Configuration": {"Web"},
+    "Metrics": set(),
+    "Web": set(),
+}
 
 SQL_MODULES = ("Fluent", "FluentKit", "FluentSQL", "FluentSQLiteDriver", "FluentPostgresDriver",
                "SQLKit", "PostgresKit", "SQLiteKit")
@@ -185,10 +237,13 @@ def check_persistence(files, root):
 
 
 def check_length(files):
-    """b. No Swift file over MAX_LINES lines, migrations aside."""
+    """b. No Swift file over MAX_LINES lines; Migrations/ folders under Sources/ aside (not under Tests/)."""
+    def exempt(file):
+        parts = Path(file.relative).parts
+        return parts[0] == "Sources" and "Migrations" in parts[:-1]
+
     return [(file.relative, MAX_LINES + 1, f"{file.line_count} lines, more than {MAX_LINES}")
-            for file in files
-            if file.line_count > MAX_LINES and "Migrations" not in Path(file.relative).parts[:-1]]
+            for file in files if file.line_count > MAX_LINES and not exempt(file)]
 
 
 def folder_of(file, root):
@@ -314,51 +369,196 @@ def describe(edge, root):
     return f"{file.path.relative_to(root / SERVER).as_posix()}:{number} uses {name}"
 
 
+class Table:
+    """The table of allowed uses: ALLOWED, or a JSON file (--allowed), with where its rows are written."""
+
+    def __init__(self, rows, source, root):
+        self.rows = rows  # {folder: set of folders}, in axis order
+        self.axis = {name: index for index, name in enumerate(rows)}
+        try:
+            self.source = source.relative_to(root).as_posix()
+        except ValueError:
+            self.source = source.as_posix()
+        text = source.read_text(encoding="utf-8").splitlines()
+        start = next((n for n, line in enumerate(text, 1) if re.match(r"ALLOWED\s*=", line)), 1)
+        self.start = start  # the line of ALLOWED (of the JSON file: 1)
+        self.row_lines = {}
+        for name in rows:
+            row = re.compile(r'^\s*"' + re.escape(name) + r'"\s*:')
+            self.row_lines[name] = next((n for n, line in enumerate(text, 1) if n >= start and row.match(line)), start)
+
+    @classmethod
+    def load(cls, allowed, root):
+        if allowed is None:
+            return cls({name: set(uses) for name, uses in ALLOWED.items()}, Path(__file__).resolve(), root)
+        data = json.loads(allowed.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not all(
+                isinstance(uses, list) and all(isinstance(name, str) for name in uses) for uses in data.values()):
+            raise ValueError(f"{allowed}: not a JSON object of lists of folder names")
+        return cls({name: set(uses) for name, uses in data.items()}, allowed.resolve(), root)
+
+    def ordered(self, names):
+        """The names in axis order: (root) first, names without a row last (by name)."""
+        return sorted(names, key=lambda name: (-1 if name == ROOT_NODE else self.axis.get(name, len(self.axis)), name))
+
+    def allows(self, a, b):
+        return a == ROOT_NODE or b in self.rows.get(a, ())
+
+    def may_use(self, folder):
+        if folder not in self.rows:
+            return f"{folder} has no row in the table"
+        uses = self.ordered(self.rows[folder])
+        return f"{folder} may use {', '.join(uses) if uses else 'no other folder'}"
+
+    def markdown(self):
+        """`--table`: the table as README.md shows it, one row a folder in axis order."""
+        lines = ["| folder | may use |", "|---|---|",
+                 f"| {ROOT_NODE}, the files directly in `{SERVER.as_posix()}/` | every folder |"]
+        for folder, uses in self.rows.items():
+            lines.append(f"| `{folder}/` | {', '.join(self.ordered(uses)) or 'no other folder'} |")
+        return lines
+
+
+def check_uses(edges, table):
+    """c. Every use of a folder by another is in the table: (path, line, reason) for each one that is not."""
+    return [(file.relative, number,
+             f"{a} may not use {b} (uses {name}); {table.may_use(a)}: see the table in {table.source}"
+             f" and README's Architecture")
+            for (a, b), (file, number, name) in sorted(edges.items()) if not table.allows(a, b)]
+
+
+def check_table(table, folders):
+    """d. A row for each folder, only folders in the table, and no cycle in it: (path, line, reason, details)."""
+    problems = []
+    for folder in sorted(folders - table.rows.keys()):
+        problems.append((table.source, table.start,
+                         f"the folder {folder} ({SERVER.as_posix()}/{folder}/) has no row in the table: add the"
+                         f" folders it may use, then `python3 scripts/lint.py --table` for README.md", []))
+    for row, uses in table.rows.items():
+        if row not in folders:
+            problems.append((table.source, table.row_lines[row],
+                             f"the table has a row for {row}, which is no folder of {SERVER.as_posix()}"
+                             f" (none with Swift files)", []))
+        for name in table.ordered(uses - folders - {ROOT_NODE}):
+            problems.append((table.source, table.row_lines[row],
+                             f"the table lets {row} use {name}, which is no folder of {SERVER.as_posix()}", []))
+    table_edges = {(a, b): None for a, uses in table.rows.items() for b in uses}  # folder_cycles leaves (root) out
+    for component, cycle in folder_cycles(table_edges):
+        details = [f"    {a} -> {b}: the row of {a}, {table.source}:{table.row_lines[a]}"
+                   for a, b in zip(cycle, cycle[1:])]
+        problems.append((table.source, table.row_lines[cycle[0]],
+                         f"the table allows a cycle {' -> '.join(cycle)} (component: {', '.join(component)})",
+                         details))
+    return problems
+
+
+def check_readme(root, table):
+    """f. README.md's folder table is `--table`'s output: [(path, line, reason)]."""
+    path = root / README
+    if not path.is_file():
+        return []
+    lines = path.read_text(encoding="utf-8").splitlines()
+    fix = f"run `python3 scripts/lint.py --table` and put its output between {README_START} and {README_END}"
+
+    def at(text):
+        return [number for number, line in enumerate(lines, 1) if line.strip() == text]
+
+    sections, starts, ends = at(README_SECTION), at(README_START), at(README_END)
+    if len(sections) != 1:
+        return [(README, sections[1] if sections else 1,
+                 f"{'more than one' if sections else 'no'} section \"{README_SECTION}\" for the folder table")]
+    if len(starts) != 1 or len(ends) != 1:
+        return [(README, sections[0], f"the section \"{README_SECTION}\" needs one line {README_START} and one"
+                                      f" line {README_END} around the folder table; {fix}")]
+    section, start, end = sections[0], starts[0], ends[0]
+    headings = [n for n in range(section + 1, end) if lines[n - 1].startswith("#")]
+    if not section < start < end or headings:
+        return [(README, start, f"{README_START} and {README_END} must follow the heading \"{README_SECTION}\""
+                                f" in its section, in that order; {fix}")]
+    first = start + 1  # the first line between the markers
+    body = lines[start:end - 1]
+    while body and not body[0].strip():
+        body.pop(0)
+        first += 1
+    while body and not body[-1].strip():
+        body.pop()
+    expected = table.markdown()
+    if body == expected:
+        return []
+    differs = next((index for index, (got, want) in enumerate(zip(body, expected)) if got != want),
+                   min(len(body), len(expected)))
+    return [(README, min(first + differs, end),
+             f"the folder table is not the table in {table.source} (stale); {fix}")]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parents[1],
                         help="the repository to check (default: this one)")
     parser.add_argument("--graph", action="store_true", help="also print the folder dependencies")
+    parser.add_argument("--table", action="store_true",
+                        help="only print the table of allowed uses in Markdown, for README.md")
+    parser.add_argument("--allowed", type=Path, help="a JSON table to use instead of ALLOWED")
     options = parser.parse_args()
     root = options.root.resolve()
-    sources = root / "Sources"
+    try:
+        table = Table.load(options.allowed, root)
+    except (OSError, ValueError) as error:
+        print(f"lint: {error}", file=sys.stderr)
+        return 2
+    if options.table:
+        print("\n".join(table.markdown()))
+        return 0
     if not (root / SERVER).is_dir():
         print(f"lint: {root / SERVER} is not a folder", file=sys.stderr)
         return 2
 
-    files = [SwiftFile(root, path) for path in sorted(sources.rglob("*.swift")) if path.is_file()]
+    paths = sorted((root / "Sources").rglob("*.swift")) + sorted((root / "Tests").rglob("*.swift"))
+    files = [SwiftFile(root, path) for path in paths if path.is_file()]
     server_files = [f for f in files if (root / SERVER) in f.path.parents]
+    folders = {folder_of(f, root) for f in server_files} - {ROOT_NODE}
 
     violations = check_persistence(server_files, root) + check_length(files)
     edges = folder_graph(server_files, root)
+    uses = check_uses(edges, table)
+    problems = check_table(table, folders)
     cycles = folder_cycles(edges)
+    readme = check_readme(root, table)
 
-    lines = [f"{path}:{number}: {reason}" for path, number, reason in sorted(violations)]
+    lines = [f"{path}:{number}: {reason}" for path, number, reason in sorted(violations + uses)]
+    for path, number, reason, details in problems:
+        lines.append(f"{path}:{number}: {reason}")
+        lines.extend(details)
     for component, cycle in cycles:
         first = edges[(cycle[0], cycle[1])]
         lines.append(f"{first[0].relative}:{first[1]}: folder cycle {' -> '.join(cycle)}"
                      f" (component: {', '.join(component)})")
         for a, b in zip(cycle, cycle[1:]):
             lines.append(f"    {a} -> {b}: {describe(edges[(a, b)], root)}")
+    lines.extend(f"{path}:{number}: {reason}" for path, number, reason in readme)
 
     if options.graph:
-        print(f"folder dependencies in {SERVER.as_posix()} ({ROOT_NODE} takes no part in cycles):")
+        print(f"folder dependencies in {SERVER.as_posix()} ({ROOT_NODE} may use every folder):")
         for (a, b), edge in sorted(edges.items()):
-            print(f"  {a} -> {b}: {describe(edge, root)}")
+            print(f"  {a} -> {b}: {describe(edge, root)}{'' if table.allows(a, b) else ' (not in the table)'}")
         print()
 
-    if not violations and not cycles:
+    counts = {
+        "Fluent/SQL outside Persistence": sum(1 for v in violations if v[2].endswith("outside Persistence/")),
+        f"files over {MAX_LINES} lines": sum(1 for v in violations if v[2].endswith(f"more than {MAX_LINES}")),
+        "uses outside the table": len(uses),
+        "table": len(problems),
+        "folder cycles": len(cycles),
+        "README table": len(readme),
+    }
+    total = sum(counts.values())
+    if not total:
         print(f"lint: clean ({len(files)} files)")
         return 0
     for line in lines:
         print(line)
-    counts = {
-        "Fluent/SQL outside Persistence": sum(1 for v in violations if v[2].endswith("outside Persistence/")),
-        f"files over {MAX_LINES} lines": sum(1 for v in violations if v[2].endswith(f"more than {MAX_LINES}")),
-        "folder cycles": len(cycles),
-    }
-    touched = len({v[0] for v in violations})
-    print(f"lint: {len(violations) + len(cycles)} violations"
+    touched = len({v[0] for v in violations + uses})
+    print(f"lint: {total} violations"
           f" ({'; '.join(f'{name}: {count}' for name, count in counts.items())}),"
           f" {touched} files, {len(files)} files checked")
     return 1

@@ -2,10 +2,13 @@
 """Self-test of scripts/lint.py (`make lint` runs it first; standard library only, no pytest).
 
 Each test writes a small synthetic repository into a temporary folder, runs `lint.py --root` on it and checks
-the exit code and the exact lines it prints.
+the exit code and the exact lines it prints. The table of allowed uses is the test's own (`--allowed`, a JSON
+file allowed.json in the tree), by default an empty row for each folder of the tree's server.
 
     python3 scripts/test_lint.py        # or -v for one line a test, -q for the summary only
 """
+import importlib.util
+import json
 import subprocess
 import sys
 import tempfile
@@ -14,6 +17,7 @@ from pathlib import Path
 
 LINT = Path(__file__).with_name("lint.py")
 SERVER = "Sources/QoltanbaServer/"
+TABLE = "allowed.json"
 
 
 def swift(*lines):
@@ -26,16 +30,41 @@ def numbered(count):
     return swift(*(f"let v{i} = {i}" for i in range(count)))
 
 
-def summary(persistence=0, long_files=0, cycles=0, touched=0, checked=1):
-    return (f"lint: {persistence + long_files + cycles} violations (Fluent/SQL outside Persistence: {persistence};"
-            f" files over 400 lines: {long_files}; folder cycles: {cycles}), {touched} files, {checked} files checked")
+def summary(persistence=0, long_files=0, uses=0, table=0, cycles=0, readme=0, touched=0, checked=1):
+    return (f"lint: {persistence + long_files + uses + table + cycles + readme} violations"
+            f" (Fluent/SQL outside Persistence: {persistence}; files over 400 lines: {long_files};"
+            f" uses outside the table: {uses}; table: {table}; folder cycles: {cycles}; README table: {readme}),"
+            f" {touched} files, {checked} files checked")
+
+
+def table_json(allowed):
+    """allowed.json's text: one row a line, so row N of `allowed` is on line N + 1."""
+    rows = [f"  {json.dumps(name)}: {json.dumps(list(uses))}" for name, uses in allowed.items()]
+    return "{\n" + ",\n".join(rows) + "\n}\n"
+
+
+def readme(*table_lines, before="", after=""):
+    """A README.md with the section and the markers around `table_lines`."""
+    return "\n".join(["# Project", "", "## Architecture", "", "### Folders of QoltanbaServer", "", before,
+                      "<!-- lint:table -->", *table_lines, "<!-- /lint:table -->", "", after, ""])
+
+
+ROOT_ROW = "| (root), the files directly in `Sources/QoltanbaServer/` | every folder |"
+FIX = "run `python3 scripts/lint.py --table` and put its output between <!-- lint:table --> and <!-- /lint:table -->"
+
+
+def use_line(path, a, b, name, allowed):
+    """The line lint.py prints for a use of folder b by folder a outside the table."""
+    return (f"{path}: {a} may not use {b} (uses {name}); {allowed}: see the table in {TABLE}"
+            f" and README's Architecture")
 
 
 class LintTest(unittest.TestCase):
     maxDiff = None
 
-    def run_lint(self, files, *options, make_server=True):
-        """Runs lint.py on a new tree holding `files` ({path: text}); the finished process."""
+    def run_lint(self, files, *options, make_server=True, allowed=None):
+        """Runs lint.py on a new tree holding `files` ({path: text}) with the table `allowed` ({folder: [folders
+        it may use]}, in axis order; False: lint.py's own ALLOWED); the finished process."""
         directory = tempfile.TemporaryDirectory(prefix="test-lint-")
         self.addCleanup(directory.cleanup)
         root = Path(directory.name)
@@ -44,12 +73,18 @@ class LintTest(unittest.TestCase):
         for path, text in files.items():
             (root / path).parent.mkdir(parents=True, exist_ok=True)
             (root / path).write_text(text, encoding="utf-8")
+        if allowed is None:
+            allowed = {path[len(SERVER):].split("/")[0]: [] for path in sorted(files)
+                       if path.startswith(SERVER) and path.endswith(".swift") and "/" in path[len(SERVER):]}
+        if allowed is not False:
+            (root / TABLE).write_text(table_json(allowed), encoding="utf-8")
+            options = ("--allowed", str(root / TABLE), *options)
         return subprocess.run([sys.executable, str(LINT), "--root", str(root), *options],
                               capture_output=True, text=True, timeout=60)
 
-    def lint(self, files, *options):
+    def lint(self, files, *options, allowed=None):
         """(exit code, stdout lines) of lint.py on `files`; it must write nothing to stderr."""
-        result = self.run_lint(files, *options)
+        result = self.run_lint(files, *options, allowed=allowed)
         self.assertEqual(result.stderr, "")
         return result.returncode, result.stdout.splitlines()
 
@@ -70,12 +105,15 @@ class LintTest(unittest.TestCase):
 
     def test_clean_tree_passes(self):
         code, out = self.lint({
-            SERVER + "API/Thing.swift": swift("struct Thing {}"),
+            SERVER + "API/Thing.swift": swift("struct Thing {}", "let s = Store()"),
             SERVER + "configure.swift": swift("func configure() { _ = Thing() }"),
-            SERVER + "Persistence/Store.swift": swift("import Fluent", "let q = Thing.query(on: req.db)"),
+            SERVER + "Persistence/Store.swift": swift("import Fluent", "struct Store {}",
+                                                      "let q = Model.query(on: req.db)"),
+            SERVER + "Resources/data.json": "{}\n",  # no Swift in it: no folder, no row
             "Sources/QoltanbaCore/Core.swift": swift("enum Core {}"),
-        })
-        self.assertEqual(out, ["lint: clean (4 files)"])
+            "Tests/QoltanbaServerTests/ThingTests.swift": numbered(400),
+        }, allowed={"API": ["Persistence"], "Persistence": []})
+        self.assertEqual(out, ["lint: clean (5 files)"])
         self.assertEqual(code, 0)
 
     def test_missing_server_folder_is_an_error(self):
@@ -217,6 +255,21 @@ class LintTest(unittest.TestCase):
         self.assertEqual(out, ["lint: clean (2 files)"])
         self.assertEqual(code, 0)
 
+    def test_test_file_of_401_lines_fails(self):
+        code, out = self.lint({
+            "Tests/QoltanbaServerTests/BigTests.swift": numbered(401),
+            "Tests/QoltanbaServerTests/OkTests.swift": numbered(400),
+            "Tests/QoltanbaTestSupport/Support.swift": numbered(450),
+            "Tests/QoltanbaServerTests/Migrations/M.swift": numbered(401),  # no exemption under Tests/
+        })
+        self.assertEqual(out, [
+            "Tests/QoltanbaServerTests/BigTests.swift:401: 401 lines, more than 400",
+            "Tests/QoltanbaServerTests/Migrations/M.swift:401: 401 lines, more than 400",
+            "Tests/QoltanbaTestSupport/Support.swift:401: 450 lines, more than 400",
+            summary(long_files=3, touched=3, checked=4),
+        ])
+        self.assertEqual(code, 1)
+
     def test_migrations_folders_are_exempt_from_the_length_limit(self):
         code, out = self.lint({
             SERVER + "Persistence/Migrations/001/M.swift": numbered(900),
@@ -229,37 +282,78 @@ class LintTest(unittest.TestCase):
         ])
         self.assertEqual(code, 1)
 
-    # c. Cycles between the server's folders.
+    # c. Uses outside the table.
 
-    def test_two_folder_cycle_is_reported_with_its_edges(self):
+    def test_use_outside_the_table_fails_once_a_pair(self):
         code, out = self.lint({
-            SERVER + "A/Alpha.swift": swift("public struct Alpha {}", "func f(_ b: Beta) {}"),
-            SERVER + "B/Beta.swift": swift("@MainActor", "public final class Beta {}",
-                                           "func g() -> Alpha { fatalError() }"),
-        })
+            SERVER + "API/Api.swift": swift("struct Api {}", "let s: Store? = nil", "let p = Page()",
+                                            "let k: Key? = nil"),
+            SERVER + "Access/Key.swift": swift("struct Key {}"),
+            SERVER + "Persistence/Store.swift": swift("struct Store {}"),
+            SERVER + "Web/Page.swift": swift("struct Page {}", "", "let a: Store? = nil", "let b: Store? = nil"),
+            SERVER + "Web/Sub/More.swift": swift("let c: Store? = nil"),  # the same pair: no line of its own
+        }, allowed={"API": ["Web", "Persistence"], "Access": [], "Web": [], "Persistence": []})
         self.assertEqual(out, [
-            SERVER + "A/Alpha.swift:2: folder cycle A -> B -> A (component: A, B)",
-            "    A -> B: A/Alpha.swift:2 uses Beta",
-            "    B -> A: B/Beta.swift:3 uses Alpha",
-            summary(cycles=1, checked=2),
+            use_line(SERVER + "API/Api.swift:4", "API", "Access", "Key", "API may use Web, Persistence"),
+            use_line(SERVER + "Web/Page.swift:3", "Web", "Persistence", "Store", "Web may use no other folder"),
+            summary(uses=2, touched=2, checked=5),
         ])
         self.assertEqual(code, 1)
 
-    def test_three_folder_cycle_is_reported_once_with_its_edges(self):
+    def test_the_message_names_what_the_folder_may_use_in_axis_order(self):
         code, out = self.lint({
-            SERVER + "X/X.swift": swift("protocol Xp {}"),
-            SERVER + "X/Sub/UsesY.swift": swift("", "let y: Yt? = nil"),  # subfolders belong to X
-            SERVER + "Y/Y.swift": swift("typealias Yt = Int", "let z: Zt? = nil"),
-            SERVER + "Z/Z.swift": swift("actor Zt {}", "let x: (any Xp)? = nil"),
-        })
+            SERVER + "A/A.swift": swift("struct Alpha {}", "let d: Delta? = nil"),
+            SERVER + "B/B.swift": swift("struct Beta {}"),
+            SERVER + "C/C.swift": swift("struct Gamma {}"),
+            SERVER + "D/D.swift": swift("struct Delta {}"),
+        }, allowed={"A": ["C", "B"], "C": [], "B": [], "D": []})
         self.assertEqual(out, [
-            SERVER + "X/Sub/UsesY.swift:2: folder cycle X -> Y -> Z -> X (component: X, Y, Z)",
-            "    X -> Y: X/Sub/UsesY.swift:2 uses Yt",
-            "    Y -> Z: Y/Y.swift:2 uses Zt",
-            "    Z -> X: Z/Z.swift:2 uses Xp",
-            summary(cycles=1, checked=4),
+            use_line(SERVER + "A/A.swift:2", "A", "D", "Delta", "A may use C, B"),
+            summary(uses=1, touched=1, checked=4),
         ])
         self.assertEqual(code, 1)
+
+    def test_graph_marks_uses_outside_the_table(self):
+        code, out = self.lint({
+            SERVER + "A/A.swift": swift("struct Alpha {}", "let b: Beta? = nil"),
+            SERVER + "B/B.swift": swift("struct Beta {}", "let a: Alpha? = nil"),
+        }, "--graph", allowed={"A": ["B"], "B": []})
+        self.assertEqual(out[:4], [
+            "folder dependencies in Sources/QoltanbaServer ((root) may use every folder):",
+            "  A -> B: A/A.swift:2 uses Beta",
+            "  B -> A: B/B.swift:2 uses Alpha (not in the table)",
+            "",
+        ])
+        self.assertEqual(code, 1)
+
+    def test_root_may_use_every_folder_and_no_folder_may_use_it(self):
+        code, out = self.lint({
+            SERVER + "routes.swift": swift("struct RootThing {}", "let a = Alpha()"),
+            SERVER + "A/Alpha.swift": swift("struct Alpha {}", "let r = RootThing()"),
+        }, "--graph")
+        self.assertEqual(out, [
+            "folder dependencies in Sources/QoltanbaServer ((root) may use every folder):",
+            "  (root) -> A: routes.swift:2 uses Alpha",
+            "  A -> (root): A/Alpha.swift:2 uses RootThing (not in the table)",
+            "",
+            use_line(SERVER + "A/Alpha.swift:2", "A", "(root)", "RootThing", "A may use no other folder"),
+            summary(uses=1, touched=1, checked=2),
+        ])
+        self.assertEqual(code, 1)
+
+    def test_a_row_may_name_root_which_takes_no_part_in_cycles(self):
+        files = {
+            SERVER + "routes.swift": swift("struct RootThing {}", "let a = Alpha()", "let b = Beta()"),
+            SERVER + "A/Alpha.swift": swift("struct Alpha {}", "let r = RootThing()", "let b = Beta()"),
+            SERVER + "B/Beta.swift": swift("struct Beta {}"),
+        }
+        allowed = {"A": ["B", "(root)"], "B": []}
+        code, out = self.lint(files, allowed=allowed)
+        self.assertEqual(out, ["lint: clean (3 files)"])
+        self.assertEqual(code, 0)
+        code, out = self.lint(files, "--table", allowed=allowed)
+        self.assertEqual(out[3:], ["| `A/` | (root), B |", "| `B/` | no other folder |"])
+        self.assertEqual(code, 0)
 
     def test_nested_and_private_declarations_are_ignored(self):
         code, out = self.lint({
@@ -268,9 +362,9 @@ class LintTest(unittest.TestCase):
                                             "let d = Delta.y"),
             SERVER + "D/Delta.swift": swift("indirect enum Delta { case y }", "let n = NestedA()",
                                             "let h = HiddenA()", "let s = SecretA.self"),
-        }, "--graph")
+        }, "--graph", allowed={"A": ["D"], "D": []})
         self.assertEqual(out, [
-            "folder dependencies in Sources/QoltanbaServer ((root) takes no part in cycles):",
+            "folder dependencies in Sources/QoltanbaServer ((root) may use every folder):",
             "  A -> D: A/Alpha.swift:6 uses Delta",
             "",
             "lint: clean (2 files)",
@@ -282,28 +376,185 @@ class LintTest(unittest.TestCase):
             SERVER + "C/Gamma.swift": swift("enum Gamma { case x }", "// Delta in a comment",
                                             'let s = "Delta in a string"'),
             SERVER + "D/Delta.swift": swift("enum Delta { case y }", "let g = Gamma.x"),
-        }, "--graph")
+        }, "--graph", allowed={"D": ["C"], "C": []})
         self.assertEqual(out, [
-            "folder dependencies in Sources/QoltanbaServer ((root) takes no part in cycles):",
+            "folder dependencies in Sources/QoltanbaServer ((root) may use every folder):",
             "  D -> C: D/Delta.swift:2 uses Gamma",
             "",
             "lint: clean (2 files)",
         ])
         self.assertEqual(code, 0)
 
-    def test_root_folder_takes_no_part_in_cycles(self):
+    # d. The table itself.
+
+    def test_folder_without_a_row_fails(self):
         code, out = self.lint({
-            SERVER + "routes.swift": swift("struct RootThing {}", "let a = Alpha()"),
-            SERVER + "A/Alpha.swift": swift("struct Alpha {}", "let r = RootThing()"),
-        }, "--graph")
+            SERVER + "API/Api.swift": swift("struct Api {}"),
+            SERVER + "Web/Page.swift": swift("struct Page {}", "let a: Api? = nil"),
+        }, allowed={"API": []})
         self.assertEqual(out, [
-            "folder dependencies in Sources/QoltanbaServer ((root) takes no part in cycles):",
-            "  (root) -> A: routes.swift:2 uses Alpha",
-            "  A -> (root): A/Alpha.swift:2 uses RootThing",
-            "",
-            "lint: clean (2 files)",
+            use_line(SERVER + "Web/Page.swift:2", "Web", "API", "Api", "Web has no row in the table"),
+            f"{TABLE}:1: the folder Web (Sources/QoltanbaServer/Web/) has no row in the table: add the folders it"
+            " may use, then `python3 scripts/lint.py --table` for README.md",
+            summary(uses=1, table=1, touched=1, checked=2),
         ])
+        self.assertEqual(code, 1)
+
+    def test_row_or_use_naming_no_folder_fails(self):
+        code, out = self.lint({
+            SERVER + "API/Api.swift": swift("struct Api {}"),
+            SERVER + "Resources/data.json": "{}\n",
+        }, allowed={"API": ["Sealing", "Resources"], "Sealing": ["Configuration"], "(root)": []})
+        self.assertEqual(out, [
+            f"{TABLE}:2: the table lets API use Sealing, which is no folder of Sources/QoltanbaServer",
+            f"{TABLE}:2: the table lets API use Resources, which is no folder of Sources/QoltanbaServer",
+            f"{TABLE}:3: the table has a row for Sealing, which is no folder of Sources/QoltanbaServer"
+            " (none with Swift files)",
+            f"{TABLE}:3: the table lets Sealing use Configuration, which is no folder of Sources/QoltanbaServer",
+            f"{TABLE}:4: the table has a row for (root), which is no folder of Sources/QoltanbaServer"
+            " (none with Swift files)",
+            summary(table=5, checked=1),
+        ])
+        self.assertEqual(code, 1)
+
+    def test_cyclic_table_fails_though_the_code_has_no_cycle(self):
+        code, out = self.lint({
+            SERVER + "X/X.swift": swift("struct Xt {}", "let y: Yt? = nil"),
+            SERVER + "Y/Y.swift": swift("struct Yt {}"),
+            SERVER + "Z/Z.swift": swift("struct Zt {}"),
+        }, allowed={"X": ["Y"], "Y": ["Z"], "Z": ["X", "Y"]})
+        self.assertEqual(out, [
+            f"{TABLE}:3: the table allows a cycle Y -> Z -> Y (component: X, Y, Z)",
+            f"    Y -> Z: the row of Y, {TABLE}:3",
+            f"    Z -> Y: the row of Z, {TABLE}:4",
+            f"{TABLE}:2: the table allows a cycle X -> Y -> Z -> X (component: X, Y, Z)",
+            f"    X -> Y: the row of X, {TABLE}:2",
+            f"    Y -> Z: the row of Y, {TABLE}:3",
+            f"    Z -> X: the row of Z, {TABLE}:4",
+            summary(table=2, checked=3),
+        ])
+        self.assertEqual(code, 1)
+
+    def test_bad_table_file_is_an_error(self):
+        result = self.run_lint({SERVER + "A/A.swift": swift("struct A {}")}, "--allowed", "/nonexistent/t.json",
+                               allowed=False)
+        self.assertEqual((result.returncode, result.stdout), (2, ""))
+        self.assertRegex(result.stderr, r"^lint: .*/nonexistent/t\.json")
+
+    def test_lints_own_table_points_at_its_rows(self):
+        spec = importlib.util.spec_from_file_location("lint", LINT)
+        lint = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(lint)
+        source = LINT.read_text(encoding="utf-8").splitlines()
+
+        def row(name):
+            return next(n for n, text in enumerate(source, 1) if text.lstrip().startswith(f'"{name}":'))
+
+        # A tree with every folder of ALLOWED but its last row's, each using nothing: only that row is wrong.
+        *present, last = lint.ALLOWED
+        code, out = self.lint({SERVER + f"{name}/T.swift": swift(f"struct T{name} {{}}") for name in present},
+                              allowed=False)
+        path = LINT.resolve()
+        expected = [f"{path}:{row(name)}: the table lets {name} use {last}, which is no folder of"
+                    " Sources/QoltanbaServer" for name in present if last in lint.ALLOWED[name]]
+        expected.append(f"{path}:{row(last)}: the table has a row for {last}, which is no folder of"
+                        " Sources/QoltanbaServer (none with Swift files)")
+        self.assertEqual(out, expected + [summary(table=len(expected), checked=len(present))])
+        self.assertEqual(code, 1)
+
+    # e. Cycles between the server's folders.
+
+    def test_two_folder_cycle_is_reported_with_its_edges(self):
+        code, out = self.lint({
+            SERVER + "A/Alpha.swift": swift("public struct Alpha {}", "func f(_ b: Beta) {}"),
+            SERVER + "B/Beta.swift": swift("@MainActor", "public final class Beta {}",
+                                           "func g() -> Alpha { fatalError() }"),
+        }, allowed={"A": ["B"], "B": []})
+        self.assertEqual(out, [
+            use_line(SERVER + "B/Beta.swift:3", "B", "A", "Alpha", "B may use no other folder"),
+            SERVER + "A/Alpha.swift:2: folder cycle A -> B -> A (component: A, B)",
+            "    A -> B: A/Alpha.swift:2 uses Beta",
+            "    B -> A: B/Beta.swift:3 uses Alpha",
+            summary(uses=1, cycles=1, touched=1, checked=2),
+        ])
+        self.assertEqual(code, 1)
+
+    def test_three_folder_cycle_is_reported_once_with_its_edges(self):
+        code, out = self.lint({
+            SERVER + "X/X.swift": swift("protocol Xp {}"),
+            SERVER + "X/Sub/UsesY.swift": swift("", "let y: Yt? = nil"),  # subfolders belong to X
+            SERVER + "Y/Y.swift": swift("typealias Yt = Int", "let z: Zt? = nil"),
+            SERVER + "Z/Z.swift": swift("actor Zt {}", "let x: (any Xp)? = nil"),
+        }, allowed={"X": ["Y"], "Y": ["Z"], "Z": []})
+        self.assertEqual(out, [
+            use_line(SERVER + "Z/Z.swift:2", "Z", "X", "Xp", "Z may use no other folder"),
+            SERVER + "X/Sub/UsesY.swift:2: folder cycle X -> Y -> Z -> X (component: X, Y, Z)",
+            "    X -> Y: X/Sub/UsesY.swift:2 uses Yt",
+            "    Y -> Z: Y/Y.swift:2 uses Zt",
+            "    Z -> X: Z/Z.swift:2 uses Xp",
+            summary(uses=1, cycles=1, touched=1, checked=4),
+        ])
+        self.assertEqual(code, 1)
+
+    # f. README.md's table and --table.
+
+    SMALL = {"API": ["Persistence", "Web"], "Web": [], "Persistence": []}  # the rows' order is the axis
+    SMALL_FILES = {
+        SERVER + "API/Api.swift": swift("struct Api {}"),
+        SERVER + "Persistence/Store.swift": swift("struct Store {}"),
+        SERVER + "Web/Page.swift": swift("struct Page {}"),
+    }
+    SMALL_TABLE = [
+        "| folder | may use |",
+        "|---|---|",
+        ROOT_ROW,
+        "| `API/` | Web, Persistence |",
+        "| `Web/` | no other folder |",
+        "| `Persistence/` | no other folder |",
+    ]
+
+    def test_table_prints_the_markdown_in_axis_order(self):
+        code, out = self.lint({}, "--table", allowed=self.SMALL)
+        self.assertEqual(out, self.SMALL_TABLE)
         self.assertEqual(code, 0)
+
+    def test_readme_with_the_table_passes(self):
+        files = dict(self.SMALL_FILES)
+        files["README.md"] = readme("", *self.SMALL_TABLE, "", before="Text.", after="- `API/`: holds.")
+        code, out = self.lint(files, allowed=self.SMALL)
+        self.assertEqual(out, ["lint: clean (3 files)"])
+        self.assertEqual(code, 0)
+
+    def test_stale_readme_table_fails(self):
+        stale = list(self.SMALL_TABLE)
+        stale[3] = "| `API/` | Persistence, Web |"  # not in axis order
+        files = dict(self.SMALL_FILES)
+        for table, line in [(stale, 13), (self.SMALL_TABLE[:-1], 15), (self.SMALL_TABLE + ["| `X/` | Web |"], 16)]:
+            files["README.md"] = readme("", *table, "")
+            code, out = self.lint(files, allowed=self.SMALL)
+            self.assertEqual(out, [
+                f"README.md:{line}: the folder table is not the table in {TABLE} (stale); {FIX}",
+                summary(readme=1, checked=3),
+            ])
+            self.assertEqual(code, 1)
+
+    def test_readme_without_the_section_or_the_markers_fails(self):
+        files = dict(self.SMALL_FILES)
+        cases = [
+            ("# Project\n\n" + "\n".join(self.SMALL_TABLE) + "\n",
+             'README.md:1: no section "### Folders of QoltanbaServer" for the folder table'),
+            (readme(*self.SMALL_TABLE).replace("<!-- /lint:table -->\n", ""),
+             'README.md:5: the section "### Folders of QoltanbaServer" needs one line <!-- lint:table --> and one'
+             f" line <!-- /lint:table --> around the folder table; {FIX}"),
+            (readme(*self.SMALL_TABLE, before="#### Other"),
+             "README.md:8: <!-- lint:table --> and <!-- /lint:table --> must follow the heading"
+             f' "### Folders of QoltanbaServer" in its section, in that order; {FIX}'),
+        ]
+        for text, message in cases:
+            files["README.md"] = text
+            code, out = self.lint(files, allowed=self.SMALL)
+            self.assertEqual(out, [message, summary(readme=1, checked=3)])
+            self.assertEqual(code, 1)
 
 
 if __name__ == "__main__":

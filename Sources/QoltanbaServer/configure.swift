@@ -24,6 +24,7 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.background = BackgroundWork()
     app.rateLimiter = RateLimiter(limit: configuration.rateLimitPerMinute)
     app.apiKeyCache = APIKeyCache()
+    app.apiKeyUse = APIKeyUse()
     // Before the background work, so that at shutdown they close after it.
     app.webhookClients = WebhookClients(eventLoopGroup: app.eventLoopGroup)
     app.lifecycle.use(app.webhookClients)
@@ -76,7 +77,7 @@ extension Application {
         if qoltanba.mode == .sandbox {
             try await SandboxCitizens.seed(in: stores.citizens)
         }
-        pki = try await PKIService.load(
-            store: stores.certificates, configuration: qoltanba, masterKey: try loadMasterKey(), workers: keyWorkers.pool, logger: logger)
+        sealer = Sealer(masterKey: try loadMasterKey())
+        pki = try await PKIService.load(store: stores.certificates, configuration: qoltanba, sealer: sealer, workers: keyWorkers.pool, logger: logger)
     }
 }

@@ -8,6 +8,7 @@ func routes(_ app: Application) throws {
     try app.register(collection: SigningClientController(configuration: app.qoltanba))
     try app.register(collection: DownloadController(configuration: app.qoltanba))
     try app.register(collection: CheckController(configuration: app.qoltanba))
+    try app.register(collection: CheckAPIController())
     try app.register(collection: CabinetController())
     try app.register(collection: HealthController())
     if app.qoltanba.metricsPort == nil { try app.register(collection: MetricsController()) }

@@ -7,292 +7,8 @@ import QoltanbaTestSupport
 import Testing
 import VaporTesting
 
-/// A staff member's browser in the cabinet: keeps its cookies and posts forms with the CSRF token
-/// of the last page it loaded.
-struct CabinetBrowser {
-    let server: TestServer
-    var cookies: [String: String] = [:]
-    var csrfToken: String?
-
-    init(_ server: TestServer) {
-        self.server = server
-    }
-
-    private var cookieHeader: HTTPHeaders {
-        cookies.isEmpty ? [:] : ["Cookie": cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
-    }
-
-    private mutating func keep(_ response: TestingHTTPResponse) {
-        for header in response.headers[.setCookie] {
-            let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1).map(String.init)
-            guard let name = pair.first else { continue }
-            let value = pair.count > 1 ? pair[1] : ""
-            if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
-        }
-        if let token = response.body.string.firstMatch(of: /name="csrf_token" value="([0-9a-f]+)"/) { csrfToken = String(token.1) }
-    }
-
-    @discardableResult
-    mutating func get(_ path: String) async throws -> TestingHTTPResponse {
-        let response = try await server.send(.GET, path, key: "", headers: cookieHeader)
-        keep(response)
-        return response
-    }
-
-    /// Posts a form with the last page's token, another `token`, or none (`.some(nil)`).
-    @discardableResult
-    mutating func post(_ path: String, _ form: [String: String] = [:], token: String?? = nil, headers extra: HTTPHeaders = [:])
-        async throws -> TestingHTTPResponse
-    {
-        var fields = form
-        if let token = token ?? csrfToken { fields["csrf_token"] = token }
-        var headers = cookieHeader
-        headers.add(contentsOf: extra)
-        headers.contentType = .urlEncodedForm
-        let body = fields.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
-            .joined(separator: "&")
-        let response = try await server.send(.POST, path, key: "", headers: headers, body: ByteBuffer(string: body))
-        keep(response)
-        return response
-    }
-
-    /// Posts a form and, when it answers with a redirect (as forms that worked do), loads the page it leads to.
-    @discardableResult
-    mutating func submit(_ path: String, _ form: [String: String] = [:]) async throws -> TestingHTTPResponse {
-        let answer = try await post(path, form)
-        guard answer.status == .seeOther, let location = answer.location else { return answer }
-        return try await get(location)
-    }
-
-    /// Logs in from the login page.
-    @discardableResult
-    mutating func logIn(_ email: String, _ password: String) async throws -> TestingHTTPResponse {
-        try await get("/cabinet/login")
-        return try await post("/cabinet/login", ["email": email, "password": password])
-    }
-
-    /// Makes an account of the first organization and logs in with it, its password changed to `password`.
-    static func loggedIn(_ server: TestServer, password: String = "a staff password") async throws -> CabinetBrowser {
-        let (email, oneTime) = try await CabinetTests.account(server)
-        var browser = CabinetBrowser(server)
-        try await browser.logIn(email, oneTime)
-        try await browser.get("/cabinet/password")
-        let changed = try await browser.post(
-            "/cabinet/password", ["current_password": oneTime, "new_password": password, "new_password_confirm": password])
-        try #require(changed.headers.first(name: .location) == "/cabinet/sessions", "\(changed.status) \(changed.body.string)")
-        return browser
-    }
-}
-
-extension TestingHTTPResponse {
-    var location: String? { headers.first(name: .location) }
-    /// The `data-page` of an HTML answer.
-    var page: String? { body.string.firstMatch(of: /data-page="([a-z]+)"/).map { String($0.1) } }
-    var hasError: Bool { body.string.contains("data-error") }
-}
-
 @Suite("Cabinet")
-struct CabinetTests {
-    /// A new account of the first organization: its email and one-time password.
-    static func account(_ server: TestServer, organization: UUID? = nil) async throws -> (String, String) {
-        let model = try #require(try await OrganizationModel.find(organization ?? server.organizationID, on: server.app.db))
-        let email = "staff-\(UUID().uuidString.prefix(8).lowercased())@bank.example"
-        let (_, password) = try await server.app.staffAccounts.create(organization: model, email: email.uppercased())
-        return (email, password)
-    }
-
-    @Test("log in with the one-time password, forced to change it first, then log out; cookies are secure")
-    func loginAndPasswordChange() async throws {
-        try await TestServer.with { server in
-            let (email, oneTime) = try await Self.account(server)
-            var browser = CabinetBrowser(server)
-            let home = try await browser.get("/cabinet")
-            #expect(home.location == "/cabinet/login")
-            let csrfCookie = try #require(home.headers[.setCookie].first { $0.hasPrefix("qoltanba-cabinet-csrf=") })
-            #expect(try await browser.get("/cabinet/login").page == "login")
-            #expect(csrfCookie.contains("Secure") && csrfCookie.contains("HttpOnly") && csrfCookie.contains("SameSite=Strict"))
-
-            let wrong = try await browser.post("/cabinet/login", ["email": email, "password": "not it"])
-            #expect(wrong.status == .unauthorized && wrong.page == "login" && wrong.hasError)
-            let unknown = try await browser.post("/cabinet/login", ["email": "nobody@bank.example", "password": oneTime])
-            #expect(unknown.status == .unauthorized && unknown.hasError)
-
-            let loggedIn = try await browser.post("/cabinet/login", ["email": email, "password": oneTime])
-            #expect(loggedIn.location == "/cabinet/password")
-            let loginCookie = try #require(loggedIn.headers[.setCookie].first { $0.hasPrefix("qoltanba-cabinet=") })
-            #expect(loginCookie.contains("Secure") && loginCookie.contains("HttpOnly") && loginCookie.contains("SameSite=Strict"))
-            #expect(try await browser.get("/cabinet/keys").location == "/cabinet/password")
-            let page = try await browser.get("/cabinet/password")
-            #expect(page.page == "password" && page.status == .ok)
-            let refusedKey = try await browser.post("/cabinet/keys", ["label": "too early"])
-            #expect(refusedKey.location == "/cabinet/password")
-            #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "too early").count() == 0)
-
-            let cases: [([String: String], String)] = [
-                (["current_password": "wrong one", "new_password": "long enough 1", "new_password_confirm": "long enough 1"], "wrong"),
-                (["current_password": oneTime, "new_password": "short", "new_password_confirm": "short"], "short"),
-                (["current_password": oneTime, "new_password": "long enough 1", "new_password_confirm": "long enough 2"], "mismatch"),
-                (["current_password": oneTime, "new_password": oneTime, "new_password_confirm": oneTime], "unchanged"),
-            ]
-            for (form, name) in cases {
-                let refused = try await browser.post("/cabinet/password", form)
-                #expect(refused.status == .badRequest && refused.hasError && refused.page == "password", "\(name)")
-            }
-            let changed = try await browser.post(
-                "/cabinet/password", ["current_password": oneTime, "new_password": "my own password", "new_password_confirm": "my own password"])
-            #expect(changed.location == "/cabinet/sessions")
-            let sessions = try await browser.get("/cabinet/sessions")
-            #expect(sessions.status == .ok && sessions.page == "sessions")
-            #expect(sessions.body.string.contains(email))
-            let user = try #require(try await StaffUserModel.query(on: server.app.db).filter(\.$email == email).first())
-            #expect(!user.mustChangePassword && !user.passwordHash.contains("my own password") && user.passwordHash.hasPrefix("scrypt$"))
-
-            // The one-time password no longer logs in; the new one does, in another browser.
-            var other = CabinetBrowser(server)
-            #expect(try await other.logIn(email, oneTime).status == .unauthorized)
-            #expect(try await other.logIn(email, "my own password").location == "/cabinet/sessions")
-
-            let kept = browser.cookies
-            #expect(try await browser.post("/cabinet/logout").location == "/cabinet/login")
-            #expect(browser.cookies["qoltanba-cabinet"] == nil)
-            #expect(try await browser.get("/cabinet/sessions").location == "/cabinet/login")
-            // The logged-out cookie opens nothing even if a browser kept it.
-            browser.cookies = kept
-            #expect(try await browser.get("/cabinet/sessions").location == "/cabinet/login")
-            #expect(try await other.get("/cabinet/sessions").status == .ok)
-        }
-    }
-
-    @Test("a form without the page's CSRF token is refused with 403 and changes nothing")
-    func csrf() async throws {
-        try await TestServer.with { server in
-            var browser = try await CabinetBrowser.loggedIn(server)
-            try await browser.get("/cabinet/keys")
-            var stranger = CabinetBrowser(server)
-            try await stranger.get("/cabinet/login")
-            let strangerToken = try #require(stranger.csrfToken)
-            for token in [String?.none, "0123", strangerToken] {
-                let refused = try await browser.post("/cabinet/keys", ["label": "forged"], token: .some(token))
-                #expect(refused.status == .forbidden && refused.hasError)
-            }
-            #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "forged").count() == 0)
-            let logout = try await browser.post("/cabinet/logout", token: .some(nil))
-            #expect(logout.status == .forbidden)
-            #expect(try await browser.get("/cabinet/sessions").status == .ok)
-            // The login form too: without a token nobody logs in.
-            var fresh = CabinetBrowser(server)
-            let (email, oneTime) = try await Self.account(server)
-            try await fresh.get("/cabinet/login")
-            #expect(try await fresh.post("/cabinet/login", ["email": email, "password": oneTime], token: .some(nil)).status == .forbidden)
-            // A token of this browser from before its login is no good after it.
-            let beforeLogin = try #require(fresh.csrfToken)
-            _ = try await fresh.post("/cabinet/login", ["email": email, "password": oneTime])
-            #expect(try await fresh.post("/cabinet/logout", token: .some(beforeLogin)).status == .forbidden)
-            // Nor is the right token in a request the browser says another site made.
-            let crossSite = try await browser.post("/cabinet/keys", ["label": "forged"], headers: ["Sec-Fetch-Site": "cross-site"])
-            #expect(crossSite.status == .forbidden)
-            let real = try await browser.post("/cabinet/keys", ["label": "real\u{0}\n"], headers: ["Sec-Fetch-Site": "same-origin"])
-            #expect(real.location == "/cabinet/keys")
-            #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "real").count() == 1)
-            #expect(try await APIKeyModel.query(on: server.app.db).filter(\.$label == "forged").count() == 0)
-        }
-    }
-
-    @Test("failed logins slow down one account from one address, doubling each time, with Retry-After; the owner elsewhere is not locked out")
-    func rateLimit() async throws {
-        try await TestServer.with { server in
-            let (email, oneTime) = try await Self.account(server)
-            let (otherEmail, otherPassword) = try await Self.account(server)
-            var browser = CabinetBrowser(server)
-            for _ in 0..<StaffAccounts.freeFailuresPerPair {
-                #expect(try await browser.logIn(email, "guess").status == .unauthorized)
-            }
-            // As if the failures had just happened (each took a password hash's time, longer on a loaded machine).
-            for failure in try await LoginFailureModel.query(on: server.app.db).all() {
-                failure.at = Date()
-                try await failure.save(on: server.app.db)
-            }
-            let slowed = try await browser.logIn(email, oneTime)
-            #expect(slowed.status == .tooManyRequests && slowed.hasError)
-            #expect(slowed.headers.first(name: .retryAfter).flatMap(Int.init).map { (1...5).contains($0) } == true)
-            #expect(try await browser.logIn(email.uppercased(), oneTime).status == .tooManyRequests)
-            var other = CabinetBrowser(server)
-            #expect(try await other.logIn(otherEmail, otherPassword).location == "/cabinet/password")
-
-            // The delay doubles with each further failure from the same address…
-            let accounts = server.app.staffAccounts
-            var now = Date()
-            for _ in 0..<StaffAccounts.freeFailuresPerPair {
-                _ = try await accounts.logIn(email: email, password: "guess", address: "203.0.113.9", now: now)
-            }
-            for expected in [5, 10, 20] {
-                guard case .throttled(let wait) = try await accounts.logIn(email: email, password: oneTime, address: "203.0.113.9", now: now)
-                else {
-                    Issue.record("an attempt within the delay was checked")
-                    return
-                }
-                #expect((expected...expected + 1).contains(wait))
-                now = now.addingTimeInterval(Double(expected))
-                guard case .wrong = try await accounts.logIn(email: email, password: "guess", address: "203.0.113.9", now: now) else {
-                    Issue.record("an attempt after the delay was not checked")
-                    return
-                }
-            }
-            // …while the account's owner, at another address, logs in at once.
-            guard case .loggedIn = try await accounts.logIn(email: email, password: oneTime, address: "198.51.100.7", now: now) else {
-                Issue.record("the owner was locked out by failures elsewhere")
-                return
-            }
-
-            // Whatever a form sends as the email is a wrong login, never a server error.
-            for odd in ["a\u{0}@bank.example", String(repeating: "ж", count: 8000) + "@bank.example", ""] {
-                var stranger = CabinetBrowser(server)
-                #expect(try await stranger.logIn(odd, "whatever").status == .unauthorized)
-            }
-            // Once the window has passed, the right password works again from the slowed address.
-            for failure in try await LoginFailureModel.query(on: server.app.db).all() {
-                failure.at = failure.at.addingTimeInterval(-StaffAccounts.window)
-                try await failure.save(on: server.app.db)
-            }
-            #expect(try await browser.logIn(email, oneTime).location == "/cabinet/password")
-            // Wrong current passwords at the password change count as failed logins.
-            try await browser.get("/cabinet/password")
-            for _ in 0..<StaffAccounts.freeFailuresPerPair {
-                let wrong = try await browser.post(
-                    "/cabinet/password", ["current_password": "guess", "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
-                #expect(wrong.status == .badRequest)
-            }
-            let throttled = try await browser.post(
-                "/cabinet/password", ["current_password": oneTime, "new_password": "long enough 1", "new_password_confirm": "long enough 1"])
-            #expect(throttled.status == .tooManyRequests && throttled.hasError && throttled.headers.first(name: .retryAfter) != nil)
-        }
-    }
-
-    @Test("one address may fail 50 logins in the window over any emails, then waits for the oldest to pass")
-    func addressLimit() async throws {
-        try await TestServer.with { server in
-            let accounts = server.app.staffAccounts
-            let now = Date()
-            for index in 0..<StaffAccounts.failuresPerAddress {
-                guard case .wrong = try await accounts.logIn(email: "guess\(index)@bank.example", password: "x", address: "192.0.2.1", now: now)
-                else {
-                    Issue.record("attempt \(index) was refused")
-                    return
-                }
-            }
-            guard case .throttled(let wait) = try await accounts.logIn(email: "next@bank.example", password: "x", address: "192.0.2.1", now: now)
-            else {
-                Issue.record("the address was not limited")
-                return
-            }
-            #expect((Int(StaffAccounts.window)...Int(StaffAccounts.window) + 1).contains(wait))
-            guard case .wrong = try await accounts.logIn(email: "next@bank.example", password: "x", address: "192.0.2.2", now: now) else {
-                Issue.record("another address was limited")
-                return
-            }
-        }
-    }
-
+struct CabinetTests: CabinetTesting {
     @Test("API keys: created and shown once, listed with prefix and label, revoked (then the API refuses it); another organization's key is out of reach")
     func keys() async throws {
         try await TestServer.with { server in
@@ -309,6 +25,7 @@ struct CabinetTests {
             #expect(try await StaffLoginModel.query(on: server.app.db).filter(\.$flash != nil).count() == 0, "the key is still kept")
 
             #expect(try await server.createSession(key: secret) != UUID())
+            try await server.app.apiKeyUse.flush(to: server.app.stores.organizations)
             let used = try #require(try await APIKeyModel.find(key.id, on: server.app.db))
             #expect(used.lastUsedAt != nil)
             let revoked = try await browser.submit("/cabinet/keys/\(key.id!.apiString)/revoke")
@@ -338,19 +55,19 @@ struct CabinetTests {
             let secret = try #require(saved.body.string.firstMatch(of: /data-secret="webhook">(whsec_[A-Za-z0-9_-]+)</).map { String($0.1) })
             var organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             #expect(organization.webhookURL == "http://127.0.0.1:9/hook")
-            #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date()) == [secret])
+            #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [secret])
             #expect(!(try await browser.get("/cabinet/organization")).body.string.contains(secret))
             // Saving the same URL again (a second click, a reloaded answer) keeps the secret.
             let again = try await browser.submit("/cabinet/organization", ["webhook_url": "http://127.0.0.1:9/hook"])
             #expect(again.status == .ok && again.body.string.contains("data-notice") && !again.body.string.contains("data-secret"))
             organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
-            #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date()) == [secret])
+            #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [secret])
 
             let rotated = try await browser.submit("/cabinet/organization/rotate")
             let next = try #require(rotated.body.string.firstMatch(of: /data-secret="webhook">(whsec_[A-Za-z0-9_-]+)</).map { String($0.1) })
             organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             #expect(next != secret)
-            #expect(try WebhookSecrets.all(of: organization, masterKey: server.app.pki.masterKey, now: Date()) == [next, secret])
+            #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [next, secret])
         }
         // In production, private addresses are refused unless allowed.
         try await TestServer.with(environment: ["QOLTANBA_WEBHOOK_ALLOW_PRIVATE": "0"]) { server in

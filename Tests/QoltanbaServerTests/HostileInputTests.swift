@@ -267,7 +267,7 @@ struct HostileInputTests {
         }
     }
 
-    @Test("a copy is made once, at the first download, and known by its SHA-256; a file naming a document is not a copy, and a stranger's upload makes nothing")
+    @Test("a copy is made once, when the session is signed (else at the first download), and known by its SHA-256; a file naming a document is not a copy, and a stranger's upload makes nothing")
     func storedCopies() async throws {
         try await TestServer.with { server in
             let session = try await StampedCopiesTests().signedSession(server, files: [("invoice.bat", Samples.pdf)])
@@ -281,7 +281,11 @@ struct HostileInputTests {
             let named = try PDFStamper.stamp(Samples.pdf, sheet: sheet, documentID: try document.requireID().apiString)
             let forged = try await server.uploadMultipart(session: nil, name: nil, file: named, fileName: "file", key: "", path: "/check/\(check)")
             #expect(forged.body.string.contains(#"data-verdict="no-match""#))
-            #expect(try await DocumentCopyModel.query(on: server.app.db).count() == 0)
+            // The copy was made when the session was signed; the forged upload made nothing more.
+            let made = try #require(try await DocumentCopyModel.find(document.id, on: server.app.db))
+            #expect(try await DocumentCopyModel.query(on: server.app.db).count() == 1)
+            // As if the process had stopped between the signatures' commit and the copies: the first download makes it.
+            try await DocumentCopyModel.query(on: server.app.db).delete()
 
             let temporary = FileManager.default.temporaryDirectory
             func archiveFolders() throws -> Set<String> {
@@ -307,6 +311,7 @@ struct HostileInputTests {
             let again = try await server.send(.GET, "/api/v1/session/result/download/?session_id=\(session.apiString)&in_base64=true").json()
             let copy = Array(try #require(Data(base64Encoded: (again["docs"] as? [[String: String]])?.first?["file"] ?? "")))
             #expect(Data(copy) == stored.content && stored.sha256 == SHA256.hash(data: copy).hexString)
+            #expect(made.content == stored.content, "the copy made at signing differs from the one made at download")
             #expect(try await DocumentCopyModel.query(on: server.app.db).count() == 1)
             let recognised = try await server.uploadMultipart(session: nil, name: nil, file: copy, fileName: "file", key: "", path: "/check/\(check)")
             #expect(recognised.body.string.contains(#"data-verdict="copy""#))

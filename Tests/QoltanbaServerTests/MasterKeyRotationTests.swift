@@ -39,8 +39,8 @@ struct MasterKeyRotationTests {
             try await browser.signEverything()
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             let stores = server.app.stores
-            _ = try await WebhookSecrets.set(url: "http://127.0.0.1:9/a", for: organization, masterKey: old, allowPrivate: true, in: stores.organizations)
-            let secret = try await WebhookSecrets.set(url: "http://127.0.0.1:9/b", for: organization, masterKey: old, allowPrivate: true, in: stores.organizations)
+            _ = try await WebhookSecrets.set(url: "http://127.0.0.1:9/a", for: organization, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
+            let secret = try await WebhookSecrets.set(url: "http://127.0.0.1:9/b", for: organization, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
             try await body(server, secret)
         }
     }
@@ -52,7 +52,7 @@ struct MasterKeyRotationTests {
             guard (try? key.open(Array(certificate.sealedKey), context: "ca-\(certificate.role)")) != nil else { return false }
         }
         let organization = try #require(try await OrganizationModel.find(server.organizationID, on: db))
-        guard let secrets = try? WebhookSecrets.all(of: organization, masterKey: key, now: Date()), secrets.first == webhookSecret, secrets.count == 2
+        guard let secrets = try? WebhookSecrets.all(of: organization, sealer: Sealer(masterKey: key), now: Date()), secrets.first == webhookSecret, secrets.count == 2
         else { return false }
         for certificate in try await SignerCertificateModel.query(on: db).all() {
             let record = try JSONDecoder().decode(SealedSigningKey.self, from: Data(certificate.sealedKey.utf8))
@@ -67,7 +67,7 @@ struct MasterKeyRotationTests {
         try await withSecrets { server, secret in
             #expect(try await everythingOpens(under: old, server, webhookSecret: secret))
             #expect(try await !everythingOpens(under: new, server, webhookSecret: secret))
-            let rotation = MasterKeyRotation(stores: server.app.stores, masterKey: new.opening(old))
+            let rotation = MasterKeyRotation(stores: server.app.stores, sealer: Sealer(masterKey: new.opening(old)))
 
             // Stopped after two (as a crash would stop it: each secret is replaced on its own).
             let first = try await rotation.run(limit: 2)
@@ -98,9 +98,9 @@ struct MasterKeyRotationTests {
 
             // A secret sealed under a third key: reported, left alone, the rest done.
             let stranger = MasterKey.generate()
-            organization.webhookPreviousSecret = Data(try stranger.seal(Array("whsec_x".utf8), context: WebhookSecrets.context(organization)))
+            organization.webhookPreviousSecret = Data(try stranger.seal(Array("whsec_x".utf8), context: try WebhookSecrets.box(organization).context))
             try await server.app.stores.organizations.save(organization)
-            let report = try await MasterKeyRotation(stores: server.app.stores, masterKey: new.opening(old)).run()
+            let report = try await MasterKeyRotation(stores: server.app.stores, sealer: Sealer(masterKey: new.opening(old))).run()
             #expect(report.unreadable == ["webhook secret \(server.organizationID.apiString)"])
             #expect(report.resealed == ["CA key": 2, "webhook secret": 1, "signer key": 1])
         }
@@ -111,9 +111,9 @@ struct MasterKeyRotationTests {
         try await withSecrets { server, replaced in
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             let secret = try await WebhookSecrets.set(
-                url: "http://127.0.0.1:9/c", for: organization, masterKey: new.opening(old), allowPrivate: true, in: server.app.stores.organizations)
+                url: "http://127.0.0.1:9/c", for: organization, sealer: Sealer(masterKey: new.opening(old)), allowPrivate: true, in: server.app.stores.organizations)
             let saved = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
-            #expect(try WebhookSecrets.all(of: saved, masterKey: new, now: Date()) == [secret, replaced])
+            #expect(try WebhookSecrets.all(of: saved, sealer: Sealer(masterKey: new), now: Date()) == [secret, replaced])
         }
     }
 
@@ -140,7 +140,7 @@ struct MasterKeyRotationTests {
             #expect(throws: KeyCustodyError.wrongPassword) { try KeyCustody(masterKey: old).open(wrapped, password: "wrong horse", owner: owner) }
 
             // Rotated without the password; the new key alone opens it.
-            let report = try await MasterKeyRotation(stores: server.app.stores, masterKey: new.opening(old)).run()
+            let report = try await MasterKeyRotation(stores: server.app.stores, sealer: Sealer(masterKey: new.opening(old))).run()
             #expect(report.complete && report.resealed["signer key"] == 1)
             #expect(try KeyCustody(masterKey: new).open(
                 try JSONDecoder().decode(SealedSigningKey.self, from: Data(try #require(try await SignerCertificateModel.find(certificate.id, on: db)).sealedKey.utf8)),

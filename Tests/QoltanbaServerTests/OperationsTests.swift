@@ -131,7 +131,7 @@ struct OperationsTests {
             #expect(after.inUse == 0 && after.idle >= 1, "\(after)")
 
             // The job's first round runs at once.
-            app.background.start(MetricsController.databaseConnectionsJob(app), on: app)
+            app.background.start(BackgroundJob.databaseConnections.repeating(app), on: app)
             var text = ""
             for _ in 0..<50 where !text.contains(#"qoltanba_database_connections{state="idle"}"#) {
                 try await Task.sleep(for: .milliseconds(100))

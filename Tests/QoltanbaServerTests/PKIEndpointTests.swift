@@ -20,7 +20,11 @@ struct PKIEndpointTests {
     /// Issues a certificate, opens its key with the password, and signs `content`.
     func signedCMS(_ server: TestServer, detached: Bool = false) async throws -> ([UInt8], SignerCertificateModel) {
         let pki = server.app.pki
-        let (model, certificate) = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates)
+        // A second call finds the first certificate still current: it signs with that one.
+        let issued = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates)
+        let current = try await server.app.stores.certificates.usable(iin: Self.identity.iin.digits, at: Date())
+        let model = try #require(issued ?? current)
+        let certificate = try Certificate(derEncoded: Array(model.certificate))
         let key = try await pki.signingKey(of: model, password: "s3cret-Пароль")
         let cms = try CMSSigner.sign(
             Self.content, detached: detached, key: key, certificate: certificate, chain: [pki.authority.issuing])
@@ -139,7 +143,8 @@ struct PKIEndpointTests {
     @Test("a revocation whose CRL was never written is picked up by the next refresh, never by a GET")
     func selfHealingCRL() async throws {
         try await TestServer.with { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates)
+            let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates))
+            let certificate = try Certificate(derEncoded: Array(model.certificate))
             let before = try await server.send(.GET, "/pki/crl", key: "")
             // As if the process stopped between recording the revocation and issuing the CRL.
             model.revokedAt = Date()
@@ -188,7 +193,8 @@ struct PKIEndpointTests {
     @Test("custody through the service: the right password opens the key, a wrong one is reported as such")
     func custody() async throws {
         try await TestServer.with { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "right", in: server.app.stores.certificates)
+            let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "right", in: server.app.stores.certificates))
+            let certificate = try Certificate(derEncoded: Array(model.certificate))
             #expect(try await server.app.pki.signingKey(of: model, password: "right").publicKey == certificate.publicKey)
             await #expect(throws: KeyCustodyError.wrongPassword) { try await server.app.pki.signingKey(of: model, password: "wrong") }
             #expect(!model.sealedKey.contains("right"))
@@ -203,7 +209,8 @@ struct PKIEndpointTests {
         try await TestServer.with(environment: [
             "QOLTANBA_SIGNER_KEY_ALGORITHM": "rsa-2048", "QOLTANBA_CERTIFICATE_VALIDITY_DAYS": "30",
         ]) { server in
-            let (model, certificate) = try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates)
+            let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates))
+            let certificate = try Certificate(derEncoded: Array(model.certificate))
             #expect(model.algorithm == "rsa-2048")
             #expect(_RSA.Signing.PublicKey(certificate.publicKey) != nil)
             #expect(abs(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) - (30 * 86_400 + 60)) < 2)

@@ -146,6 +146,7 @@ struct APIKeyTests {
     func storedAsHashes() async throws {
         try await TestServer.with { server in
             _ = try await server.createSession()
+            try await server.app.apiKeyUse.flush(to: server.app.stores.organizations)
             let keys = try await APIKeyModel.query(on: server.app.db).all()
             #expect(!keys.contains { $0.secretHash == server.key || $0.prefix == server.key })
             let used = try #require(keys.first { $0.secretHash == APIKeySecret(server.key).hash })

@@ -95,7 +95,7 @@ struct SessionReadTests {
     func sweeperLoop() async throws {
         try await TestServer.with(environment: ["QOLTANBA_SESSION_TTL_SECONDS": "1"]) { server in
             let id = try await server.createSession()
-            let sweeper = SessionExpirySweeper.job(every: .milliseconds(200))
+            let sweeper = BackgroundJob.sessionExpiry.repeating(server.app, every: .milliseconds(200))
             server.app.background.start(sweeper, on: server.app)
             var status = "STARTED"
             for _ in 0..<300 where status == "STARTED" {

@@ -45,7 +45,7 @@ public struct SigningFlow: Hashable, Sendable {
     /// The current step.
     public private(set) var step: Step
     /// Whether the signer has a certificate already, so enters a password instead of creating one.
-    public let returning: Bool
+    public private(set) var returning: Bool
     /// Wrong passwords so far.
     public private(set) var passwordAttempts: Int
     /// Wrong codes so far at the current code step.
@@ -140,6 +140,14 @@ public struct SigningFlow: Hashable, Sendable {
         passwordAttempts += 1
         guard passwordAttempts < Self.maximumAttempts else { return fail(.password) }
         return .retry(remaining: Self.maximumAttempts - passwordAttempts)
+    }
+
+    /// Another flow of the same first-time signer got their certificate first (two at once): this
+    /// one goes on as a returning signer's, entering that certificate's password.
+    public mutating func certificateTakenMeanwhile() -> Outcome {
+        guard step == .certificate, !returning else { return .refused }
+        returning = true
+        return move(to: .password)
     }
 
     /// The signer's certificate is ready; the signing code comes next.

@@ -61,13 +61,6 @@ enum Idempotency {
         }
     }
 
-    /// The job that removes the answers older than ``lifetime``, every ten minutes.
-    static func purgeJob() -> RepeatingJob {
-        RepeatingJob("idempotency key purge", every: .seconds(600)) { app in
-            try await app.stores.idempotency.forget(before: Date().addingTimeInterval(-lifetime))
-        }
-    }
-
     /// A JSON body's fingerprint: the operation and the fields, whatever their order and spacing,
     /// with the SHA-256 of the decoded file of a base64 upload (however its base64 was wrapped).
     static func jsonFingerprint(path: String, json: Data, file: ByteBuffer? = nil) -> String {

@@ -74,7 +74,7 @@ struct SessionService {
     ///   - content: the file's bytes, as the request brought them.
     ///   - fileField: which field carried the file, for error texts.
     func upload(sessionText: String, name: String, content: ByteBuffer, fileField: String) async throws -> DocumentResponse {
-        let session = try await ownedSession(sessionText)
+        let session = try await ownedSession(sessionText, settling: true)
         guard session.lifecycle.acceptsDocuments else {
             throw QoltanbaError(
                 .sessionStateConflict,
@@ -189,12 +189,13 @@ struct SessionService {
         return text
     }
 
-    /// The session named by a `session_id` field: an id that is not a UUID names no session.
-    private func ownedSession(_ text: String) async throws -> SigningSessionModel {
+    /// The session named by a `session_id` field, as it reads now (`settling` for a write: its due
+    /// expiry recorded first); an id that is not a UUID names no session.
+    private func ownedSession(_ text: String, settling: Bool = false) async throws -> SigningSessionModel {
         guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw QoltanbaError.sessionNotFound
         }
-        return try await sessions.find(id, ownedBy: organizationID)
+        return try await sessions.find(id, ownedBy: organizationID, settling: settling)
     }
 }
 

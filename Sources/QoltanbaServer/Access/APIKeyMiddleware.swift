@@ -27,7 +27,7 @@ struct APIKeyMiddleware: AsyncMiddleware {
         let organizationID = key.organizationID
         let now = Date()
         if key.lastUsedAt.map({ now.timeIntervalSince($0) > Self.lastUsedResolution }) ?? true {
-            try await organizations.markUsed(key.id, at: now)
+            request.application.apiKeyUse.note(key.id, at: now)
             cache.used(secretHash: secret.hash, at: now)
         }
         request.organizationID = organizationID

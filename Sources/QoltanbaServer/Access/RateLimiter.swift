@@ -94,13 +94,6 @@ final class RateLimiter: Sendable {
         }
         if purge { try await store.forget(before: minute - 1) }
     }
-
-    /// The job that shares the counts every second (on PostgreSQL, where several instances may run).
-    static func sharingJob() -> RepeatingJob {
-        RepeatingJob("rate limit sharing", every: .seconds(1)) { app in
-            try await app.rateLimiter.share(in: app.stores.rateLimits)
-        }
-    }
 }
 
 extension Application {

@@ -2,31 +2,24 @@ import Foundation
 import QoltanbaCore
 import Vapor
 
-/// Cancels active sessions whose time to live has run out, every few seconds, so that a session
-/// nobody reads still ends as `EXPIRED`.
+/// Records the expiry of active sessions whose time to live has run out, so that a session
+/// nobody writes to still ends as `EXPIRED` with its log entry and webhook.
 ///
-/// Each expiry is a guarded transition (see `SessionStore.record`), so several instances
-/// sweeping one database never move a session twice.
+/// Reads already show such a session as canceled; this job (or the next write to the session,
+/// whichever comes first) records it. Each expiry is a guarded transition (see
+/// `SessionStore.record`), so several instances sweeping one database never record one twice, and
+/// a round with nothing due writes nothing.
 enum SessionExpirySweeper {
-    /// The job that sweeps every `interval`.
-    static func job(every interval: Duration) -> RepeatingJob {
-        RepeatingJob("session expiry sweep", every: interval) { app in
-            try await sweepOnce(app.stores.sessions, logger: app.logger)
-        }
-    }
-
-    /// Expires every due session, in batches.
-    /// - Returns: how many sessions this call expired.
+    /// Records every due expiry, in batches.
+    /// - Returns: how many expiries this call recorded.
     @discardableResult
     static func sweepOnce(_ repository: SessionStore, logger: Logger, now: Date = Date()) async throws -> Int {
         var expired = 0
         while true {
             let ids = try await repository.expiredActiveSessionIDs(now: now, limit: 200)
-            for id in ids {
-                if let session = try await repository.find(id, now: now), session.status == SessionStatus.canceled.rawValue {
-                    expired += 1
-                    logger.info("session expired", metadata: ["session.id": "\(id)"])
-                }
+            for id in ids where try await repository.expireIfDue(id, now: now) {
+                expired += 1
+                logger.info("session expired", metadata: ["session.id": "\(id)"])
             }
             if ids.count < 200 { return expired }
         }

@@ -110,16 +110,16 @@ struct CabinetController: RouteCollection {
     /// Keeps a new secret, sealed, on the login until the next page of its kind shows it: a form
     /// answers with a redirect, so that reloading the page shows nothing again and posts nothing again.
     private func keep(_ secret: String, _ kind: SecretKind, _ request: Request, _ staff: Staff) async throws {
-        staff.login.flash = Data(try request.application.pki.masterKey.seal(
-            Array("\(kind.rawValue):\(secret)".utf8), context: "cabinet flash/\(try staff.login.requireID().apiString)"))
+        staff.login.flash = Data(try request.application.sealer.seal(
+            Array("\(kind.rawValue):\(secret)".utf8), as: .cabinetFlash(login: try staff.login.requireID())))
         try await request.stores.staff.save(staff.login)
     }
 
     /// The secret of `kind` kept for this page, taken away; nil when there is none.
     private func takeSecret(_ kind: SecretKind, _ request: Request, _ staff: Staff) async throws -> String? {
         guard let box = staff.login.flash,
-              let bytes = try? request.application.pki.masterKey.open(
-                  Array(box), context: "cabinet flash/\(try staff.login.requireID().apiString)"),
+              let login = staff.login.id,
+              let bytes = try? request.application.sealer.open(Array(box), as: .cabinetFlash(login: login)),
               let kept = String(bytes: bytes, encoding: .utf8), kept.hasPrefix(kind.rawValue + ":")
         else { return nil }
         staff.login.flash = nil
@@ -258,7 +258,7 @@ struct CabinetController: RouteCollection {
         let secret: String
         do {
             secret = try await WebhookSecrets.set(
-                url: url, for: organization, masterKey: request.application.pki.masterKey,
+                url: url, for: organization, sealer: request.application.sealer,
                 allowPrivate: request.application.qoltanba.webhooks.allowPrivate, in: request.stores.organizations)
         } catch let error as QoltanbaError where error.code == .operatorError {
             return visit.page.organization(.init(organization), typedURL: url, error: visit.page.text(.webhookRefused), status: .badRequest)

@@ -44,7 +44,7 @@ extension CabinetController {
             } else {
                 staff = nil
             }
-            let key = request.application.pki.masterKey.derivedKey(purpose: "cabinet csrf")
+            let key = request.application.sealer.key(.cabinetForms)
             let bound = seed.bytes + Array((staff?.login.tokenHash ?? "").utf8)
             csrfToken = Data(HMAC<SHA256>.authenticationCode(for: bound, using: key)).hexString
         }

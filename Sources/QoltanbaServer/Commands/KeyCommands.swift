@@ -23,7 +23,7 @@ struct KeyCommands: AsyncCommandGroup {
                     """)
             }
             try await app.prepareDatabase()
-            let report = try await MasterKeyRotation(stores: app.stores, masterKey: app.pki.masterKey).run()
+            let report = try await MasterKeyRotation(stores: app.stores, sealer: app.sealer).run()
             let kinds = report.resealed.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)s" }
             Output.message("sealed again: \(kinds.isEmpty ? "nothing" : kinds.joined(separator: ", ")); already under the new key: \(report.current); changed meanwhile by an instance: \(report.changedMeanwhile)")
             guard report.unreadable.isEmpty else {

@@ -14,7 +14,7 @@ import QoltanbaPKI
 struct MasterKeyRotation {
     let stores: Stores
     /// The current key, opening with the previous one.
-    let masterKey: MasterKey
+    let sealer: Sealer
 
     /// What a run did.
     struct Report: Equatable {
@@ -35,7 +35,7 @@ struct MasterKeyRotation {
         var report = Report()
         var left = limit
         let store = stores.sealedSecrets
-        let custody = KeyCustody(masterKey: masterKey)
+        let custody = sealer.custody
 
         /// One secret: nil when it stopped at the limit.
         func step<Box: Encodable & Sendable>(
@@ -66,9 +66,9 @@ struct MasterKeyRotation {
         }
 
         for certificate in try await store.authorityCertificates() {
-            let (id, box, context) = (try certificate.requireID(), certificate.sealedKey, "ca-\(certificate.role)")
+            let (id, box, kind) = (try certificate.requireID(), certificate.sealedKey, Sealer.Box.authorityKey(role: certificate.role))
             guard try await step("CA key", .authorityKey, id: id, box: box, reseal: {
-                try masterKey.resealed(Array(box), context: context).map { Data($0) }
+                try sealer.resealed(Array(box), as: kind).map { Data($0) }
             }) else { return report }
         }
 
@@ -78,12 +78,12 @@ struct MasterKeyRotation {
             guard let final = page.last else { break }
             last = final.id
             for organization in page {
-                let (id, context) = (try organization.requireID(), WebhookSecrets.context(organization))
+                let (id, kind) = (try organization.requireID(), try WebhookSecrets.box(organization))
                 for (column, box) in [(SealedSecretStore.Column.webhookSecret, organization.webhookSecret),
                                       (.webhookPreviousSecret, organization.webhookPreviousSecret)] {
                     guard let box else { continue }
                     guard try await step("webhook secret", column, id: id, box: box, reseal: {
-                        try masterKey.resealed(Array(box), context: context).map { Data($0) }
+                        try sealer.resealed(Array(box), as: kind).map { Data($0) }
                     }) else { return report }
                 }
             }

@@ -43,7 +43,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             try await app.prepareDatabase()
             let organization = try await app.stores.organizations.organization(idOrName: name)
             let secret = try await WebhookSecrets.set(
-                url: url, for: organization, masterKey: app.pki.masterKey, allowPrivate: app.qoltanba.webhooks.allowPrivate, in: app.stores.organizations)
+                url: url, for: organization, sealer: app.sealer, allowPrivate: app.qoltanba.webhooks.allowPrivate, in: app.stores.organizations)
             Output.result(secret)
             Output.message("webhook of '\(organization.name)' set to \(url); the secret above is shown only now")
         }

@@ -13,18 +13,7 @@ struct QoltanbaServeCommand: AsyncCommand {
         let demoKey = app.qoltanba.mode == .sandbox ? try await SandboxDemo.prepare(app) : nil
         StampedCopies.removeLeftoverDownloads(logger: app.logger)
 
-        var jobs = [
-            SessionExpirySweeper.job(every: .seconds(app.qoltanba.expirySweepInterval)),
-            PKIService.revocationListJob(every: .seconds(PKIService.revocationListCheckInterval)),
-            WebhookDispatcher.job(app),
-            Idempotency.purgeJob(),
-            MetricsController.databaseConnectionsJob(app),
-        ]
-        // Instances share one PostgreSQL; on SQLite there is one, and its counts are exact.
-        if case .postgres = app.qoltanba.database { jobs.append(RateLimiter.sharingJob()) }
-        for job in jobs {
-            app.background.start(job, on: app)
-        }
+        BackgroundJob.startAll(app)
 
         try await app.servers.asyncCommand.run(using: context, signature: signature)
         if let port = app.qoltanba.metricsPort {

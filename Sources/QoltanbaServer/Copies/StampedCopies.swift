@@ -14,11 +14,21 @@ struct StampedCopies {
     let budget: RenderBudget
     let publicURL: String
 
+    init(stores: Stores, budget: RenderBudget, publicURL: String) {
+        self.stores = stores
+        self.budget = budget
+        self.publicURL = publicURL
+    }
+
     /// The copies as a request reads them.
     init(_ request: Request, publicURL: String) {
-        self.stores = request.stores
-        self.budget = request.application.renderBudget
-        self.publicURL = publicURL
+        self.init(stores: request.stores, budget: request.application.renderBudget, publicURL: publicURL)
+    }
+
+    /// Makes and stores the copies of a session that has just finished, so that no download (a
+    /// read) has to: the step that finished the session calls it.
+    func make(of session: SigningSessionModel) async throws {
+        try await forEachCopy(of: session) { _, _ in }
     }
 
     /// One file of the archive.
@@ -61,7 +71,9 @@ struct StampedCopies {
     }
 
     /// The stored copy of a document (a PDF's stamped copy, an XML's sheet), made and stored first
-    /// when there is none yet. When two requests make it at once, the first stored is served.
+    /// when there is none yet: by ``make(of:)`` when the session finishes, or by the first download
+    /// of a session whose copies that step could not make (it failed, or the process stopped).
+    /// When two requests make it at once, the first stored is served.
     private func copy(of document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [UInt8] {
         let id = try document.requireID()
         if let stored = try await stores.sessions.copy(of: id) { return stored }

@@ -16,14 +16,12 @@ struct MetricsController: RouteCollection {
 }
 
 extension MetricsController {
-    /// Counts the database connections in use every 5 s (PostgreSQL only: it shows each connection's
-    /// state in `pg_stat_activity`); records the pools' limit at once on either database.
-    static func databaseConnectionsJob(_ app: Application) -> RepeatingJob {
+    /// Counts the database connections in use (PostgreSQL only: it shows each connection's state in
+    /// `pg_stat_activity`): a round of the connection-count job.
+    static func countDatabaseConnections(_ app: Application) async throws {
         QoltanbaMetrics.databaseConnectionLimit(app.databaseConnections.limit)
-        return RepeatingJob("database connection count", every: .seconds(5)) { app in
-            guard let counts = try await app.databaseConnectionsInUse() else { return }
-            QoltanbaMetrics.databaseConnections(inUse: counts.inUse, idle: counts.idle)
-        }
+        guard let counts = try await app.databaseConnectionsInUse() else { return }
+        QoltanbaMetrics.databaseConnections(inUse: counts.inUse, idle: counts.idle)
     }
 }
 

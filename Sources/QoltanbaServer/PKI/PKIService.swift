@@ -10,8 +10,8 @@ import X509
 struct PKIService: Sendable {
     let authority: CertificateAuthority
     let custody: KeyCustody
-    /// The master key, for the other secrets it protects (SMS code hashes, sealed passwords).
-    let masterKey: MasterKey
+    /// Sealing with the master key, for the other secrets it protects (SMS code hashes, sealed passwords).
+    let sealer: Sealer
     let crlURL: String
     let signerKeyAlgorithm: SigningKey.Algorithm
     let certificateValidity: TimeInterval
@@ -28,10 +28,10 @@ struct PKIService: Sendable {
 
     /// Loads the authority, creating it when the database has none.
     static func load(
-        store: CertificateStore, configuration: QoltanbaConfiguration, masterKey: MasterKey, workers: WorkerPool, logger: Logger
+        store: CertificateStore, configuration: QoltanbaConfiguration, sealer: Sealer, workers: WorkerPool, logger: Logger
     ) async throws -> PKIService {
         let authority: CertificateAuthority
-        if let stored = try await loadAuthority(store: store, masterKey: masterKey) {
+        if let stored = try await loadAuthority(store: store, sealer: sealer) {
             authority = stored
         } else {
             let name = configuration.mode == .sandbox ? "Qoltanba Sandbox" : "Qoltanba"
@@ -43,18 +43,18 @@ struct PKIService: Sendable {
                 ].map { role, certificate, key in
                     AuthorityCertificateModel(
                         role: role, certificate: Data(try certificate.derBytes()),
-                        sealedKey: Data(try masterKey.seal(key.pkcs8, context: "ca-\(role)")))
+                        sealedKey: Data(try sealer.seal(key.pkcs8, as: .authorityKey(role: role))))
                 })
                 authority = created.authority
                 logger.notice("created the certificate authority", metadata: ["name": "\(name)"])
             } catch {
                 // Another instance created it first.
-                guard let stored = try await loadAuthority(store: store, masterKey: masterKey) else { throw error }
+                guard let stored = try await loadAuthority(store: store, sealer: sealer) else { throw error }
                 authority = stored
             }
         }
         let service = PKIService(
-            authority: authority, custody: KeyCustody(masterKey: masterKey), masterKey: masterKey,
+            authority: authority, custody: sealer.custody, sealer: sealer,
             crlURL: configuration.publicURL + "/pki/crl", signerKeyAlgorithm: configuration.signerKeyAlgorithm,
             certificateValidity: TimeInterval(configuration.certificateValidityDays) * 86_400,
             trustAnchors: configuration.trustAnchors, workers: workers)
@@ -62,11 +62,11 @@ struct PKIService: Sendable {
         return service
     }
 
-    private static func loadAuthority(store: CertificateStore, masterKey: MasterKey) async throws -> CertificateAuthority? {
+    private static func loadAuthority(store: CertificateStore, sealer: Sealer) async throws -> CertificateAuthority? {
         guard let (root, issuing) = try await store.authority() else { return nil }
         let issuingKey: [UInt8]
         do {
-            issuingKey = try masterKey.open(Array(issuing.sealedKey), context: "ca-issuing")
+            issuingKey = try sealer.open(Array(issuing.sealedKey), as: .authorityKey(role: "issuing"))
         } catch {
             throw QoltanbaError(
                 .operatorError,
@@ -82,7 +82,7 @@ struct PKIService: Sendable {
 
     /// Issues a certificate for `identity` with a new key sealed under `password`.
     func issue(for identity: SignerIdentity, password: String, in store: CertificateStore, now: Date = Date()) async throws
-        -> (SignerCertificateModel, Certificate)
+        -> SignerCertificateModel?
     {
         let (algorithm, authority, crlURL, validity, custody) = (signerKeyAlgorithm, authority, crlURL, certificateValidity, custody)
         let (key, certificate, serial, sealed) = try await workers.run {
@@ -101,8 +101,7 @@ struct PKIService: Sendable {
         model.sealedKey = String(decoding: try JSONEncoder().encode(sealed), as: UTF8.self)
         model.notBefore = certificate.notValidBefore
         model.notAfter = certificate.notValidAfter
-        try await store.add(model)
-        return (model, certificate)
+        return try await store.addCurrent(model, now: now) ? model : nil
     }
 
     /// Opens a signer's key with their password.
@@ -140,7 +139,7 @@ struct PKIService: Sendable {
 
     /// Issues a new CRL when the newest is about to lapse or a revocation came after it (one whose
     /// CRL was never written, by a crash or a concurrent instance); otherwise does nothing. Run at
-    /// start and by ``revocationListJob(every:)``, never by a request.
+    /// start and by the revocation list job (`BackgroundJob`), never by a request.
     func refreshRevocationList(in store: CertificateStore, now: Date = Date()) async throws {
         let newestRevocation = try await store.newestRevocation()
         if let latest = try await store.latestRevocationList(),
@@ -150,13 +149,6 @@ struct PKIService: Sendable {
             return
         }
         _ = try await issueRevocationList(in: store, now: now)
-    }
-
-    /// The job that keeps the CRL current.
-    static func revocationListJob(every interval: Duration) -> RepeatingJob {
-        RepeatingJob("revocation list refresh", every: interval) { app in
-            try await app.pki.refreshRevocationList(in: app.stores.certificates)
-        }
     }
 
     /// Issues the next CRL with every revoked certificate. When another instance takes the same

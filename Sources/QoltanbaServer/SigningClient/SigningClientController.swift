@@ -32,12 +32,9 @@ struct SigningClientController: RouteCollection {
         let session = sign.grouped(":session")
         session.get("documents", ":document", use: document)
         session.get("download", use: download)
-        session.on(.POST, "liveness", body: .collect(maxSize: "24mb")) { request in
-            try await timed("liveness") { try await liveness(request) }
-        }
-        for action in ["documents", "closed", "face-match", "password", "code", "resend", "certificate"] {
-            session.on(.POST, PathComponent(stringLiteral: action), body: .collect(maxSize: "16kb")) { request in
-                try await timed(action) { try await step(request, action: action) }
+        for action in ClientAction.allCases {
+            session.on(.POST, PathComponent(stringLiteral: action.rawValue), body: .collect(maxSize: .init(stringLiteral: action.bodyLimit))) {
+                request in try await timed(action.rawValue) { try await step(request, action: action) }
             }
         }
     }
@@ -177,37 +174,32 @@ struct SigningClientController: RouteCollection {
         let otp: String?
     }
 
-    func liveness(_ request: Request) async throws -> Response {
-        guard let bound = try await bound(request) else { return try refused(request, action: "liveness") }
-        let frames = (try? request.content.decode(Frames.self))?.frames ?? []
-        return try await claimed(request, bound, action: "liveness") { service in
-            try await service.liveness(bound, frames: frames)
-        }
-    }
-
-    func step(_ request: Request, action: String) async throws -> Response {
-        guard let bound = try await bound(request) else { return try refused(request, action: action) }
-        let form = (try? request.content.decode(StepForm.self)) ?? StepForm(password: nil, password_confirm: nil, otp: nil)
+    func step(_ request: Request, action: ClientAction) async throws -> Response {
+        guard let bound = try await bound(request, settling: true) else { return try refused(request, action: action) }
         let language = ClientLanguage(rawValue: bound.flow.language) ?? .ru
+        // The camera's frames come as JSON, every other step as a small form.
+        let frames = action == .liveness ? (try? request.content.decode(Frames.self))?.frames ?? [] : []
+        let form = action == .liveness ? nil : try? request.content.decode(StepForm.self)
         return try await claimed(request, bound, action: action) { service in
             switch action {
-            case "documents": try await service.acceptDocuments(bound)
-            case "closed": try await service.closed(bound)
-            case "face-match": try await service.faceMatch(bound)
-            case "password" where bound.flow.flow.step == .passwordCreate:
+            case .liveness: try await service.liveness(bound, frames: frames)
+            case .documents: try await service.acceptDocuments(bound)
+            case .closed: try await service.closed(bound)
+            case .faceMatch: try await service.faceMatch(bound)
+            case .password where bound.flow.flow.step == .passwordCreate:
                 try await service.createPassword(
-                    bound, password: form.password ?? "", confirmation: form.password_confirm ?? "", language: language)
-            case "password": try await service.enterPassword(bound, password: form.password ?? "")
-            case "code": try await service.enterCode(bound, code: form.otp ?? "")
-            case "resend": try await service.resendCode(bound, language: language)
-            default: try await service.acceptCertificate(bound, language: language)
+                    bound, password: form?.password ?? "", confirmation: form?.password_confirm ?? "", language: language)
+            case .password: try await service.enterPassword(bound, password: form?.password ?? "")
+            case .code: try await service.enterCode(bound, code: form?.otp ?? "")
+            case .resend: try await service.resendCode(bound, language: language)
+            case .certificate: try await service.acceptCertificate(bound, language: language)
             }
         }
     }
 
     /// Runs a step on the claimed flow and lets it go; a flow another request holds shows its current step.
     private func claimed(
-        _ request: Request, _ bound: SigningFlowService.Bound, action: String,
+        _ request: Request, _ bound: SigningFlowService.Bound, action: ClientAction,
         _ step: (SigningFlowService) async throws -> SigningFlowService.StepResult
     ) async throws -> Response {
         let service = service(request)
@@ -229,9 +221,10 @@ struct SigningClientController: RouteCollection {
         request.signingFlow
     }
 
-    private func bound(_ request: Request) async throws -> SigningFlowService.Bound? {
+    /// The flow the request's path and cookie name; `settling` for a step, which writes.
+    private func bound(_ request: Request, settling: Bool = false) async throws -> SigningFlowService.Bound? {
         guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)) else { return nil }
-        return try await service(request).bound(sessionID: id, cookie: request.cookies[Self.cookieName(id)]?.string)
+        return try await service(request).bound(sessionID: id, cookie: request.cookies[Self.cookieName(id)]?.string, settling: settling)
     }
 
     private static func cookieName(_ id: UUID) -> String { "qoltanba-\(id.apiString)" }
@@ -240,24 +233,14 @@ struct SigningClientController: RouteCollection {
         request.headers.contentType == .json
     }
 
-    /// The reference's text for a request to a step the flow is not at.
-    private static func notFound(_ action: String) -> QoltanbaError {
-        switch action {
-        case "liveness", "closed": .livenessSessionNotFound
-        case "face-match": .faceMatchSessionNotFound
-        case "certificate": .certificateNotFound
-        default: .sessionNotFound
-        }
-    }
-
     /// A step request from a browser that holds no flow of the session.
-    private func refused(_ request: Request, action: String) throws -> Response {
+    private func refused(_ request: Request, action: ClientAction) throws -> Response {
         if Self.wantsJSON(request) { throw QoltanbaError.sessionNotFound }
         let language = ClientLanguage.choose(query: nil, acceptLanguage: request.headers.first(name: .acceptLanguage))
         return end(request, failure: .refresh, redirectURL: nil, language: language, dark: false)
     }
 
-    private func respond(_ request: Request, _ result: SigningFlowService.StepResult, _ bound: SigningFlowService.Bound, action: String)
+    private func respond(_ request: Request, _ result: SigningFlowService.StepResult, _ bound: SigningFlowService.Bound, action: ClientAction)
         throws -> Response
     {
         let id = try bound.session.requireID().apiString
@@ -269,7 +252,7 @@ struct SigningClientController: RouteCollection {
             let failure = bound.flow.flow.failure
             next = bound.flow.redirectURL.map { Self.redirect($0, failure: failure) } ?? "/sign/outcome?session=\(id)"
         case .wrongStep:
-            if Self.wantsJSON(request) { throw Self.notFound(action) }
+            if Self.wantsJSON(request) { throw action.notFound }
             next = "/sign?session=\(id)"
         }
         if Self.wantsJSON(request) {

@@ -7,13 +7,15 @@ import X509
 extension SigningFlowService {
     // MARK: Certificate and signing
 
-    /// The signer's usable certificate: the newest valid one is reused; otherwise, with the
-    /// E-Document service's approval, a new one is issued (a reissue when they had one).
+    /// The signer's usable certificate: a returning signer's current one is reused; otherwise, with
+    /// the E-Document service's approval, a new one is issued (a reissue when they had one). A
+    /// first-time signer whose other flow got a certificate meanwhile enters its password instead.
     func prepareCertificate(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
         let session = bound.session
         let now = Date()
         let certificates = try await stores.certificates.certificates(iin: session.iin)
-        if let valid = certificates.first(where: { $0.revokedAt == nil && $0.notBefore <= now && now < $0.notAfter }) {
+        if let valid = try await stores.certificates.usable(iin: session.iin, at: now) {
+            guard flow.returning else { return try await continueAsReturning(bound, flow) }
             bound.flow.certificateID = valid.id
             bound.flow.certificateEvent = "reused"
             try await save(flow, bound)
@@ -32,7 +34,9 @@ extension SigningFlowService {
             return try await fail(bound, flow, .certificate)
         }
         do {
-            let (model, _) = try await pki.issue(for: SignerIdentity(iin: iin, name: citizen.name), password: password, in: stores.certificates)
+            guard let model = try await pki.issue(
+                for: SignerIdentity(iin: iin, name: citizen.name), password: password, in: stores.certificates, now: now)
+            else { return try await continueAsReturning(bound, flow) }
             bound.flow.certificateID = model.id
             bound.flow.certificateEvent = reissue ? "reissued" : "issued"
             await TestPause.at(.certificateStored, testPause, logger: logger)
@@ -44,14 +48,26 @@ extension SigningFlowService {
         return .current
     }
 
+    /// Another flow of this first-time signer got their certificate first: this one asks for that
+    /// certificate's password, as a returning signer's flow does; the password it kept is dropped.
+    private func continueAsReturning(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
+        var flow = flow
+        _ = flow.certificateTakenMeanwhile()
+        bound.flow.activation = nil
+        logger.info("signer's certificate issued by another flow meanwhile", metadata: ["session": "\(bound.session.id?.apiString ?? "")"])
+        try await save(flow, bound)
+        return .current
+    }
+
     /// Seals the password under the master key and the browser's token until the session ends.
     func keep(_ password: String, _ bound: Bound) throws {
-        bound.flow.activation = Data(try pki.masterKey.seal(Array(password.utf8), context: activationContext(bound), secret: bound.token))
+        bound.flow.activation = Data(try pki.sealer.seal(Array(password.utf8), as: try activationBox(bound), secret: bound.token))
     }
 
     func openPassword(_ bound: Bound) -> String? {
         guard let box = bound.flow.activation,
-              let bytes = try? pki.masterKey.open(Array(box), context: activationContext(bound), secret: bound.token)
+              let activation = try? activationBox(bound),
+              let bytes = try? pki.sealer.open(Array(box), as: activation, secret: bound.token)
         else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -119,6 +135,14 @@ extension SigningFlowService {
         // The session expired (or was canceled) while the documents were being signed.
         guard finished else { return try await fail(bound, signing, .refresh) }
         logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
+        // The stamped copies, made now so that downloads and the check page only read them.
+        do {
+            try await copies.make(of: bound.session)
+        } catch {
+            logger.warning("stamped copies not made at signing", metadata: [
+                "session": "\(bound.session.id?.apiString ?? "")", "error": "\(String(reflecting: type(of: error)))",
+            ])
+        }
         return .ended
     }
 }

@@ -12,6 +12,8 @@ struct SigningFlowService {
     let stores: Stores
     let providers: ProviderSet
     let pki: PKIService
+    /// The stamped copies, made when a session finishes.
+    let copies: StampedCopies
     let logger: Logger
     let testPause: TestPause?
 
@@ -76,10 +78,11 @@ struct SigningFlowService {
     }
 
     /// The flow of `sessionID` when `cookie` is its browser's token and the session is still active or
-    /// its flow has ended; nil otherwise.
-    func bound(sessionID: UUID, cookie: String?, now: Date = Date()) async throws -> Bound? {
+    /// its flow has ended; nil otherwise. A step (`settling`) records a due expiry first; a page reads.
+    func bound(sessionID: UUID, cookie: String?, settling: Bool = false, now: Date = Date()) async throws -> Bound? {
         guard let token = cookie.flatMap(BrowserToken.init(cookie:)),
-              let session = try await stores.sessions.find(sessionID, now: now),
+              let session = try await settling
+                  ? stores.sessions.settled(sessionID, now: now) : stores.sessions.find(sessionID, now: now),
               let flow = try await stores.flows.find(sessionID),
               token.hash == flow.browserHash
         else { return nil }
@@ -325,14 +328,14 @@ struct SigningFlowService {
 
     // MARK: Codes
 
-    var codeKey: SymmetricKey { pki.masterKey.derivedKey(purpose: "sms code") }
+    var codeKey: SymmetricKey { pki.sealer.key(.smsCode) }
 
     func codeContext(_ bound: Bound, _ step: SigningFlow.Step) -> String {
         "\(bound.session.id?.apiString ?? "")/\(step.rawValue)"
     }
 
-    func activationContext(_ bound: Bound) -> String {
-        "activation/\(bound.session.id?.apiString ?? "")"
+    func activationBox(_ bound: Bound) throws -> Sealer.Box {
+        .activation(session: try bound.session.requireID())
     }
 
     /// Sends a new code for the current step and stores its hash.
@@ -360,6 +363,7 @@ extension Request {
     /// The signing client's flow, on this request's database connection.
     var signingFlow: SigningFlowService {
         SigningFlowService(
-            stores: stores, providers: application.providers, pki: application.pki, logger: logger, testPause: application.qoltanba.testPause)
+            stores: stores, providers: application.providers, pki: application.pki,
+            copies: StampedCopies(self, publicURL: application.qoltanba.publicURL), logger: logger, testPause: application.qoltanba.testPause)
     }
 }

@@ -12,12 +12,11 @@ import Vapor
 /// `QOLTANBA_WEBHOOK_CONCURRENCY_PER_ORGANIZATION` for one organization, so a receiver that never
 /// answers holds only its own organization's share.
 enum WebhookDispatcher {
-    /// The job that delivers every `QOLTANBA_WEBHOOK_POLL_SECONDS`.
-    static func job(_ app: Application) -> RepeatingJob {
-        RepeatingJob("webhook delivery round", every: .milliseconds(Int(app.qoltanba.webhooks.pollInterval * 1000))) { app in
-            try await deliverDue(app)
-            QoltanbaMetrics.webhookQueue(try await app.stores.webhooks.pendingCount())
-        }
+    /// A round of the delivery job (every `QOLTANBA_WEBHOOK_POLL_SECONDS`): delivers what is due
+    /// and reports the queue's depth.
+    static func round(_ app: Application) async throws {
+        try await deliverDue(app)
+        QoltanbaMetrics.webhookQueue(try await app.stores.webhooks.pendingCount())
     }
 
     /// What a task of a round reports when it ends.
@@ -100,7 +99,7 @@ enum WebhookDispatcher {
         var status: Int?
         var retryAfter: TimeInterval?
         var failure: String?
-        if let url = organization.webhookURL, let secrets = try? WebhookSecrets.all(of: organization, masterKey: app.pki.masterKey, now: started) {
+        if let url = organization.webhookURL, let secrets = try? WebhookSecrets.all(of: organization, sealer: app.sealer, now: started) {
             switch await WebhookSecrets.target(of: url, allowPrivate: settings.allowPrivate, resolver: app.webhookResolver) {
             case .failure(let refusal):
                 failure = refusal.description
@@ -161,17 +160,17 @@ enum WebhookSecrets {
     /// How long the previous secret keeps signing after a rotation.
     static let overlap: TimeInterval = 24 * 3600
 
-    static func context(_ organization: OrganizationModel) -> String {
-        "webhook-secret/\(organization.id?.apiString ?? "")"
+    static func box(_ organization: OrganizationModel) throws -> Sealer.Box {
+        .webhookSecret(organization: try organization.requireID())
     }
 
     /// The secrets to sign with now: the current one, and the previous one during the overlap.
-    static func all(of organization: OrganizationModel, masterKey: MasterKey, now: Date) throws -> [String] {
+    static func all(of organization: OrganizationModel, sealer: Sealer, now: Date) throws -> [String] {
         guard let sealed = organization.webhookSecret else { return [] }
-        var secrets = [String(decoding: try masterKey.open(Array(sealed), context: context(organization)), as: UTF8.self)]
+        var secrets = [String(decoding: try sealer.open(Array(sealed), as: try box(organization)), as: UTF8.self)]
         // A previous secret no configured key opens is left out rather than stopping every delivery.
         if let previous = organization.webhookPreviousSecret, let until = organization.webhookPreviousUntil, now < until,
-           let opened = try? masterKey.open(Array(previous), context: context(organization)) {
+           let opened = try? sealer.open(Array(previous), as: try box(organization)) {
             secrets.append(String(decoding: opened, as: UTF8.self))
         }
         return secrets
@@ -196,7 +195,7 @@ enum WebhookSecrets {
 
     /// Sets the organization's webhook URL with a new secret; an earlier secret keeps signing for a
     /// day. Returns the new secret: the only time it is shown.
-    static func set(url: String, for organization: OrganizationModel, masterKey: MasterKey, allowPrivate: Bool, in store: OrganizationStore)
+    static func set(url: String, for organization: OrganizationModel, sealer: Sealer, allowPrivate: Bool, in store: OrganizationStore)
         async throws -> String
     {
         if let refusal = await refusal(of: url, allowPrivate: allowPrivate) { throw QoltanbaError(.operatorError, refusal) }
@@ -204,11 +203,11 @@ enum WebhookSecrets {
         if let current = organization.webhookSecret {
             // Kept under the current master key: during a key rotation it may still be under the
             // previous one, and the rotation, which read the organization before, would not see it here.
-            organization.webhookPreviousSecret = (try? masterKey.resealed(Array(current), context: context(organization))).map { Data($0) } ?? current
+            organization.webhookPreviousSecret = (try? sealer.resealed(Array(current), as: try box(organization))).map { Data($0) } ?? current
             organization.webhookPreviousUntil = Date().addingTimeInterval(overlap)
         }
         organization.webhookURL = url
-        organization.webhookSecret = Data(try masterKey.seal(Array(secret.utf8), context: context(organization)))
+        organization.webhookSecret = Data(try sealer.seal(Array(secret.utf8), as: try box(organization)))
         try await store.save(organization)
         return secret
     }

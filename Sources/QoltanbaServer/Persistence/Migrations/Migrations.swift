@@ -28,6 +28,8 @@ enum QoltanbaMigrations {
             SplitDocumentFiles(),
             IndexSignedDocuments(),
             WrapSignerKeys(masterKey: masterKey),
+            SequenceWebhookEvents(),
+            OneCurrentCertificate(),
         ]
     }
 

@@ -62,6 +62,7 @@ final class SigningFlowModel: Model, @unchecked Sendable {
         }
         set {
             step = newValue.step.rawValue
+            returning = newValue.returning
             passwordAttempts = newValue.passwordAttempts
             codeAttempts = newValue.codeAttempts
             codesSent = newValue.codesSent

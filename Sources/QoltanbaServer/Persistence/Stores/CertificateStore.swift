@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// The certificate authority's own certificates, signer certificates with their sealed keys, and
 /// the revocation lists issued.
@@ -25,8 +26,47 @@ struct CertificateStore {
 
     // MARK: Signer certificates
 
-    func add(_ certificate: SignerCertificateModel) async throws {
-        try await certificate.create(on: database)
+    // `superseded_at` (migration 013) is read and written in SQL only: the model stays as the
+    // migrations before it knew it (011 loads signer certificates through it).
+
+    /// Stores a signer's new certificate as their IIN's current one, superseding the current one,
+    /// which must no longer be valid at `now` (the index `signer_certificates_current` keeps one
+    /// current certificate per IIN).
+    /// - Returns: false, storing nothing, when the IIN has a valid current certificate: another
+    ///   flow of the same signer got it meanwhile.
+    func addCurrent(_ certificate: SignerCertificateModel, now: Date) async throws -> Bool {
+        do {
+            return try await database.transaction { transaction in
+                let store = CertificateStore(database: transaction)
+                let current = try await store.current(iin: certificate.iin)
+                if current.contains(where: { $0.isValid(at: now) }) { return false }
+                if !current.isEmpty {
+                    try await transaction.sql.raw("""
+                        UPDATE signer_certificates SET superseded_at = \(bind: now) WHERE id IN (\(binds: current.compactMap(\.id)))
+                        """).run()
+                }
+                try await certificate.create(on: transaction)
+                return true
+            }
+        } catch {
+            // A concurrent flow's certificate came first (the unique index refused this one).
+            if try await current(iin: certificate.iin).contains(where: { $0.isValid(at: now) }) { return false }
+            throw error
+        }
+    }
+
+    /// The IIN's current certificates (unrevoked, not superseded): one at most, but for a database
+    /// that has not run migration 013's check.
+    func current(iin: String) async throws -> [SignerCertificateModel] {
+        let ids = try await database.sql.raw("""
+            SELECT id FROM signer_certificates WHERE iin = \(bind: iin) AND revoked_at IS NULL AND superseded_at IS NULL
+            """).all().map { try $0.decode(column: "id", as: UUID.self) }
+        return ids.isEmpty ? [] : try await SignerCertificateModel.query(on: database).filter(\.$id ~~ ids).all()
+    }
+
+    /// The IIN's current certificate when it can sign at `now`.
+    func usable(iin: String, at now: Date) async throws -> SignerCertificateModel? {
+        try await current(iin: iin).first { $0.isValid(at: now) }
     }
 
     func save(_ certificate: SignerCertificateModel) async throws {
@@ -79,5 +119,12 @@ struct CertificateStore {
     /// Stores a CRL; fails when one with its number exists.
     func add(_ list: RevocationListModel) async throws {
         try await list.create(on: database)
+    }
+}
+
+extension SignerCertificateModel {
+    /// Whether the certificate can sign at `now`: unrevoked and within its validity.
+    func isValid(at now: Date) -> Bool {
+        revokedAt == nil && notBefore <= now && now < notAfter
     }
 }

@@ -112,9 +112,16 @@ struct OrganizationStore {
             prefix: try row.decode(column: "prefix", as: String.self), lastUsedAt: try row.decode(column: "last_used_at", as: Date?.self))
     }
 
-    /// Records that a key was used at `date`.
-    func markUsed(_ key: UUID, at date: Date) async throws {
-        try await database.sql.raw("UPDATE api_keys SET last_used_at = \(bind: date) WHERE id = \(bind: key)").run()
+    /// Records when keys were last used, in one transaction; a later use already recorded stays.
+    func markUsed(_ uses: [UUID: Date]) async throws {
+        try await database.transaction { transaction in
+            for (key, date) in uses {
+                try await transaction.sql.raw("""
+                    UPDATE api_keys SET last_used_at = \(bind: date)
+                    WHERE id = \(bind: key) AND (last_used_at IS NULL OR last_used_at < \(bind: date))
+                    """).run()
+            }
+        }
     }
 }
 

@@ -5,9 +5,10 @@ import SQLKit
 
 /// Signing sessions, their lifecycle transitions and their log. Documents: `SessionStore+Documents`.
 ///
-/// Every load applies expiry first, so no read ever shows an active session past its time to
-/// live. A transition is written only if the stored status is still the one it started from, so
-/// two instances (or the sweeper and a request) can never both move the same session.
+/// A read never writes: it shows a session past its time to live as canceled (`EXPIRED`), and the
+/// expiry is recorded by the expiry job or by the next write to the session (``settled(_:now:)``),
+/// whichever comes first. A transition is written only if the stored status is still the one it
+/// started from, so two instances (or the job and a request) can never both move the same session.
 struct SessionStore {
     let database: any Database
 
@@ -59,41 +60,55 @@ struct SessionStore {
         return session
     }
 
-    /// The session with this id, expired first if it is due; nil when there is none.
+    /// The session with this id as it reads at `now`, nil when there is none. Never writes: a
+    /// session past its time to live reads as canceled (`EXPIRED`) whether or not the expiry job
+    /// or a write has recorded that yet.
     func find(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
+        try await stored(id)?.read(at: now)
+    }
+
+    /// The session with this id as stored, for a write to it: a due expiry is recorded first (its
+    /// log entry, webhook and erased secrets, once whoever comes first), so that the write starts
+    /// from the state every read has shown.
+    func settled(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
         guard let session = try await stored(id) else { return nil }
-        return try await expiringIfDue(session, now: now)
+        return try await settling(session, now: now).session
     }
 
-    /// `session`, or the session as stored after its expiry when its time to live has run out.
-    private func expiringIfDue(_ session: SigningSessionModel, now: Date) async throws -> SigningSessionModel {
+    /// Records the expiry of the session with this id when it is due and not recorded yet.
+    /// - Returns: whether this call recorded it.
+    func expireIfDue(_ id: UUID, now: Date = Date()) async throws -> Bool {
+        guard let session = try await stored(id) else { return false }
+        return try await settling(session, now: now).expired
+    }
+
+    private func settling(_ session: SigningSessionModel, now: Date) async throws -> (session: SigningSessionModel, expired: Bool) {
         var lifecycle = session.lifecycle
-        if case .changed(let from, let to) = lifecycle.expireIfDue(at: now) {
-            return try await record(session, from: from, to: to, at: now)
-        }
-        return session
+        guard case .changed(let from, let to) = lifecycle.expireIfDue(at: now) else { return (session, false) }
+        // The session ended when its time ran out, and that is when every read has said it ended.
+        let stored = try await record(session, from: from, to: to, at: session.expiresAt)
+        return (stored, stored === session)
     }
 
-    /// The session with this id when it belongs to `organizationID`.
+    /// The session with this id when it belongs to `organizationID`, as it reads at `now`
+    /// (`settling` for a write: see ``settled(_:now:)``).
     /// - Throws: `Session not found`, or `You don't have access to these session actions` for
     ///   another organization's session.
-    func find(_ id: UUID, ownedBy organizationID: UUID, now: Date = Date()) async throws -> SigningSessionModel {
-        guard let session = try await find(id, now: now) else { throw QoltanbaError.sessionNotFound }
+    func find(_ id: UUID, ownedBy organizationID: UUID, settling: Bool = false, now: Date = Date()) async throws -> SigningSessionModel {
+        guard let session = try await stored(id) else { throw QoltanbaError.sessionNotFound }
         guard session.organizationID == organizationID else { throw QoltanbaError.sessionAccessDenied }
-        return session
+        return settling ? try await self.settling(session, now: now).session : session.read(at: now)
     }
 
-    /// The session with this id when it belongs to `organizationID`, nil otherwise: another
-    /// organization's session is not even expired by the look.
+    /// The session with this id when it belongs to `organizationID`, nil otherwise; as it reads now.
     func find(_ id: UUID, visibleTo organizationID: UUID) async throws -> SigningSessionModel? {
         guard let session = try await stored(id), session.organizationID == organizationID else { return nil }
-        return try await expiringIfDue(session, now: Date())
+        return session.read(at: Date())
     }
 
-    /// The session whose copies carry this check id.
+    /// The session whose copies carry this check id, as it reads now.
     func find(checkID: UUID) async throws -> SigningSessionModel? {
-        guard let session = try await stored(where: "check_id", is: checkID) else { return nil }
-        return try await expiringIfDue(session, now: Date())
+        try await stored(where: "check_id", is: checkID)?.read(at: Date())
     }
 
     /// Writes a transition if the stored status is still `from`, and returns the session as stored
@@ -141,25 +156,38 @@ struct SessionStore {
         return current
     }
 
-    /// Ids of active sessions (of one organization, if given) whose time to live has run out, oldest first.
-    func expiredActiveSessionIDs(now: Date, limit: Int, organizationID: UUID? = nil) async throws -> [UUID] {
-        var query = SigningSessionModel.query(on: database)
+    /// Ids of active sessions whose time to live has run out and whose expiry is not recorded yet, oldest first.
+    func expiredActiveSessionIDs(now: Date, limit: Int) async throws -> [UUID] {
+        try await SigningSessionModel.query(on: database)
             .filter(\.$status ~~ [SessionStatus.started.rawValue, SessionStatus.process.rawValue])
             .filter(\.$expiresAt <= now)
-        if let organizationID { query = query.filter(\.$organization.$id == organizationID) }
-        return try await query.sort(\.$expiresAt).limit(limit).all(\.$id)
+            .sort(\.$expiresAt).limit(limit).all(\.$id)
     }
 
-    /// A page of the organization's sessions, newest first, with the status given and created in
-    /// `[from, to)` when given.
+    /// A page of the organization's sessions as they read at `now`, newest first, with the status
+    /// given (as read: an overdue active session is canceled) and created in `[from, to)` when given.
     func list(
-        organizationID: UUID, status: SessionStatus?, from: Date?, to: Date?, page: Int
+        organizationID: UUID, status: SessionStatus?, from: Date?, to: Date?, page: Int, now: Date = Date()
     ) async throws -> ListPage<SigningSessionModel> {
+        let active = [SessionStatus.started.rawValue, SessionStatus.process.rawValue]
         var query = SigningSessionModel.query(on: database).filter(\.$organization.$id == organizationID)
-        if let status { query = query.filter(\.$status == status.rawValue) }
+        switch status {
+        case nil:
+            break
+        case .started?, .process?:
+            query = query.filter(\.$status == (status?.rawValue ?? "")).filter(\.$expiresAt > now)
+        case .canceled?:
+            query = query.group(.or) { either in
+                either.filter(\.$status == SessionStatus.canceled.rawValue)
+                    .group(.and) { overdue in overdue.filter(\.$status ~~ active).filter(\.$expiresAt <= now) }
+            }
+        case .finished?:
+            query = query.filter(\.$status == SessionStatus.finished.rawValue)
+        }
         if let from { query = query.filter(\.$createdAt >= from) }
         if let to { query = query.filter(\.$createdAt < to) }
-        return try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
+        let listed = try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
+        return ListPage(rows: listed.rows.map { $0.read(at: now) }, number: listed.number, hasMore: listed.hasMore)
     }
 
     // MARK: Log
@@ -178,4 +206,16 @@ struct SessionStore {
 extension SigningSessionModel {
     /// The organization the session belongs to.
     var organizationID: UUID { $organization.id }
+
+    /// This session (just loaded) as it reads at `now`: an active one past its time to live shows
+    /// as canceled (`EXPIRED`) since the moment it expired. Nothing is written.
+    func read(at now: Date) -> SigningSessionModel {
+        var lifecycle = self.lifecycle
+        guard case .changed(_, let to) = lifecycle.expireIfDue(at: now) else { return self }
+        status = to.status.rawValue
+        failureType = to.failureReason?.type.rawValue
+        failureDetail = to.failureReason?.detail
+        updatedAt = expiresAt
+        return self
+    }
 }

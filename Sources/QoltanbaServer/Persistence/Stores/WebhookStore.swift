@@ -19,10 +19,25 @@ struct WebhookStore {
                   id: id, session: try session.requireID(), checkID: session.checkID, state: session.lifecycle.state,
                   metadata: session.metadata.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }, at: now)
         else { return }
-        try await WebhookEventModel(
+        try await add(WebhookEventModel(
             id: id, organizationID: session.organizationID, sessionID: try session.requireID(), event: payload.event,
-            payload: try payload.body(), at: now
-        ).create(on: database)
+            payload: try payload.body(), at: now))
+    }
+
+    /// Stores a new event, numbered by the database after every event stored before it: a
+    /// session's events go out in that order, whatever the clocks of the instances that wrote them.
+    func add(_ event: WebhookEventModel) async throws {
+        let sql = database.sql
+        // PostgreSQL's column takes the next of its sequence; SQLite's writers take turns.
+        let (column, value): (SQLQueryString, SQLQueryString) = sql.dialect.name == "postgresql"
+            ? ("", "") : (", sequence", ", (SELECT COALESCE(MAX(sequence), 0) + 1 FROM webhook_events)")
+        try await sql.raw("""
+            INSERT INTO webhook_events (id, organization_id, session_id, event, payload, state, attempts, next_attempt_at, created_at\(column))
+            VALUES (\(bind: try event.requireID()), \(bind: event.organizationID), \(bind: event.sessionID), \(bind: event.event),
+                \(bind: event.payload), \(bind: event.state), \(bind: event.attempts), \(bind: event.nextAttemptAt),
+                \(bind: event.createdAt)\(value))
+            """).run()
+        event.$id.exists = true
     }
 
     /// How many events wait for delivery (pending, due or not).
@@ -34,7 +49,8 @@ struct WebhookStore {
     /// Takes the oldest due event of an organization not in `excluded` until `now + lease` (on
     /// PostgreSQL with `FOR UPDATE SKIP LOCKED`, so that several instances never take the same
     /// one). A claim lapses, so an event whose instance died is taken up again. A session's events
-    /// go one at a time and in order: none is taken while an earlier one of its session is pending.
+    /// go one at a time and in the order they were stored: none is taken while an earlier one of its
+    /// session is pending.
     func claimDue(now: Date, lease: TimeInterval, excluding excluded: [UUID] = []) async throws -> (event: UUID, organization: UUID)? {
         let sql = database.sql
         let lock: SQLQueryString = sql.dialect.name == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
@@ -45,8 +61,8 @@ struct WebhookStore {
                 WHERE state = 'pending' AND next_attempt_at <= \(bind: now)
                 AND (claimed_until IS NULL OR claimed_until < \(bind: now))\(others)
                 AND NOT EXISTS (SELECT 1 FROM webhook_events AS earlier WHERE earlier.session_id = webhook_events.session_id
-                    AND earlier.state = 'pending' AND earlier.created_at < webhook_events.created_at)
-                ORDER BY next_attempt_at, created_at LIMIT 1\(lock))
+                    AND earlier.state = 'pending' AND earlier.sequence < webhook_events.sequence)
+                ORDER BY next_attempt_at, sequence LIMIT 1\(lock))
             RETURNING id, organization_id
             """).all()
         guard let row = rows.first else { return nil }
@@ -86,21 +102,21 @@ struct WebhookStore {
 
     /// The session's events with their attempts (in the order attempted).
     func deliveries(of session: UUID) async throws -> [Delivery] {
-        try await withAttempts(WebhookEventModel.query(on: database).filter(\.$sessionID == session).sort(\.$createdAt).all())
+        try await withAttempts(WebhookEventModel.query(on: database).filter(\.$sessionID == session).sort("sequence").all())
     }
 
     /// A page of the organization's events (in one state, if given), newest first, with their attempts.
     func list(organizationID: UUID, state: WebhookEventModel.State?, page: Int) async throws -> ListPage<Delivery> {
         var query = WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
         if let state { query = query.filter(\.$state == state.rawValue) }
-        let listed = try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
+        let listed = try await query.sort("sequence", .descending).page(page)
         return ListPage(rows: try await withAttempts(listed.rows), number: listed.number, hasMore: listed.hasMore)
     }
 
     /// The organization's newest events.
     func latest(organizationID: UUID, limit: Int) async throws -> [WebhookEventModel] {
         try await WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
-            .sort(\.$createdAt, .descending).limit(limit).all()
+            .sort("sequence", .descending).limit(limit).all()
     }
 
     private func withAttempts(_ events: [WebhookEventModel]) async throws -> [Delivery] {

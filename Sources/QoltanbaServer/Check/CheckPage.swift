@@ -31,7 +31,7 @@ struct CheckPage {
     }
 
     /// The session's page, with the verdict on an uploaded file.
-    func render(_ summary: CheckController.Summary, verdict: Verdict?) -> Response {
+    func render(_ summary: CheckService.Summary, verdict: Verdict?) -> Response {
         var body = """
             <header><span class="brand">Qoltanba</span> <span>\(t(.checkTitle))</span></header>
             <main><section class="step" data-step="check">
