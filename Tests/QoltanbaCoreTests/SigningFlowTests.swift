@@ -47,6 +47,19 @@ struct SigningFlowTests {
         #expect(flow.passwordEntered(correct: true) == .moved(.certificate))
     }
 
+    @Test("a first-time signer whose certificate another flow got first goes on as a returning signer; nothing else does")
+    func certificateTakenMeanwhile() {
+        var flow = Self.flow(at: .certificate)
+        #expect(flow.certificateTakenMeanwhile() == .moved(.password))
+        #expect(flow.returning && flow.step == .password)
+        #expect(flow.passwordEntered(correct: true) == .moved(.certificate))
+        #expect(flow.certificateTakenMeanwhile() == .refused, "a returning signer's flow moved back")
+        var returning = Self.flow(at: .certificate, returning: true)
+        #expect(returning.certificateTakenMeanwhile() == .refused)
+        var early = Self.flow(at: .passwordOTP)
+        #expect(early.certificateTakenMeanwhile() == .refused && !early.returning)
+    }
+
     @Test("provider verdicts end the flow with the API reference's reasons")
     func providerFailures() {
         var liveness = Self.flow(at: .liveness)
