@@ -149,7 +149,7 @@ struct DocumentUploadEndpointTests {
     func onlyWhileStarted() async throws {
         try await TestServer.with { server in
             let id = try await server.createSession()
-            let session = try #require(try await SigningSessionModel.find(id, on: server.app.db))
+            let session = try #require(try await server.app.stores.sessions.stored(id))
             var lifecycle = session.lifecycle
             guard case .changed(let from, let to) = lifecycle.open() else { Issue.record("not opened"); return }
             try await server.app.stores.sessions.record(session, from: from, to: to, at: Date())

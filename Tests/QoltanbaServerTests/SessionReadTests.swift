@@ -111,12 +111,13 @@ struct SessionReadTests {
         try await TestServer.with { server in
             let id = try await server.createSession()
             let repository = server.app.stores.sessions
-            let stale = try #require(try await SigningSessionModel.find(id, on: server.app.db))
-            let current = try #require(try await SigningSessionModel.find(id, on: server.app.db))
-            try await repository.record(current, from: .started, to: .canceled(FailureReason(.liveness)), at: Date())
-            let after = try await repository.record(stale, from: .started, to: .process, at: Date())
-            #expect(after.status == "CANCELED")
-            #expect(after.failureType == "LIVENESS")
+            let stale = try #require(try await repository.stored(id))
+            let current = try #require(try await repository.stored(id))
+            #expect(try await repository.record(current, from: .started, to: .canceled(FailureReason(.liveness)), at: Date()) != nil)
+            #expect(try await repository.record(stale, from: .started, to: .process, at: Date()) == nil, "a stale transition was written")
+            let after = try #require(try await repository.stored(id))
+            #expect(after.status == .canceled)
+            #expect(after.lifecycle.state.failureReason?.type == .liveness)
         }
     }
 }

@@ -27,7 +27,7 @@ struct SessionService {
         let iin = try IIN(iinText)
         let phone = try PhoneNumber(phoneText)
         let type = try request.document_type.map(DocumentType.init(parsing:)) ?? .pdf
-        let metadata = try Self.encodeMetadata(request.metadata)
+        let metadata = try Self.validatedMetadata(request.metadata)
 
         guard try await registry.citizen(iin: iin, phone: phone) != nil else {
             logger.info("session refused: subject not found", metadata: ["iin": "\(iin.masked)"])
@@ -35,11 +35,10 @@ struct SessionService {
         }
 
         let now = Date()
-        let lifecycle = SessionLifecycle.new(createdAt: now, timeToLive: Double(configuration.sessionTimeToLive))
-        let id = UUID()
-        let session = SigningSessionModel(
-            id: id, organizationID: organizationID, checkID: UUID(), iin: iin, phone: phone,
-            documentType: type, metadata: metadata, createdAt: now, expiresAt: lifecycle.expiresAt)
+        let session = SigningSession.new(
+            organizationID: organizationID, iin: iin, phone: phone, documentType: type, metadata: metadata, now: now,
+            timeToLive: Double(configuration.sessionTimeToLive))
+        let id = session.id
         try await sessions.create(session)
         QoltanbaMetrics.sessionCreated()
         logger.info("session created", metadata: [
@@ -49,18 +48,16 @@ struct SessionService {
             session_id: id.apiString, created_at: APITimestamp.format(now), check_id: session.checkID.apiString)
     }
 
-    private static func encodeMetadata(_ metadata: JSONValue?) throws -> String? {
+    /// The `metadata` field as kept: a JSON object of at most ``maximumMetadataBytes``, or nothing.
+    private static func validatedMetadata(_ metadata: JSONValue?) throws -> JSONValue? {
         switch metadata {
         case nil, .null?:
             return nil
         case .object?:
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = .sortedKeys
-            let data = try encoder.encode(metadata)
-            guard data.count <= maximumMetadataBytes else {
+            guard try JSONEncoder().encode(metadata).count <= maximumMetadataBytes else {
                 throw QoltanbaError.invalidField("metadata", "must be at most \(maximumMetadataBytes) bytes as JSON")
             }
-            return String(decoding: data, as: UTF8.self)
+            return metadata
         default:
             throw QoltanbaError.invalidField("metadata", "must be a JSON object")
         }
@@ -78,13 +75,13 @@ struct SessionService {
         guard session.lifecycle.acceptsDocuments else {
             throw QoltanbaError(
                 .sessionStateConflict,
-                "Documents can only be uploaded while the session is STARTED; this session is \(session.status)")
+                "Documents can only be uploaded while the session is STARTED; this session is \(session.status.rawValue)")
         }
-        let id = try session.requireID()
+        let id = session.id
         try limits.check(try await sessions.usage(of: id), for: content.readableBytes)
         let signed = try await signedContent(content, fileField: fileField)
         // The file is checked where it lies: a 20 MB upload is never copied to be looked at.
-        let (type, limit, stored) = (session.type, configuration.maximumUploadBytes, signed.map { ByteBuffer(bytes: $0.content) } ?? content)
+        let (type, limit, stored) = (session.documentType, configuration.maximumUploadBytes, signed.map { ByteBuffer(bytes: $0.content) } ?? content)
         let checkedName = try await renderBudget.run {
             try stored.withUnsafeReadableBytes { bytes in
                 try DocumentUpload.validatedName(name, content: bytes, fileField: fileField, type: type, maximumBytes: limit)
@@ -95,7 +92,7 @@ struct SessionService {
         let digest = SHA256.hash(data: stored.readableBytesView).hexString
         let documentID = UUID()
         let document = DocumentModel(
-            id: documentID, sessionID: id, name: checkedName, mediaType: session.type.mediaType,
+            id: documentID, sessionID: id, name: checkedName, mediaType: session.documentType.mediaType,
             size: stored.readableBytes, sha256: digest, at: now)
         if let signed {
             document.priorSign = Data(signed.cms).base64EncodedString()
@@ -106,7 +103,7 @@ struct SessionService {
         try await stores.transaction { stores in
             // The session row is locked, so parallel uploads are counted one by one; the signer
             // may have opened the client while the file was being checked.
-            guard let current = try await stores.sessions.lockForUpload(session), current.lifecycle.acceptsDocuments else {
+            guard let current = try await stores.sessions.lockForUpload(id), current.lifecycle.acceptsDocuments else {
                 throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
             }
             try limits.check(try await stores.sessions.usage(of: id), for: size)
@@ -170,14 +167,14 @@ struct SessionService {
         let session = try await ownedSession(try Self.required(sessionText))
         let lifecycle = session.lifecycle
         return SessionStatusResponse(
-            session_id: try session.requireID().apiString, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
+            session_id: session.id.apiString, status: lifecycle.state.status, failure_reason: lifecycle.state.failureReason,
             created_at: APITimestamp.format(session.createdAt), updated_at: APITimestamp.format(session.updatedAt))
     }
 
     /// The session's documents with their signatures (null until signed).
     func result(sessionText: String?) async throws -> SessionResultResponse {
         let session = try await ownedSession(try Self.required(sessionText))
-        let id = try session.requireID()
+        let id = session.id
         let documents = try await sessions.documents(of: id)
         return SessionResultResponse(
             session_id: id.apiString,
@@ -191,7 +188,7 @@ struct SessionService {
 
     /// The session named by a `session_id` field, as it reads now (`settling` for a write: its due
     /// expiry recorded first); an id that is not a UUID names no session.
-    private func ownedSession(_ text: String, settling: Bool = false) async throws -> SigningSessionModel {
+    private func ownedSession(_ text: String, settling: Bool = false) async throws -> SigningSession {
         guard let id = UUID(uuidString: text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw QoltanbaError.sessionNotFound
         }

@@ -52,16 +52,17 @@ extension CabinetPage {
         let createdAt: Date
         let expiresAt: Date
 
-        init(_ model: SigningSessionModel) {
-            id = model.id?.apiString ?? ""
-            status = model.status
-            failureType = model.failureType
-            failure = model.lifecycle.state.failureReason.map { "\($0.type.rawValue): \($0.detail)" }
-            maskedIIN = (try? IIN(model.iin).masked) ?? "—"
-            documentType = model.documentType
-            checkID = model.checkID.apiString
-            createdAt = model.createdAt
-            expiresAt = model.expiresAt
+        init(_ session: SigningSession) {
+            id = session.id.apiString
+            status = session.status.rawValue
+            let reason = session.lifecycle.state.failureReason
+            failureType = reason?.type.rawValue
+            failure = reason.map { "\($0.type.rawValue): \($0.detail)" }
+            maskedIIN = session.iin.masked
+            documentType = session.documentType.rawValue
+            checkID = session.checkID.apiString
+            createdAt = session.createdAt
+            expiresAt = session.expiresAt
         }
     }
 

@@ -5,10 +5,10 @@ import QoltanbaCore
 enum SessionTimeline {
     /// The session's history: its creation, its log (status changes and the signing client's
     /// steps), and every webhook delivery attempt, oldest first.
-    static func entries(of session: SigningSessionModel, in stores: Stores, language: ClientLanguage) async throws
+    static func entries(of session: SigningSession, in stores: Stores, language: ClientLanguage) async throws
         -> [CabinetPage.TimelineEntry]
     {
-        let id = try session.requireID()
+        let id = session.id
         var entries = [CabinetPage.TimelineEntry(at: session.createdAt, event: "created", text: language.text(CabinetText.eventCreated))]
         for entry in try await stores.sessions.log(of: id) {
             let step = entry.step.flatMap(SigningFlow.Step.init(rawValue:)).map { Self.stepName($0, language) } ?? (entry.step ?? "")

@@ -38,7 +38,7 @@ struct CheckService {
 
     /// A session found by its check id, with its documents.
     struct Found {
-        let session: SigningSessionModel
+        let session: SigningSession
         let documents: [DocumentModel]
         let summary: Summary
     }
@@ -60,7 +60,7 @@ struct CheckService {
         let organization = try await stores.organizations.organization(session.organizationID)?.name ?? ""
         return Found(
             session: session, documents: documents,
-            summary: Summary(check_id: checkID.apiString, organization: organization, status: session.status, documents: shown))
+            summary: Summary(check_id: checkID.apiString, organization: organization, status: session.status.rawValue, documents: shown))
     }
 
     /// An original (its SHA-256), a stamped copy (the SHA-256 recorded when the copy was made), a

@@ -27,7 +27,7 @@ struct StampedCopies {
 
     /// Makes and stores the copies of a session that has just finished, so that no download (a
     /// read) has to: the step that finished the session calls it.
-    func make(of session: SigningSessionModel) async throws {
+    func make(of session: SigningSession) async throws {
         try await forEachCopy(of: session) { _, _ in }
     }
 
@@ -45,8 +45,8 @@ struct StampedCopies {
 
     /// The session's documents, oldest first, without their files and signatures (only the fields
     /// the copies and the check page read: id, name, media type, size, SHA-256, signers, update time).
-    func documents(of session: SigningSessionModel) async throws -> [DocumentModel] {
-        try await stores.sessions.documentSummaries(of: session.requireID())
+    func documents(of session: SigningSession) async throws -> [DocumentModel] {
+        try await stores.sessions.documentSummaries(of: session.id)
     }
 
     /// The signers of a document's CMS whose signatures verified when it was signed: no other
@@ -57,7 +57,7 @@ struct StampedCopies {
     }
 
     /// The copies of one document: the stamped PDF, or the XML and its sheet.
-    func entries(for document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [Entry] {
+    func entries(for document: DocumentModel, of session: SigningSession, language: ClientLanguage) async throws -> [Entry] {
         let id = try document.requireID()
         let copy = try await copy(of: document, of: session, language: language)
         if document.mediaType == DocumentType.pdf.mediaType {
@@ -74,7 +74,7 @@ struct StampedCopies {
     /// when there is none yet: by ``make(of:)`` when the session finishes, or by the first download
     /// of a session whose copies that step could not make (it failed, or the process stopped).
     /// When two requests make it at once, the first stored is served.
-    private func copy(of document: DocumentModel, of session: SigningSessionModel, language: ClientLanguage) async throws -> [UInt8] {
+    private func copy(of document: DocumentModel, of session: SigningSession, language: ClientLanguage) async throws -> [UInt8] {
         let id = try document.requireID()
         if let stored = try await stores.sessions.copy(of: id) { return stored }
         let signers = Self.signers(of: document)
@@ -104,7 +104,7 @@ struct StampedCopies {
 
     /// The ZIP of a finished session's stamped copies, as a download; deflating runs on the thread
     /// pool, never on an event loop.
-    func archive(of session: SigningSessionModel, request: Request) async throws -> Response {
+    func archive(of session: SigningSession, request: Request) async throws -> Response {
         let response = try await Self.streamedFile("documents.zip", mediaType: .zip, for: request) { file in
             nonisolated(unsafe) let archive = try CopyArchive(file: file)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file.path)
@@ -116,13 +116,13 @@ struct StampedCopies {
             }
         }
         response.headers.replaceOrAdd(
-            name: .contentDisposition, value: "attachment; filename=\"documents-\(try session.requireID().apiString).zip\"")
+            name: .contentDisposition, value: "attachment; filename=\"documents-\(session.id.apiString).zip\"")
         return response
     }
 
     /// The copies as the JSON of `in_base64=true`: `{"session_id": …, "docs": [{"id", "name", "file"}]}`.
-    func base64Copies(of session: SigningSessionModel, request: Request) async throws -> Response {
-        let id = try session.requireID().apiString
+    func base64Copies(of session: SigningSession, request: Request) async throws -> Response {
+        let id = session.id.apiString
         return try await Self.streamedFile("documents.json", mediaType: .json, for: request) { file in
             guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                 throw Abort(.internalServerError, reason: "a temporary file could not be made")
@@ -192,7 +192,7 @@ struct StampedCopies {
 
     /// Calls `body` with each copy of a finished session's documents and its unique archive name.
     /// - Throws: the API reference's `Document file(s) not found` for a session that is not finished.
-    func forEachCopy(of session: SigningSessionModel, _ body: (Entry, String) async throws -> Void) async throws {
+    func forEachCopy(of session: SigningSession, _ body: (Entry, String) async throws -> Void) async throws {
         guard session.lifecycle.state == .finished else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
         }
@@ -239,8 +239,8 @@ struct StampedCopies {
     }
 
     /// The session's language: the signing client's, else Russian.
-    func language(of session: SigningSessionModel) async throws -> ClientLanguage {
-        try await stores.flows.language(of: session.requireID()).flatMap(ClientLanguage.init(rawValue:)) ?? .ru
+    func language(of session: SigningSession) async throws -> ClientLanguage {
+        try await stores.flows.language(of: session.id).flatMap(ClientLanguage.init(rawValue:)) ?? .ru
     }
 
     /// Archive names: no folders or characters ``DocumentName`` refuses, and unique (`name (2).pdf`), given out in turn.

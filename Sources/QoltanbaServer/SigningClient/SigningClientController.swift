@@ -117,7 +117,7 @@ struct SigningClientController: RouteCollection {
     func document(_ request: Request) async throws -> Response {
         guard let bound = try await bound(request),
               let documentID = request.parameters.get("document").flatMap(UUID.init(uuidString:)),
-              let document = try await request.stores.sessions.document(documentID, in: bound.session.requireID()),
+              let document = try await request.stores.sessions.document(documentID, in: bound.session.id),
               let content = try await request.stores.sessions.content(of: documentID)
         else {
             throw QoltanbaError(.sessionNotFound, "Document file(s) not found")
@@ -147,10 +147,10 @@ struct SigningClientController: RouteCollection {
     }
 
     /// Whether the done screen offers the ZIP: a finished session whose metadata does not turn it off.
-    static func offersDownload(_ session: SigningSessionModel) -> Bool {
-        guard session.lifecycle.state == .finished else { return false }
-        let metadata = session.metadata.flatMap { try? JSONDecoder().decode([String: JSONValue].self, from: Data($0.utf8)) }
-        return metadata?["show_download_button"] != .bool(false)
+    static func offersDownload(_ session: SigningSession) -> Bool {
+        guard session.status == .finished else { return false }
+        guard case .object(let metadata)? = session.metadata else { return true }
+        return metadata["show_download_button"] != .bool(false)
     }
 
     func asset(_ request: Request) throws -> Response {
@@ -243,13 +243,12 @@ struct SigningClientController: RouteCollection {
     private func respond(_ request: Request, _ result: SigningFlowService.StepResult, _ bound: SigningFlowService.Bound, action: ClientAction)
         throws -> Response
     {
-        let id = try bound.session.requireID().apiString
+        let id = bound.session.id.apiString
         let next: String
         switch result {
         case .current: next = "/sign?session=\(id)"
         case .notice(let notice): next = "/sign?session=\(id)&notice=\(notice.rawValue)"
-        case .ended:
-            let failure = bound.flow.flow.failure
+        case .ended(let failure):
             next = bound.flow.redirectURL.map { Self.redirect($0, failure: failure) } ?? "/sign/outcome?session=\(id)"
         case .wrongStep:
             if Self.wantsJSON(request) { throw action.notFound }
@@ -286,8 +285,8 @@ struct SigningClientController: RouteCollection {
         {
             certificate = (parsed.subject.fullName ?? "", model.serial, model.notAfter, bound.flow.certificateEvent ?? "issued")
         }
-        let phone = bound.session.phone
-        let id = try bound.session.requireID()
+        let phone = bound.session.phone.digits
+        let id = bound.session.id
         return ClientPage.Context(
             sessionID: id, flow: bound.flow.flow, documents: documents,
             maskedPhone: "+\(phone.prefix(4))***\(phone.suffix(4))", notice: notice, certificate: certificate,

@@ -10,71 +10,70 @@ extension SigningFlowService {
     /// The signer's usable certificate: a returning signer's current one is reused; otherwise, with
     /// the E-Document service's approval, a new one is issued (a reissue when they had one). A
     /// first-time signer whose other flow got a certificate meanwhile enters its password instead.
-    func prepareCertificate(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
+    func prepareCertificate(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
+        var next = next
         let session = bound.session
         let now = Date()
-        let certificates = try await stores.certificates.certificates(iin: session.iin)
-        if let valid = try await stores.certificates.usable(iin: session.iin, at: now) {
-            guard flow.returning else { return try await continueAsReturning(bound, flow) }
-            bound.flow.certificateID = valid.id
-            bound.flow.certificateEvent = "reused"
-            try await save(flow, bound)
+        if let valid = try await stores.certificates.usable(iin: session.iin.digits, at: now) {
+            guard next.flow.returning else { return try await continueAsReturning(bound, next) }
+            next.certificateID = valid.id
+            next.certificateEvent = "reused"
+            try await save(next, bound)
             return .current
         }
-        let reissue = !certificates.isEmpty
-        let iin = try IIN(session.iin)
-        switch await providers.eDocument.approve(iin: iin, reissue: reissue) {
-        case .unavailable: return try await fail(bound, flow, .request)
-        case .refused: return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
+        let reissue = try await stores.certificates.hasCertificate(iin: session.iin.digits)
+        switch await providers.eDocument.approve(iin: session.iin, reissue: reissue) {
+        case .unavailable: return try await fail(bound, next, .request)
+        case .refused: return try await fail(bound, next, reissue ? .reissue : .acceptCertificate)
         case .approved: break
         }
-        guard let password = openPassword(bound),
-              let citizen = try? await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone))
+        guard let password = openPassword(next, bound),
+              let citizen = try? await providers.registry.citizen(iin: session.iin, phone: session.phone)
         else {
-            return try await fail(bound, flow, .certificate)
+            return try await fail(bound, next, .certificate)
         }
         do {
             guard let model = try await pki.issue(
-                for: SignerIdentity(iin: iin, name: citizen.name), password: password, in: stores.certificates, now: now)
-            else { return try await continueAsReturning(bound, flow) }
-            bound.flow.certificateID = model.id
-            bound.flow.certificateEvent = reissue ? "reissued" : "issued"
+                for: SignerIdentity(iin: session.iin, name: citizen.name), password: password, in: stores.certificates, now: now)
+            else { return try await continueAsReturning(bound, next) }
+            next.certificateID = model.id
+            next.certificateEvent = reissue ? "reissued" : "issued"
             await TestPause.at(.certificateStored, testPause, logger: logger)
         } catch {
             logger.error("certificate issuance failed", metadata: ["error": "\(error)"])
-            return try await fail(bound, flow, reissue ? .reissue : .acceptCertificate)
+            return try await fail(bound, next, reissue ? .reissue : .acceptCertificate)
         }
-        try await save(flow, bound)
+        try await save(next, bound)
         return .current
     }
 
     /// Another flow of this first-time signer got their certificate first: this one asks for that
     /// certificate's password, as a returning signer's flow does; the password it kept is dropped.
-    private func continueAsReturning(_ bound: Bound, _ flow: SigningFlow) async throws -> StepResult {
-        var flow = flow
-        _ = flow.certificateTakenMeanwhile()
-        bound.flow.activation = nil
-        logger.info("signer's certificate issued by another flow meanwhile", metadata: ["session": "\(bound.session.id?.apiString ?? "")"])
-        try await save(flow, bound)
+    private func continueAsReturning(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
+        var next = next
+        _ = next.flow.certificateTakenMeanwhile()
+        next.activation = nil
+        logger.info("signer's certificate issued by another flow meanwhile", metadata: ["session": "\(bound.session.id.apiString)"])
+        try await save(next, bound)
         return .current
     }
 
-    /// Seals the password under the master key and the browser's token until the session ends.
-    func keep(_ password: String, _ bound: Bound) throws {
-        bound.flow.activation = Data(try pki.sealer.seal(Array(password.utf8), as: try activationBox(bound), secret: bound.token))
+    /// The password sealed under the master key and the browser's token, kept until the session ends.
+    func sealed(_ password: String, _ bound: Bound) throws -> [UInt8] {
+        try pki.sealer.seal(Array(password.utf8), as: .activation(session: bound.session.id), secret: bound.token)
     }
 
-    func openPassword(_ bound: Bound) -> String? {
-        guard let box = bound.flow.activation,
-              let activation = try? activationBox(bound),
-              let bytes = try? pki.sealer.open(Array(box), as: activation, secret: bound.token)
+    /// The password `flow` keeps, opened with the browser's token.
+    func openPassword(_ flow: SigningClientFlow, _ bound: Bound) -> String? {
+        guard let box = flow.activation,
+              let bytes = try? pki.sealer.open(box, as: .activation(session: bound.session.id), secret: bound.token)
         else { return nil }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The session's documents, oldest first.
     func documents(of bound: Bound) async throws -> [DocumentModel] {
-        try await stores.sessions.documents(of: bound.session.requireID())
+        try await stores.sessions.documents(of: bound.session.id)
     }
 
     /// The certificate the flow signs with.
@@ -87,62 +86,57 @@ extension SigningFlowService {
     /// co-signature of the document's earlier CMS) and finishes the session, all in one
     /// transaction, leaving the flow `done`. Any failure fails the flow as it was at `signing`:
     /// with `sign-doc`, or `refresh` when the session ended meanwhile.
-    func sign(_ bound: Bound, done flow: SigningFlow, signing: SigningFlow) async throws -> StepResult {
-        let signatures: [(DocumentModel, String, String)]
+    func sign(_ bound: Bound, done: SigningFlow) async throws -> StepResult {
+        let signatures: [DocumentSignature]
         do {
-            guard let password = openPassword(bound), let model = try await certificate(of: bound) else {
+            guard let password = openPassword(bound.flow, bound), let model = try await certificate(of: bound) else {
                 throw QoltanbaError.certificateNotFound
             }
             let signer = try CMSSigner(
                 key: try await pki.signingKey(of: model, password: password),
                 certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
             let verifier = try await pki.verifier(in: stores.certificates)
-            var results: [(DocumentModel, String, String)] = []
+            var made: [DocumentSignature] = []
             for document in try await documents(of: bound) {
-                guard let content = try await stores.sessions.content(of: document.requireID()) else {
+                let id = try document.requireID()
+                guard let content = try await stores.sessions.content(of: id) else {
                     throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
                 }
                 let cms = try document.priorSign.flatMap { Data(base64Encoded: $0) }.map { try signer.cosign(Array($0)) }
                     ?? signer.sign(content)
-                let signers = try await verifier.verify(cms).signers
-                results.append((document, Data(cms).base64EncodedString(), String(decoding: try JSONEncoder().encode(signers), as: UTF8.self)))
+                made.append(DocumentSignature(document: id, cms: cms, signers: try await verifier.verify(cms).signers))
             }
-            signatures = results
+            signatures = made
         } catch {
-            logger.error("signing failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "error": "\(error)"])
-            return try await fail(bound, signing, .signDocument)
+            logger.error("signing failed", metadata: ["session": "\(bound.session.id.apiString)", "error": "\(error)"])
+            return try await fail(bound, bound.flow, .signDocument)
         }
         await TestPause.at(.signingCommit, testPause, logger: logger)
         let now = Date()
-        let finished: Bool = try await stores.transaction { stores in
+        var signed = bound.flow.erased
+        signed.flow = done
+        signed.updatedAt = now
+        let finished: SigningSession? = try await stores.transaction { [signed] stores in
             var lifecycle = bound.session.lifecycle
             guard case .changed(let from, let to) = lifecycle.finish(),
-                  try await stores.sessions.record(bound.session, from: from, to: to, at: now) === bound.session
-            else { return false }
-            for (document, sign, signers) in signatures {
-                document.sign = sign
-                document.signers = signers
-                document.updatedAt = now
-                try await stores.sessions.save(document)
-            }
-            erase(bound)
+                  let finished = try await stores.sessions.record(bound.session, from: from, to: to, at: now)
+            else { return nil }
+            for signature in signatures { try await stores.sessions.record(signature, at: now) }
             try await log(.stepPassed, .sign, bound, in: stores, at: now)
-            bound.flow.flow = flow
-            bound.flow.updatedAt = now
-            try await stores.flows.save(bound.flow)
-            return true
+            try await stores.flows.save(signed)
+            return finished
         }
         // The session expired (or was canceled) while the documents were being signed.
-        guard finished else { return try await fail(bound, signing, .refresh) }
-        logger.info("session signed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "documents": "\(signatures.count)"])
+        guard let finished else { return try await fail(bound, bound.flow, .refresh) }
+        logger.info("session signed", metadata: ["session": "\(bound.session.id.apiString)", "documents": "\(signatures.count)"])
         // The stamped copies, made now so that downloads and the check page only read them.
         do {
-            try await copies.make(of: bound.session)
+            try await copies.make(of: finished)
         } catch {
             logger.warning("stamped copies not made at signing", metadata: [
-                "session": "\(bound.session.id?.apiString ?? "")", "error": "\(String(reflecting: type(of: error)))",
+                "session": "\(bound.session.id.apiString)", "error": "\(String(reflecting: type(of: error)))",
             ])
         }
-        return .ended
+        return .ended(nil)
     }
 }

@@ -8,6 +8,9 @@ import X509
 /// Runs the signing client's flow for one request: binds a session to a browser, asks the
 /// providers, issues the certificate, signs, and persists each step. The browser holds a random
 /// token (a cookie); the database keeps only its hash, and the password sealed with it.
+///
+/// A step reads the stored flow (``Bound``), makes the next one as a value, and saves it once
+/// (``save(_:_:wrong:)``, ``fail(_:_:_:)`` or ``sign(_:done:)``); nothing is changed in place.
 struct SigningFlowService {
     let stores: Stores
     let providers: ProviderSet
@@ -17,10 +20,10 @@ struct SigningFlowService {
     let logger: Logger
     let testPause: TestPause?
 
-    /// A session's flow in the browser that holds it.
-    struct Bound {
-        let session: SigningSessionModel
-        let flow: SigningFlowModel
+    /// A session's flow in the browser that holds it, as stored when the request began.
+    struct Bound: Sendable {
+        let session: SigningSession
+        let flow: SigningClientFlow
         /// The browser's token.
         let token: [UInt8]
     }
@@ -48,7 +51,7 @@ struct SigningFlowService {
         if let flow = try await stores.flows.find(sessionID) {
             guard let token = cookie.flatMap(BrowserToken.init(cookie:)), token.hash == flow.browserHash else { return .refresh }
             // A session canceled by expiry (or otherwise from outside) while its flow was running.
-            if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return .refresh }
+            if session.status == .canceled, !flow.flow.step.isFinal { return .refresh }
             return .flow(Bound(session: session, flow: flow, token: token.bytes), newToken: nil)
         }
         // A session without documents has nothing to sign: it stays open for uploads.
@@ -56,25 +59,24 @@ struct SigningFlowService {
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
         let token = BrowserToken()
-        let returning = try await stores.certificates.hasCertificate(iin: session.iin)
-        let flow = SigningFlowModel(
+        let returning = try await stores.certificates.hasCertificate(iin: session.iin.digits)
+        let flow = SigningClientFlow(
             sessionID: sessionID, browserHash: token.hash, redirectURL: redirectURL, language: language.rawValue,
-            theme: theme, returning: returning, at: now)
-        let opened: Bool
+            theme: theme, flow: .new(returning: returning), createdAt: now, updatedAt: now)
+        let opened: SigningSession?
         do {
             opened = try await stores.transaction { stores in
                 try await stores.flows.create(flow)
-                return try await stores.sessions.record(session, from: from, to: to, at: now) === session
+                return try await stores.sessions.record(session, from: from, to: to, at: now)
             }
         } catch {
             // Another browser was first (the flow's key is the session's id).
             logger.info("signing client not opened", metadata: ["session": "\(sessionID.apiString)", "error": "\(String(reflecting: type(of: error)))"])
             return .refresh
         }
-        guard opened else { return .refresh }
-        let stored = session
+        guard let opened else { return .refresh }
         logger.info("signing client opened", metadata: ["session": "\(sessionID.apiString)"])
-        return .flow(Bound(session: stored, flow: flow, token: token.bytes), newToken: token.cookie)
+        return .flow(Bound(session: opened, flow: flow, token: token.bytes), newToken: token.cookie)
     }
 
     /// The flow of `sessionID` when `cookie` is its browser's token and the session is still active or
@@ -86,7 +88,7 @@ struct SigningFlowService {
               let flow = try await stores.flows.find(sessionID),
               token.hash == flow.browserHash
         else { return nil }
-        if session.lifecycle.state.status == .canceled, !flow.flow.step.isFinal { return nil }
+        if session.status == .canceled, !flow.flow.step.isFinal { return nil }
         return Bound(session: session, flow: flow, token: token.bytes)
     }
 
@@ -99,16 +101,12 @@ struct SigningFlowService {
     /// go and raises the version again, so that a request that loaded the flow while it was held
     /// cannot act on what it read.
     func claim(_ bound: Bound, now: Date = Date()) async throws -> Bool {
-        let claimed = try await stores.flows.claim(
-            try bound.flow.requireID(), version: bound.flow.version, until: now.addingTimeInterval(Self.lockLifetime), now: now)
-        guard claimed else { return false }
-        bound.flow.version += 1
-        return true
+        try await stores.flows.claim(bound.session.id, version: bound.flow.version, until: now.addingTimeInterval(Self.lockLifetime), now: now)
     }
 
     /// Lets a claimed flow go.
     func release(_ bound: Bound) async throws {
-        try await stores.flows.release(try bound.flow.requireID())
+        try await stores.flows.release(bound.session.id)
     }
 
     // MARK: Steps
@@ -119,8 +117,8 @@ struct SigningFlowService {
         case current
         /// Show the current step with this notice (a wrong entry).
         case notice(Notice)
-        /// The flow has ended.
-        case ended
+        /// The flow has ended, done (nil) or failed.
+        case ended(ClientFailure?)
         /// The request was for a step the flow is not at.
         case wrongStep
     }
@@ -136,45 +134,46 @@ struct SigningFlowService {
     }
 
     func acceptDocuments(_ bound: Bound) async throws -> StepResult {
-        var flow = bound.flow.flow
-        return try await apply(flow.acceptDocuments(), flow, bound)
+        var next = bound.flow
+        let outcome = next.flow.acceptDocuments()
+        return try await apply(outcome, next, bound)
     }
 
     /// Judges the liveness frames (base64 JPEG/PNG). Frames that are not images end with `video`.
     func liveness(_ bound: Bound, frames: [String]) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step == .liveness else { return .wrongStep }
+        var next = bound.flow
+        guard next.flow.step == .liveness else { return .wrongStep }
         let images = frames.compactMap { Data(base64Encoded: $0).map { [UInt8]($0) } }
         let valid = !images.isEmpty && images.count == frames.count && images.count <= Self.maximumFrames
             && images.allSatisfy { ImageFrame($0) != nil }
         var verdict: LivenessVerdict?
         if valid {
-            verdict = await providers.liveness.judge(frames: images, session: try bound.session.requireID(), iin: try IIN(bound.session.iin))
-            if verdict == .live { bound.flow.faceFrame = Data(images[images.count / 2]) }
+            verdict = await providers.liveness.judge(frames: images, session: bound.session.id, iin: bound.session.iin)
+            if verdict == .live { next.faceFrame = images[images.count / 2] }
         }
-        return try await apply(flow.livenessJudged(verdict), flow, bound)
+        let outcome = next.flow.livenessJudged(verdict)
+        return try await apply(outcome, next, bound)
     }
 
     /// The signer refused the camera or gave up the liveness check.
     func closed(_ bound: Bound) async throws -> StepResult {
-        var flow = bound.flow.flow
-        return try await apply(flow.closed(), flow, bound)
+        var next = bound.flow
+        let outcome = next.flow.closed()
+        return try await apply(outcome, next, bound)
     }
 
     /// Compares the liveness frame with the registry photo.
     func faceMatch(_ bound: Bound) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step == .faceMatch else { return .wrongStep }
+        var next = bound.flow
+        guard next.flow.step == .faceMatch else { return .wrongStep }
         let session = bound.session
         // Without the frame or the registry there is nothing to compare: unavailable. A citizen the
         // registry no longer knows does not match.
         var verdict = FaceMatchVerdict.unavailable
-        let iin = try IIN(session.iin)
         if let frame = bound.flow.faceFrame {
             do {
-                if let citizen = try await providers.registry.citizen(iin: iin, phone: try PhoneNumber(session.phone)) {
-                    verdict = await providers.faceMatch.match(
-                        image: Array(frame), reference: citizen.photo, session: try session.requireID(), iin: iin)
+                if let citizen = try await providers.registry.citizen(iin: session.iin, phone: session.phone) {
+                    verdict = await providers.faceMatch.match(image: frame, reference: citizen.photo, session: session.id, iin: session.iin)
                 } else {
                     verdict = .mismatch
                 }
@@ -182,28 +181,30 @@ struct SigningFlowService {
                 logger.warning("citizen registry unavailable for the face match")
             }
         }
-        bound.flow.faceFrame = nil
-        return try await apply(flow.faceMatched(verdict), flow, bound)
+        next.faceFrame = nil
+        let outcome = next.flow.faceMatched(verdict)
+        return try await apply(outcome, next, bound)
     }
 
     /// A first-time signer chose a password; it is kept sealed with the browser's token until
     /// the certificate is issued and the documents signed, and an SMS code confirms it.
     func createPassword(_ bound: Bound, password: String, confirmation: String, language: ClientLanguage) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step == .passwordCreate else { return .wrongStep }
+        var next = bound.flow
+        guard next.flow.step == .passwordCreate else { return .wrongStep }
         guard password.count >= Self.minimumPasswordLength, password.utf8.count <= 256 else { return .notice(.passwordTooShort) }
         guard password == confirmation else { return .notice(.passwordMismatch) }
-        try keep(password, bound)
-        _ = flow.passwordChosen()
-        return try await sendCode(bound, flow, language: language)
+        next.activation = try sealed(password, bound)
+        _ = next.flow.passwordChosen()
+        return try await sendCode(bound, next, language: language)
     }
 
     /// A returning signer's password, checked by opening the key of their newest certificate.
     func enterPassword(_ bound: Bound, password: String) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step == .password else { return .wrongStep }
-        guard let newest = try await stores.certificates.newest(iin: bound.session.iin) else {
-            return try await apply(flow.fail(.certificate), flow, bound)
+        var next = bound.flow
+        guard next.flow.step == .password else { return .wrongStep }
+        guard let newest = try await stores.certificates.newest(iin: bound.session.iin.digits) else {
+            let outcome = next.flow.fail(.certificate)
+            return try await apply(outcome, next, bound)
         }
         let correct: Bool
         do {
@@ -212,77 +213,76 @@ struct SigningFlowService {
         } catch KeyCustodyError.wrongPassword {
             correct = false
         }
-        if correct { try keep(password, bound) }
-        let outcome = flow.passwordEntered(correct: correct)
-        return try await apply(outcome, flow, bound, wrong: .passwordWrong)
+        if correct { next.activation = try sealed(password, bound) }
+        let outcome = next.flow.passwordEntered(correct: correct)
+        return try await apply(outcome, next, bound, wrong: .passwordWrong)
     }
 
     /// Checks an SMS code at `password-otp` or `sign`. A right code at `sign` signs every document.
     func enterCode(_ bound: Bound, code: String) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step.takesCode else { return .wrongStep }
+        var next = bound.flow
+        guard next.flow.step.takesCode else { return .wrongStep }
         let accepted = bound.flow.pendingCode?.accepts(
-            code, key: codeKey, context: codeContext(bound, flow.step), now: Date()) ?? false
-        let before = flow
-        let outcome = flow.codeEntered(accepted: accepted)
+            code, key: codeKey, context: codeContext(bound, next.flow.step), now: Date()) ?? false
+        let outcome = next.flow.codeEntered(accepted: accepted)
         switch outcome {
         case .retry:
-            return try await apply(outcome, flow, bound, wrong: .codeWrong)
-        case .moved where before.step == .sign:
-            return try await sign(bound, done: flow, signing: before)
+            return try await apply(outcome, next, bound, wrong: .codeWrong)
+        case .moved where bound.flow.flow.step == .sign:
+            return try await sign(bound, done: next.flow)
         default:
-            bound.flow.pendingCode = nil
-            return try await apply(outcome, flow, bound)
+            next.pendingCode = nil
+            return try await apply(outcome, next, bound)
         }
     }
 
     /// Sends a new code at a code step, up to the limit.
     func resendCode(_ bound: Bound, language: ClientLanguage) async throws -> StepResult {
-        let flow = bound.flow.flow
-        guard flow.step.takesCode else { return .wrongStep }
-        return try await sendCode(bound, flow, language: language)
+        guard bound.flow.flow.step.takesCode else { return .wrongStep }
+        return try await sendCode(bound, bound.flow, language: language)
     }
 
     /// The signer accepted the certificate; the signing code is sent.
     func acceptCertificate(_ bound: Bound, language: ClientLanguage) async throws -> StepResult {
-        var flow = bound.flow.flow
-        guard flow.step == .certificate, bound.flow.certificateID != nil else { return .wrongStep }
-        _ = flow.certificateReady()
-        return try await sendCode(bound, flow, language: language)
+        var next = bound.flow
+        guard next.flow.step == .certificate, bound.flow.certificateID != nil else { return .wrongStep }
+        _ = next.flow.certificateReady()
+        return try await sendCode(bound, next, language: language)
     }
 
     // MARK: Persistence of outcomes
 
-    /// Stores the flow after `outcome`: a wrong entry shows the step again with `wrong`, a move into
+    /// Stores `next` after `outcome`: a wrong entry shows the step again with `wrong`, a move into
     /// the certificate step prepares the certificate, and a failure cancels the session.
-    func apply(_ outcome: SigningFlow.Outcome, _ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil)
+    func apply(_ outcome: SigningFlow.Outcome, _ next: SigningClientFlow, _ bound: Bound, wrong: Notice? = nil)
         async throws -> StepResult
     {
         switch outcome {
         case .refused:
             return .wrongStep
         case .retry:
-            try await save(flow, bound, wrong: wrong)
+            try await save(next, bound, wrong: wrong)
             return wrong.map(StepResult.notice) ?? .current
         case .failed(let reason):
-            return try await fail(bound, flow, reason)
+            return try await fail(bound, next, reason)
         case .moved(.certificate):
-            return try await prepareCertificate(bound, flow)
+            return try await prepareCertificate(bound, next)
         case .moved:
-            try await save(flow, bound)
-            return flow.step.isFinal ? .ended : .current
+            try await save(next, bound)
+            return next.flow.step.isFinal ? .ended(next.flow.failure) : .current
         }
     }
 
     /// Stores the flow and, in the same transaction, logs a step it left as passed, or a wrong entry.
-    func save(_ flow: SigningFlow, _ bound: Bound, wrong: Notice? = nil) async throws {
+    func save(_ next: SigningClientFlow, _ bound: Bound, wrong: Notice? = nil) async throws {
         let left = bound.flow.flow.step
-        bound.flow.flow = flow
-        bound.flow.updatedAt = Date()
+        var next = next
+        next.updatedAt = Date()
+        let saved = next
         try await stores.transaction { stores in
-            try await stores.flows.save(bound.flow)
-            if left != flow.step { try await log(.stepPassed, left, bound, in: stores) }
-            if let wrong { try await log(.stepWrong, flow.step, detail: wrong.rawValue, bound, in: stores) }
+            try await stores.flows.save(saved)
+            if left != saved.flow.step { try await log(.stepPassed, left, bound, in: stores) }
+            if let wrong { try await log(.stepWrong, saved.flow.step, detail: wrong.rawValue, bound, in: stores) }
         }
     }
 
@@ -291,39 +291,31 @@ struct SigningFlowService {
         _ event: SessionLogModel.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, in stores: Stores,
         at date: Date = Date()
     ) async throws {
-        try await stores.sessions.log(event, session: try bound.session.requireID(), step: step.rawValue, detail: detail, at: date)
+        try await stores.sessions.log(event, session: bound.session.id, step: step.rawValue, detail: detail, at: date)
     }
 
     /// Ends the flow with `reason` and cancels the session with the mapped failure type. The
     /// secrets the flow held are erased.
-    func fail(_ bound: Bound, _ flow: SigningFlow, _ reason: ClientFailure) async throws -> StepResult {
-        // The step that failed: the one `flow` stands at, unless it has already moved to `failed`.
-        // A step `flow` moved on from before it was stored (into the certificate) had passed.
+    func fail(_ bound: Bound, _ next: SigningClientFlow, _ reason: ClientFailure) async throws -> StepResult {
+        // The step that failed: the one `next` stands at, unless it has already moved to `failed`.
+        // A step `next` moved on from before it was stored (into the certificate) had passed.
         let stored = bound.flow.flow.step
-        let step = flow.step == .failed ? stored : flow.step
-        var failed = flow
-        _ = failed.fail(reason)
-        let flow = failed
-        erase(bound)
+        let step = next.flow.step == .failed ? stored : next.flow.step
+        var failed = next.erased
+        _ = failed.flow.fail(reason)
+        failed.updatedAt = Date()
+        let ended = failed
         try await stores.transaction { stores in
             if step != stored { try await log(.stepPassed, stored, bound, in: stores) }
             try await log(.stepFailed, step, detail: reason.rawValue, bound, in: stores)
-            bound.flow.flow = flow
-            bound.flow.updatedAt = Date()
-            try await stores.flows.save(bound.flow)
+            try await stores.flows.save(ended)
             var lifecycle = bound.session.lifecycle
             if case .changed(let from, let to) = lifecycle.cancel(reason.failureReason) {
                 try await stores.sessions.record(bound.session, from: from, to: to, at: Date())
             }
         }
-        logger.info("signing client failed", metadata: ["session": "\(bound.session.id?.apiString ?? "")", "reason": "\(reason.rawValue)"])
-        return .ended
-    }
-
-    func erase(_ bound: Bound) {
-        bound.flow.activation = nil
-        bound.flow.faceFrame = nil
-        bound.flow.pendingCode = nil
+        logger.info("signing client failed", metadata: ["session": "\(bound.session.id.apiString)", "reason": "\(reason.rawValue)"])
+        return .ended(ended.flow.failure)
     }
 
     // MARK: Codes
@@ -331,28 +323,24 @@ struct SigningFlowService {
     var codeKey: SymmetricKey { pki.sealer.key(.smsCode) }
 
     func codeContext(_ bound: Bound, _ step: SigningFlow.Step) -> String {
-        "\(bound.session.id?.apiString ?? "")/\(step.rawValue)"
+        "\(bound.session.id.apiString)/\(step.rawValue)"
     }
 
-    func activationBox(_ bound: Bound) throws -> Sealer.Box {
-        .activation(session: try bound.session.requireID())
-    }
-
-    /// Sends a new code for the current step and stores its hash.
-    func sendCode(_ bound: Bound, _ flow: SigningFlow, language: ClientLanguage) async throws -> StepResult {
-        var flow = flow
-        guard case .moved = flow.codeSent() else {
-            try await save(flow, bound)
+    /// Sends a new code for the current step of `next` and stores its hash.
+    func sendCode(_ bound: Bound, _ next: SigningClientFlow, language: ClientLanguage) async throws -> StepResult {
+        var next = next
+        guard case .moved = next.flow.codeSent() else {
+            try await save(next, bound)
             return .notice(.resendLimit)
         }
-        let (code, pending) = PendingCode.issue(key: codeKey, context: codeContext(bound, flow.step), now: Date())
-        bound.flow.pendingCode = pending
-        try await save(flow, bound)
-        let text = language.codeMessage(code, signing: flow.step == .sign ? try await documents(of: bound).count : nil)
+        let (code, pending) = PendingCode.issue(key: codeKey, context: codeContext(bound, next.flow.step), now: Date())
+        next.pendingCode = pending
+        try await save(next, bound)
+        let text = language.codeMessage(code, signing: next.flow.step == .sign ? try await documents(of: bound).count : nil)
         do {
-            try await providers.sms.send(to: try PhoneNumber(bound.session.phone), text: text, code: code)
+            try await providers.sms.send(to: bound.session.phone, text: text, code: code)
         } catch {
-            logger.warning("SMS not sent", metadata: ["session": "\(bound.session.id?.apiString ?? "")"])
+            logger.warning("SMS not sent", metadata: ["session": "\(bound.session.id.apiString)"])
             return .notice(.smsFailed)
         }
         return .current

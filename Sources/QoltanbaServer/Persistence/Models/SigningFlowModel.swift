@@ -39,48 +39,8 @@ final class SigningFlowModel: Model, @unchecked Sendable {
 
     init() {}
 
-    init(sessionID: UUID, browserHash: String, redirectURL: String?, language: String, theme: Int, returning: Bool, at now: Date) {
-        self.id = sessionID
-        self.browserHash = browserHash
-        self.redirectURL = redirectURL
-        self.language = language
-        self.theme = theme
-        self.returning = returning
-        self.version = 0
-        self.createdAt = now
-        self.updatedAt = now
-        self.flow = .new(returning: returning)
-    }
-
-    /// The flow as a value; setting it stores its step, counters and failure.
-    var flow: SigningFlow {
-        get {
-            SigningFlow(
-                step: SigningFlow.Step(rawValue: step) ?? .failed, returning: returning,
-                passwordAttempts: passwordAttempts, codeAttempts: codeAttempts, codesSent: codesSent,
-                failure: failure.flatMap(ClientFailure.init(rawValue:)) ?? (SigningFlow.Step(rawValue: step) == nil ? .refresh : nil))
-        }
-        set {
-            step = newValue.step.rawValue
-            returning = newValue.returning
-            passwordAttempts = newValue.passwordAttempts
-            codeAttempts = newValue.codeAttempts
-            codesSent = newValue.codesSent
-            failure = newValue.failure?.rawValue
-        }
-    }
-
-    /// The pending SMS code, if one was sent at the current step.
-    var pendingCode: PendingCode? {
-        get { codeHash.flatMap { hash in codeExpiresAt.map { PendingCode(hash: hash, expiresAt: $0) } } }
-        set {
-            codeHash = newValue?.hash
-            codeExpiresAt = newValue?.expiresAt
-        }
-    }
 }
 
-/// An SMS the sandbox "sent": what the sandbox inbox shows.
 // @unchecked Sendable: see OrganizationModel.
 final class SandboxMessageModel: Model, @unchecked Sendable {
     static let schema = "sandbox_messages"

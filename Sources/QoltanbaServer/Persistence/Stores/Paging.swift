@@ -8,6 +8,20 @@ struct ListPage<Row> {
     let rows: [Row]
     let number: Int
     let hasMore: Bool
+
+    init(rows: [Row], number: Int, hasMore: Bool) {
+        self.rows = rows
+        self.number = number
+        self.hasMore = hasMore
+    }
+
+    /// The page `number` of rows read with one more than a page, to know whether another follows.
+    init(rows: [Row], number: Int) {
+        self.init(rows: Array(rows.prefix(Self.size)), number: number, hasMore: rows.count > Self.size)
+    }
+
+    /// A page number kept within 1…10,000.
+    static func clamped(_ number: Int) -> Int { Swift.max(1, Swift.min(number, 10_000)) }
 }
 
 extension QueryBuilder {
@@ -15,8 +29,7 @@ extension QueryBuilder {
     /// to know whether another follows.
     func page(_ number: Int) async throws -> ListPage<Model> {
         let size = ListPage<Model>.size
-        let number = Swift.max(1, Swift.min(number, 10_000))
-        let rows = try await range(((number - 1) * size)..<(number * size + 1)).all()
-        return ListPage(rows: Array(rows.prefix(size)), number: number, hasMore: rows.count > size)
+        let number = ListPage<Model>.clamped(number)
+        return ListPage(rows: try await range(((number - 1) * size)..<(number * size + 1)).all(), number: number)
     }
 }

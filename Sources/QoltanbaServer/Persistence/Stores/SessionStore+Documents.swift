@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import NIOCore
+import QoltanbaCore
+import QoltanbaPKI
 import SQLKit
 
 /// A session's documents, their files and their stamped copies.
@@ -60,8 +62,7 @@ extension SessionStore {
 
     /// Locks the session's row for the rest of the transaction (a no-op update), so that parallel
     /// uploads are counted one by one, and reads it again.
-    func lockForUpload(_ session: SigningSessionModel) async throws -> SigningSessionModel? {
-        let id = try session.requireID()
+    func lockForUpload(_ id: UUID) async throws -> SigningSession? {
         try await database.sql.raw("UPDATE signing_sessions SET updated_at = updated_at WHERE id = \(bind: id)").run()
         return try await stored(id)
     }
@@ -93,8 +94,13 @@ extension SessionStore {
     }
 
     /// Writes a document's changed fields (its signature).
-    func save(_ document: DocumentModel) async throws {
-        try await document.save(on: database)
+    func record(_ signature: DocumentSignature, at date: Date) async throws {
+        try await database.sql.update(DocumentModel.schema)
+            .set("sign", to: Data(signature.cms).base64EncodedString())
+            .set("signers", to: String(decoding: try JSONEncoder().encode(signature.signers), as: UTF8.self))
+            .set("updated_at", to: date)
+            .where("id", .equal, signature.document)
+            .run()
     }
 
     /// The newest signature of a file with this SHA-256 in the organization's sessions.
@@ -136,4 +142,11 @@ extension SessionStore {
 extension DocumentModel {
     /// The session the document belongs to.
     var sessionID: UUID { $session.id }
+}
+
+/// A document's signature: the CMS and the signers whose signatures verified when it was made.
+struct DocumentSignature: Sendable {
+    let document: UUID
+    let cms: [UInt8]
+    let signers: [SignatureReport.Signer]
 }

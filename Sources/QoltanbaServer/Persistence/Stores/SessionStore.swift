@@ -21,56 +21,77 @@ struct SessionStore {
         """
 
     /// Stores a new session.
-    func create(_ session: SigningSessionModel) async throws {
+    func create(_ session: SigningSession) async throws {
+        let state = session.lifecycle.state
         try await database.sql.raw("""
             INSERT INTO signing_sessions (\(unsafeRaw: Self.columns)) VALUES (
-                \(bind: try session.requireID()), \(bind: session.organizationID), \(bind: session.checkID), \(bind: session.iin),
-                \(bind: session.phone), \(bind: session.documentType), \(bind: session.status), \(bind: session.failureType),
-                \(bind: session.failureDetail), \(bind: session.metadata), \(bind: session.createdAt), \(bind: session.updatedAt),
-                \(bind: session.expiresAt))
+                \(bind: session.id), \(bind: session.organizationID), \(bind: session.checkID), \(bind: session.iin.digits),
+                \(bind: session.phone.digits), \(bind: session.documentType.rawValue), \(bind: state.status.rawValue),
+                \(bind: state.failureReason?.type.rawValue), \(bind: state.failureReason?.detail), \(bind: try Self.metadataText(session.metadata)),
+                \(bind: session.createdAt), \(bind: session.updatedAt), \(bind: session.expiresAt))
             """).run()
-        session.$id.exists = true
+    }
+
+    /// The `metadata` column: the object as JSON text, keys sorted.
+    static func metadataText(_ metadata: JSONValue?) throws -> String? {
+        guard let metadata else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(metadata), as: UTF8.self)
     }
 
     /// The session with this id as stored, without expiry.
-    func stored(_ id: UUID) async throws -> SigningSessionModel? {
+    func stored(_ id: UUID) async throws -> SigningSession? {
         try await stored(where: "id", is: id)
     }
 
     /// The session whose `column` (`id` or `check_id`, both unique) holds `value`, as stored.
-    private func stored(where column: String, is value: UUID) async throws -> SigningSessionModel? {
+    private func stored(where column: String, is value: UUID) async throws -> SigningSession? {
         let rows = try await database.sql.raw(
             "SELECT \(unsafeRaw: Self.columns) FROM signing_sessions WHERE \(ident: column) = \(bind: value)").all()
-        guard let row = rows.first else { return nil }
-        let session = SigningSessionModel()
-        session.id = try row.decode(column: "id", as: UUID.self)
-        session.$organization.id = try row.decode(column: "organization_id", as: UUID.self)
-        session.checkID = try row.decode(column: "check_id", as: UUID.self)
-        session.iin = try row.decode(column: "iin", as: String.self)
-        session.phone = try row.decode(column: "phone", as: String.self)
-        session.documentType = try row.decode(column: "document_type", as: String.self)
-        session.status = try row.decode(column: "status", as: String.self)
-        session.failureType = try row.decode(column: "failure_type", as: String?.self)
-        session.failureDetail = try row.decode(column: "failure_detail", as: String?.self)
-        session.metadata = try row.decode(column: "metadata", as: String?.self)
-        session.createdAt = try row.decode(column: "created_at", as: Date.self)
-        session.updatedAt = try row.decode(column: "updated_at", as: Date.self)
-        session.expiresAt = try row.decode(column: "expires_at", as: Date.self)
-        session.$id.exists = true
-        return session
+        return try rows.first.map(Self.session)
+    }
+
+    /// A session row as the value it stores. An unreadable status reads as canceled (`OTHER`), so a
+    /// damaged row can never be signed; an unreadable document type as pdf.
+    static func session(_ row: any SQLRow) throws -> SigningSession {
+        let status = try row.decode(column: "status", as: String.self)
+        let failureType = try row.decode(column: "failure_type", as: String?.self)
+        let failureDetail = try row.decode(column: "failure_detail", as: String?.self)
+        let state: SessionLifecycle.State
+        switch SessionStatus(rawValue: status) {
+        case .started: state = .started
+        case .process: state = .process
+        case .finished: state = .finished
+        case .canceled, nil:
+            let type = failureType.flatMap(FailureReason.Kind.init(rawValue:)) ?? .other
+            state = .canceled(FailureReason(type: type, detail: failureDetail ?? type.standardDetail))
+        }
+        let metadata = try row.decode(column: "metadata", as: String?.self)
+        return SigningSession(
+            id: try row.decode(column: "id", as: UUID.self),
+            organizationID: try row.decode(column: "organization_id", as: UUID.self),
+            checkID: try row.decode(column: "check_id", as: UUID.self),
+            iin: try IIN(try row.decode(column: "iin", as: String.self)),
+            phone: try PhoneNumber(try row.decode(column: "phone", as: String.self)),
+            documentType: DocumentType(rawValue: try row.decode(column: "document_type", as: String.self)) ?? .pdf,
+            lifecycle: SessionLifecycle(state: state, expiresAt: try row.decode(column: "expires_at", as: Date.self)),
+            metadata: metadata.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) },
+            createdAt: try row.decode(column: "created_at", as: Date.self),
+            updatedAt: try row.decode(column: "updated_at", as: Date.self))
     }
 
     /// The session with this id as it reads at `now`, nil when there is none. Never writes: a
     /// session past its time to live reads as canceled (`EXPIRED`) whether or not the expiry job
     /// or a write has recorded that yet.
-    func find(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
+    func find(_ id: UUID, now: Date = Date()) async throws -> SigningSession? {
         try await stored(id)?.read(at: now)
     }
 
     /// The session with this id as stored, for a write to it: a due expiry is recorded first (its
     /// log entry, webhook and erased secrets, once whoever comes first), so that the write starts
     /// from the state every read has shown.
-    func settled(_ id: UUID, now: Date = Date()) async throws -> SigningSessionModel? {
+    func settled(_ id: UUID, now: Date = Date()) async throws -> SigningSession? {
         guard let session = try await stored(id) else { return nil }
         return try await settling(session, now: now).session
     }
@@ -82,78 +103,70 @@ struct SessionStore {
         return try await settling(session, now: now).expired
     }
 
-    private func settling(_ session: SigningSessionModel, now: Date) async throws -> (session: SigningSessionModel, expired: Bool) {
+    private func settling(_ session: SigningSession, now: Date) async throws -> (session: SigningSession, expired: Bool) {
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.expireIfDue(at: now) else { return (session, false) }
         // The session ended when its time ran out, and that is when every read has said it ended.
-        let stored = try await record(session, from: from, to: to, at: session.expiresAt)
-        return (stored, stored === session)
+        if let moved = try await record(session, from: from, to: to, at: session.expiresAt) { return (moved, true) }
+        guard let current = try await stored(session.id) else { throw QoltanbaError.sessionNotFound }
+        return (current, false)
     }
 
     /// The session with this id when it belongs to `organizationID`, as it reads at `now`
     /// (`settling` for a write: see ``settled(_:now:)``).
     /// - Throws: `Session not found`, or `You don't have access to these session actions` for
     ///   another organization's session.
-    func find(_ id: UUID, ownedBy organizationID: UUID, settling: Bool = false, now: Date = Date()) async throws -> SigningSessionModel {
+    func find(_ id: UUID, ownedBy organizationID: UUID, settling: Bool = false, now: Date = Date()) async throws -> SigningSession {
         guard let session = try await stored(id) else { throw QoltanbaError.sessionNotFound }
         guard session.organizationID == organizationID else { throw QoltanbaError.sessionAccessDenied }
         return settling ? try await self.settling(session, now: now).session : session.read(at: now)
     }
 
     /// The session with this id when it belongs to `organizationID`, nil otherwise; as it reads now.
-    func find(_ id: UUID, visibleTo organizationID: UUID) async throws -> SigningSessionModel? {
+    func find(_ id: UUID, visibleTo organizationID: UUID) async throws -> SigningSession? {
         guard let session = try await stored(id), session.organizationID == organizationID else { return nil }
         return session.read(at: Date())
     }
 
     /// The session whose copies carry this check id, as it reads now.
-    func find(checkID: UUID) async throws -> SigningSessionModel? {
+    func find(checkID: UUID) async throws -> SigningSession? {
         try await stored(where: "check_id", is: checkID)?.read(at: Date())
     }
 
-    /// Writes a transition if the stored status is still `from`, and returns the session as stored
-    /// afterwards: `session` itself when this call moved it, a new instance re-read when another
-    /// writer got there first. In the same transaction the event goes into the webhook outbox and the
-    /// session's log, and an ended session's signing-client secrets are erased.
+    /// Writes a transition if the stored status is still `from`. In the same transaction the event
+    /// goes into the webhook outbox and the session's log, and an ended session's signing-client
+    /// secrets are erased.
+    /// - Returns: the session after the transition, or nil when another writer moved it first.
     @discardableResult
     func record(
-        _ session: SigningSessionModel, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
-    ) async throws -> SigningSessionModel {
-        guard let id = session.id else { throw QoltanbaError.sessionNotFound }
-        let moved = try await database.transaction { transaction in
+        _ session: SigningSession, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
+    ) async throws -> SigningSession? {
+        let moved = session.moved(to: state, at: now)
+        let recorded = try await database.transaction { transaction in
             let updated = try await transaction.sql.update(SigningSessionModel.schema)
                 .set("status", to: state.status.rawValue)
                 .set("failure_type", to: state.failureReason?.type.rawValue)
                 .set("failure_detail", to: state.failureReason?.detail)
                 .set("updated_at", to: now)
-                .where("id", .equal, id)
+                .where("id", .equal, session.id)
                 .where("status", .equal, from.rawValue)
                 .returning("id")
                 .all()
             guard !updated.isEmpty else { return false }
-            session.status = state.status.rawValue
-            session.failureType = state.failureReason?.type.rawValue
-            session.failureDetail = state.failureReason?.detail
-            session.updatedAt = now
-            try await WebhookStore(database: transaction).enqueue(session, at: now)
-            try await SessionStore(database: transaction).log(.status, session: id, detail: state.status.rawValue, at: now)
+            try await WebhookStore(database: transaction).enqueue(moved, at: now)
+            try await SessionStore(database: transaction).log(.status, session: session.id, detail: state.status.rawValue, at: now)
             if state.status == .finished || state.status == .canceled {
                 // An ended session keeps none of the signing client's secrets (the sealed password,
                 // the camera frame, the code), however it ended.
-                try await SigningFlowStore(database: transaction).eraseSecrets(of: id)
+                try await SigningFlowStore(database: transaction).eraseSecrets(of: session.id)
             }
             return true
         }
-        if moved {
-            if state.status == .finished || state.status == .canceled {
-                QoltanbaMetrics.sessionEnded(status: state.status.rawValue, reason: state.failureReason?.type.rawValue)
-            }
-            return session
+        guard recorded else { return nil }
+        if state.status == .finished || state.status == .canceled {
+            QoltanbaMetrics.sessionEnded(status: state.status.rawValue, reason: state.failureReason?.type.rawValue)
         }
-        guard let current = try await stored(id) else {
-            throw QoltanbaError.sessionNotFound
-        }
-        return current
+        return moved
     }
 
     /// Ids of active sessions whose time to live has run out and whose expiry is not recorded yet, oldest first.
@@ -168,26 +181,29 @@ struct SessionStore {
     /// given (as read: an overdue active session is canceled) and created in `[from, to)` when given.
     func list(
         organizationID: UUID, status: SessionStatus?, from: Date?, to: Date?, page: Int, now: Date = Date()
-    ) async throws -> ListPage<SigningSessionModel> {
+    ) async throws -> ListPage<SigningSession> {
         let active = [SessionStatus.started.rawValue, SessionStatus.process.rawValue]
-        var query = SigningSessionModel.query(on: database).filter(\.$organization.$id == organizationID)
+        let number = ListPage<SigningSession>.clamped(page)
+        var query = database.sql.select().column(SQLRaw(Self.columns)).from("signing_sessions")
+            .where("organization_id", .equal, organizationID)
         switch status {
         case nil:
             break
         case .started?, .process?:
-            query = query.filter(\.$status == (status?.rawValue ?? "")).filter(\.$expiresAt > now)
+            query = query.where("status", .equal, status?.rawValue ?? "").where("expires_at", .greaterThan, now)
         case .canceled?:
-            query = query.group(.or) { either in
-                either.filter(\.$status == SessionStatus.canceled.rawValue)
-                    .group(.and) { overdue in overdue.filter(\.$status ~~ active).filter(\.$expiresAt <= now) }
-            }
+            query = query.where(group: { either in
+                either.where("status", .equal, SessionStatus.canceled.rawValue)
+                    .orWhere(group: { overdue in overdue.where("status", .in, active).where("expires_at", .lessThanOrEqual, now) })
+            })
         case .finished?:
-            query = query.filter(\.$status == SessionStatus.finished.rawValue)
+            query = query.where("status", .equal, SessionStatus.finished.rawValue)
         }
-        if let from { query = query.filter(\.$createdAt >= from) }
-        if let to { query = query.filter(\.$createdAt < to) }
-        let listed = try await query.sort(\.$createdAt, .descending).sort(\.$id).page(page)
-        return ListPage(rows: listed.rows.map { $0.read(at: now) }, number: listed.number, hasMore: listed.hasMore)
+        if let from { query = query.where("created_at", .greaterThanOrEqual, from) }
+        if let to { query = query.where("created_at", .lessThan, to) }
+        let rows = try await query.orderBy("created_at", .descending).orderBy("id")
+            .offset((number - 1) * ListPage<SigningSession>.size).limit(ListPage<SigningSession>.size + 1).all()
+        return ListPage(rows: try rows.map { try Self.session($0).read(at: now) }, number: number)
     }
 
     // MARK: Log
@@ -200,22 +216,5 @@ struct SessionStore {
     /// The session's log, oldest first.
     func log(of session: UUID) async throws -> [SessionLogModel] {
         try await SessionLogModel.query(on: database).filter(\.$sessionID == session).sort(\.$at).all()
-    }
-}
-
-extension SigningSessionModel {
-    /// The organization the session belongs to.
-    var organizationID: UUID { $organization.id }
-
-    /// This session (just loaded) as it reads at `now`: an active one past its time to live shows
-    /// as canceled (`EXPIRED`) since the moment it expired. Nothing is written.
-    func read(at now: Date) -> SigningSessionModel {
-        var lifecycle = self.lifecycle
-        guard case .changed(_, let to) = lifecycle.expireIfDue(at: now) else { return self }
-        status = to.status.rawValue
-        failureType = to.failureReason?.type.rawValue
-        failureDetail = to.failureReason?.detail
-        updatedAt = expiresAt
-        return self
     }
 }

@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import QoltanbaCore
 import SQLKit
 
 /// The signing client's flows, one per session (the flow's id is its session's).
@@ -7,18 +8,61 @@ struct SigningFlowStore {
     let database: any Database
 
     /// The session's flow, if its signing client was opened.
-    func find(_ session: UUID) async throws -> SigningFlowModel? {
-        try await SigningFlowModel.find(session, on: database)
+    func find(_ session: UUID) async throws -> SigningClientFlow? {
+        try await SigningFlowModel.find(session, on: database).map(Self.flow)
+    }
+
+    /// A row as the value it stores. An unreadable step reads as failed (`refresh`).
+    private static func flow(_ model: SigningFlowModel) throws -> SigningClientFlow {
+        let step = SigningFlow.Step(rawValue: model.step)
+        return SigningClientFlow(
+            sessionID: try model.requireID(), browserHash: model.browserHash, redirectURL: model.redirectURL,
+            language: model.language, theme: model.theme,
+            flow: SigningFlow(
+                step: step ?? .failed, returning: model.returning, passwordAttempts: model.passwordAttempts,
+                codeAttempts: model.codeAttempts, codesSent: model.codesSent,
+                failure: model.failure.flatMap(ClientFailure.init(rawValue:)) ?? (step == nil ? .refresh : nil)),
+            pendingCode: model.codeHash.flatMap { hash in model.codeExpiresAt.map { PendingCode(hash: hash, expiresAt: $0) } },
+            activation: model.activation.map(Array.init), faceFrame: model.faceFrame.map(Array.init),
+            certificateID: model.certificateID, certificateEvent: model.certificateEvent, version: model.version,
+            createdAt: model.createdAt, updatedAt: model.updatedAt)
     }
 
     /// Stores a new flow; fails when the session already has one.
-    func create(_ flow: SigningFlowModel) async throws {
-        try await flow.create(on: database)
+    func create(_ flow: SigningClientFlow) async throws {
+        let model = SigningFlowModel()
+        model.id = flow.sessionID
+        model.browserHash = flow.browserHash
+        model.redirectURL = flow.redirectURL
+        model.language = flow.language
+        model.theme = flow.theme
+        model.version = flow.version
+        model.createdAt = flow.createdAt
+        Self.copy(flow, to: model)
+        try await model.create(on: database)
     }
 
-    /// Writes the flow's changed fields.
-    func save(_ flow: SigningFlowModel) async throws {
-        try await flow.save(on: database)
+    /// Writes what a step may change (never the version: claims and releases raise it).
+    func save(_ flow: SigningClientFlow) async throws {
+        guard let model = try await SigningFlowModel.find(flow.sessionID, on: database) else { return }
+        Self.copy(flow, to: model)
+        try await model.save(on: database)
+    }
+
+    private static func copy(_ flow: SigningClientFlow, to model: SigningFlowModel) {
+        model.step = flow.flow.step.rawValue
+        model.returning = flow.flow.returning
+        model.passwordAttempts = flow.flow.passwordAttempts
+        model.codeAttempts = flow.flow.codeAttempts
+        model.codesSent = flow.flow.codesSent
+        model.failure = flow.flow.failure?.rawValue
+        model.codeHash = flow.pendingCode?.hash
+        model.codeExpiresAt = flow.pendingCode?.expiresAt
+        model.activation = flow.activation.map { Data($0) }
+        model.faceFrame = flow.faceFrame.map { Data($0) }
+        model.certificateID = flow.certificateID
+        model.certificateEvent = flow.certificateEvent
+        model.updatedAt = flow.updatedAt
     }
 
     /// Takes the flow for one changing request: it must still be at `version` and not held by

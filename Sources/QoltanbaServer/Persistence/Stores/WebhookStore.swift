@@ -11,16 +11,15 @@ struct WebhookStore {
     typealias Delivery = (event: WebhookEventModel, attempts: [WebhookAttemptModel])
 
     /// Adds the event of the session's current status, if its organization has a webhook.
-    func enqueue(_ session: SigningSessionModel, at now: Date) async throws {
+    func enqueue(_ session: SigningSession, at now: Date) async throws {
         let id = UUID()
         guard let organization = try await OrganizationModel.find(session.organizationID, on: database),
               organization.webhookURL != nil,
               let payload = WebhookPayload(
-                  id: id, session: try session.requireID(), checkID: session.checkID, state: session.lifecycle.state,
-                  metadata: session.metadata.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }, at: now)
+                  id: id, session: session.id, checkID: session.checkID, state: session.lifecycle.state, metadata: session.metadata, at: now)
         else { return }
         try await add(WebhookEventModel(
-            id: id, organizationID: session.organizationID, sessionID: try session.requireID(), event: payload.event,
+            id: id, organizationID: session.organizationID, sessionID: session.id, event: payload.event,
             payload: try payload.body(), at: now))
     }
 
