@@ -91,14 +91,11 @@ struct SessionService {
         let now = Date()
         let digest = SHA256.hash(data: stored.readableBytesView).hexString
         let documentID = UUID()
-        let document = DocumentModel(
-            id: documentID, sessionID: id, name: checkedName, mediaType: session.documentType.mediaType,
-            size: stored.readableBytes, sha256: digest, at: now)
-        if let signed {
-            document.priorSign = Data(signed.cms).base64EncodedString()
-        } else {
-            document.priorSign = try await sessions.latestSignature(sha256: digest, organizationID: organizationID)
-        }
+        var priorSign = signed.map { Data($0.cms).base64EncodedString() }
+        if priorSign == nil { priorSign = try await sessions.latestSignature(sha256: digest, organizationID: organizationID) }
+        let document = StoredDocument(
+            id: documentID, sessionID: id, name: checkedName, type: session.documentType, size: stored.readableBytes,
+            sha256: digest, sign: nil, priorSign: priorSign, signers: [], createdAt: now, updatedAt: now)
         let (size, limits) = (stored.readableBytes + (signed?.cms.count ?? 0), limits)
         try await stores.transaction { stores in
             // The session row is locked, so parallel uploads are counted one by one; the signer
@@ -178,7 +175,7 @@ struct SessionService {
         let documents = try await sessions.documents(of: id)
         return SessionResultResponse(
             session_id: id.apiString,
-            docs: try documents.map { .init(id: try $0.requireID().apiString, name: $0.name, sign: $0.sign) })
+            docs: documents.map { .init(id: $0.id.apiString, name: $0.name, sign: $0.sign) })
     }
 
     private static func required(_ sessionText: String?) throws -> String {

@@ -39,7 +39,7 @@ struct CheckService {
     /// A session found by its check id, with its documents.
     struct Found {
         let session: SigningSession
-        let documents: [DocumentModel]
+        let documents: [StoredDocument]
         let summary: Summary
     }
 
@@ -55,7 +55,7 @@ struct CheckService {
                     verification: signer.indication.rawValue, name: printed.name, iin: printed.maskedIIN,
                     signed_at: signer.signingTime.map(APITimestamp.format), certificate_serial: signer.certificateSerial, issuer: signer.issuer)
             }
-            shown.append(Document(id: try document.requireID().apiString, name: document.name, sha256: document.sha256, size: document.size, signers: signers))
+            shown.append(Document(id: document.id.apiString, name: document.name, sha256: document.sha256, size: document.size, signers: signers))
         }
         let organization = try await stores.organizations.organization(session.organizationID)?.name ?? ""
         return Found(
@@ -68,7 +68,7 @@ struct CheckService {
     func classify(_ bytes: [UInt8], of found: Found) async throws -> CheckPage.Verdict {
         let copyDigests = try await copies.copyDigests(of: found.documents)
         let documents = found.documents
-        switch UploadedFile.check(bytes, originals: documents.map(\.sha256), copies: documents.map { $0.id.flatMap { copyDigests[$0] } }) {
+        switch UploadedFile.check(bytes, originals: documents.map(\.sha256), copies: documents.map { copyDigests[$0.id] }) {
         case .original(let index): return .original(documents[index].name)
         case .copy(let index): return .copy(documents[index].name)
         case .signature(let cms): return .cms(try await pki.verifier(in: stores.certificates).verify(cms))

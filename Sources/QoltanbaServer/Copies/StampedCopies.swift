@@ -45,22 +45,21 @@ struct StampedCopies {
 
     /// The session's documents, oldest first, without their files and signatures (only the fields
     /// the copies and the check page read: id, name, media type, size, SHA-256, signers, update time).
-    func documents(of session: SigningSession) async throws -> [DocumentModel] {
+    func documents(of session: SigningSession) async throws -> [StoredDocument] {
         try await stores.sessions.documentSummaries(of: session.id)
     }
 
     /// The signers of a document's CMS whose signatures verified when it was signed: no other
     /// certificate is ever shown as a signer.
-    static func signers(of document: DocumentModel) -> [SignatureReport.Signer] {
-        let all = document.signers.flatMap { try? JSONDecoder().decode([SignatureReport.Signer].self, from: Data($0.utf8)) } ?? []
-        return all.filter { $0.indication == .totalPassed }
+    static func signers(of document: StoredDocument) -> [SignatureReport.Signer] {
+        document.signers.filter { $0.indication == .totalPassed }
     }
 
     /// The copies of one document: the stamped PDF, or the XML and its sheet.
-    func entries(for document: DocumentModel, of session: SigningSession, language: ClientLanguage) async throws -> [Entry] {
-        let id = try document.requireID()
+    func entries(for document: StoredDocument, of session: SigningSession, language: ClientLanguage) async throws -> [Entry] {
+        let id = document.id
         let copy = try await copy(of: document, of: session, language: language)
-        if document.mediaType == DocumentType.pdf.mediaType {
+        if document.type == .pdf {
             return [Entry(documentID: id, name: DocumentName.withExtension(document.name, DocumentType.pdf.rawValue), bytes: copy)]
         }
         let name = DocumentName.withExtension(document.name, DocumentType.xml.rawValue)
@@ -74,15 +73,15 @@ struct StampedCopies {
     /// when there is none yet: by ``make(of:)`` when the session finishes, or by the first download
     /// of a session whose copies that step could not make (it failed, or the process stopped).
     /// When two requests make it at once, the first stored is served.
-    private func copy(of document: DocumentModel, of session: SigningSession, language: ClientLanguage) async throws -> [UInt8] {
-        let id = try document.requireID()
+    private func copy(of document: StoredDocument, of session: SigningSession, language: ClientLanguage) async throws -> [UInt8] {
+        let id = document.id
         if let stored = try await stores.sessions.copy(of: id) { return stored }
         let signers = Self.signers(of: document)
         let sheet = SignatureSheet(
             captions: Self.captions(language), documentName: DocumentName.cleaned(document.name), sha256: document.sha256,
             signers: signers.map(Self.sheetSigner), checkURL: "\(publicURL)/check/\(session.checkID.apiString)",
             date: signers.compactMap(\.signingTime).max() ?? document.updatedAt)
-        let original = document.mediaType == DocumentType.pdf.mediaType ? try await original(of: id) : nil
+        let original = document.type == .pdf ? try await original(of: id) : nil
         let made = try await budget.run {
             let page = try sheet.pdf()
             return try original.map { try PDFStamper.stamp($0, sheet: page, documentID: id.apiString) } ?? page
@@ -98,8 +97,8 @@ struct StampedCopies {
     }
 
     /// The recorded SHA-256 of each stored copy of these documents, by document id.
-    func copyDigests(of documents: [DocumentModel]) async throws -> [UUID: String] {
-        try await stores.sessions.copyDigests(of: documents.compactMap(\.id))
+    func copyDigests(of documents: [StoredDocument]) async throws -> [UUID: String] {
+        try await stores.sessions.copyDigests(of: documents.map(\.id))
     }
 
     /// The ZIP of a finished session's stamped copies, as a download; deflating runs on the thread

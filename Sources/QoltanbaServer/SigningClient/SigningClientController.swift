@@ -125,7 +125,7 @@ struct SigningClientController: RouteCollection {
         var headers = HTTPHeaders()
         // XML is shown as plain text in a sandbox; a PDF opens in the browser's viewer, which a
         // sandboxed document would not start.
-        if document.mediaType == DocumentType.pdf.mediaType {
+        if document.type == .pdf {
             headers.contentType = .pdf
             headers.replaceOrAdd(name: "Content-Security-Policy", value: "frame-ancestors 'none'")
         } else {
@@ -278,7 +278,7 @@ struct SigningClientController: RouteCollection {
         -> ClientPage.Context
     {
         let service = service(request)
-        let documents = try await service.documents(of: bound).map { (id: try $0.requireID(), name: $0.name) }
+        let documents = try await service.documents(of: bound).map { (id: $0.id, name: $0.name) }
         var certificate: (String, String, Date, String)?
         if bound.flow.flow.step == .certificate, let model = try await service.certificate(of: bound),
            let parsed = try? Certificate(derEncoded: Array(model.certificate))

@@ -72,7 +72,7 @@ extension SigningFlowService {
     }
 
     /// The session's documents, oldest first.
-    func documents(of bound: Bound) async throws -> [DocumentModel] {
+    func documents(of bound: Bound) async throws -> [StoredDocument] {
         try await stores.sessions.documents(of: bound.session.id)
     }
 
@@ -98,7 +98,7 @@ extension SigningFlowService {
             let verifier = try await pki.verifier(in: stores.certificates)
             var made: [DocumentSignature] = []
             for document in try await documents(of: bound) {
-                let id = try document.requireID()
+                let id = document.id
                 guard let content = try await stores.sessions.content(of: id) else {
                     throw QoltanbaError(.sessionStateConflict, "Document file(s) not found on server")
                 }

@@ -12,18 +12,28 @@ extension SessionStore {
         DocumentModel.query(on: database).filter(\.$session.$id == session).sort(\.$createdAt).sort(\.$id)
     }
 
+    /// A row as the value it stores: the signers' JSON parsed (none when it is unreadable).
+    private static func document(_ model: DocumentModel) throws -> StoredDocument {
+        StoredDocument(
+            id: try model.requireID(), sessionID: model.sessionID, name: model.name,
+            type: model.mediaType == DocumentType.xml.mediaType ? .xml : .pdf, size: model.size, sha256: model.sha256,
+            sign: model.sign, priorSign: model.priorSign,
+            signers: model.signers.flatMap { try? JSONDecoder().decode([SignatureReport.Signer].self, from: Data($0.utf8)) } ?? [],
+            createdAt: model.createdAt, updatedAt: model.updatedAt)
+    }
+
     /// The session's documents with their signatures.
-    func documents(of session: UUID) async throws -> [DocumentModel] {
-        try await ordered(session).all()
+    func documents(of session: UUID) async throws -> [StoredDocument] {
+        try await ordered(session).all().map(Self.document)
     }
 
     /// The session's documents without their signatures (the CMS can be large): what the copies
     /// and the check page read.
-    func documentSummaries(of session: UUID) async throws -> [DocumentModel] {
+    func documentSummaries(of session: UUID) async throws -> [StoredDocument] {
         try await ordered(session)
-            .field(\.$id).field(\.$name).field(\.$mediaType).field(\.$size).field(\.$sha256).field(\.$signers)
+            .field(\.$id).field(\.$session.$id).field(\.$name).field(\.$mediaType).field(\.$size).field(\.$sha256).field(\.$signers)
             .field(\.$createdAt).field(\.$updatedAt)
-            .all()
+            .all().map(Self.document)
     }
 
     /// How many documents the session holds.
@@ -32,9 +42,9 @@ extension SessionStore {
     }
 
     /// The document with this id in this session.
-    func document(_ id: UUID, in session: UUID) async throws -> DocumentModel? {
+    func document(_ id: UUID, in session: UUID) async throws -> StoredDocument? {
         guard let document = try await DocumentModel.find(id, on: database), document.sessionID == session else { return nil }
-        return document
+        return try Self.document(document)
     }
 
     /// A document's file as uploaded.
@@ -73,12 +83,12 @@ extension SessionStore {
 
     /// Stores a new document and its file (plain SQL: an upload's hot path). The file goes in
     /// parts of ``filePartBytes``, each a view of the request's buffer.
-    func add(_ document: DocumentModel, content: ByteBuffer) async throws {
-        let id = try document.requireID()
+    func add(_ document: StoredDocument, content: ByteBuffer) async throws {
+        let id = document.id
         try await database.sql.raw("""
             INSERT INTO documents (id, session_id, name, media_type, size, sha256, sign, prior_sign, signers, created_at, updated_at)
-            VALUES (\(bind: id), \(bind: document.sessionID), \(bind: document.name), \(bind: document.mediaType), \(bind: document.size),
-                \(bind: document.sha256), \(bind: document.sign), \(bind: document.priorSign), \(bind: document.signers),
+            VALUES (\(bind: id), \(bind: document.sessionID), \(bind: document.name), \(bind: document.type.mediaType), \(bind: document.size),
+                \(bind: document.sha256), \(bind: document.sign), \(bind: document.priorSign), \(bind: try Self.signersText(document.signers)),
                 \(bind: document.createdAt), \(bind: document.updatedAt))
             """).run()
         var rest = content
@@ -90,14 +100,13 @@ extension SessionStore {
                 """).run()
             position += 1
         } while rest.readableBytes > 0
-        document.$id.exists = true
     }
 
     /// Writes a document's changed fields (its signature).
     func record(_ signature: DocumentSignature, at date: Date) async throws {
         try await database.sql.update(DocumentModel.schema)
             .set("sign", to: Data(signature.cms).base64EncodedString())
-            .set("signers", to: String(decoding: try JSONEncoder().encode(signature.signers), as: UTF8.self))
+            .set("signers", to: try Self.signersText(signature.signers))
             .set("updated_at", to: date)
             .where("id", .equal, signature.document)
             .run()
@@ -142,6 +151,33 @@ extension SessionStore {
 extension DocumentModel {
     /// The session the document belongs to.
     var sessionID: UUID { $session.id }
+}
+
+extension SessionStore {
+    /// The `signers` column: the signers as JSON, nil for none.
+    static func signersText(_ signers: [SignatureReport.Signer]) throws -> String? {
+        signers.isEmpty ? nil : String(decoding: try JSONEncoder().encode(signers), as: UTF8.self)
+    }
+}
+
+/// A document of a session as stored.
+struct StoredDocument: Sendable {
+    let id: UUID
+    let sessionID: UUID
+    /// The display name, as checked at upload.
+    let name: String
+    let type: DocumentType
+    let size: Int
+    /// The SHA-256 of the file, in lower-case hex.
+    let sha256: String
+    /// The signature (base64 of the CMS) once signed; nil in summaries.
+    let sign: String?
+    /// An earlier CMS of the same file (base64) that signing co-signs; nil in summaries.
+    let priorSign: String?
+    /// The signers of `sign`, as verified when it was made.
+    let signers: [SignatureReport.Signer]
+    let createdAt: Date
+    let updatedAt: Date
 }
 
 /// A document's signature: the CMS and the signers whose signatures verified when it was made.
