@@ -18,13 +18,13 @@ struct PKIEndpointTests {
     static let content = Array("Шарт / contract".utf8)
 
     /// Issues a certificate, opens its key with the password, and signs `content`.
-    func signedCMS(_ server: TestServer, detached: Bool = false) async throws -> ([UInt8], SignerCertificateModel) {
+    func signedCMS(_ server: TestServer, detached: Bool = false) async throws -> ([UInt8], SignerCertificateRecord) {
         let pki = server.app.pki
         // A second call finds the first certificate still current: it signs with that one.
         let issued = try await pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates)
-        let current = try await server.app.stores.certificates.usable(iin: Self.identity.iin.digits, at: Date())
+        let current = try await server.app.stores.certificates.usable(iin: Self.identity.iin, at: Date())
         let model = try #require(issued ?? current)
-        let certificate = try Certificate(derEncoded: Array(model.certificate))
+        let certificate = try Certificate(derEncoded: model.der)
         let key = try await pki.signingKey(of: model, password: "s3cret-Пароль")
         let cms = try CMSSigner.sign(
             Self.content, detached: detached, key: key, certificate: certificate, chain: [pki.authority.issuing])
@@ -130,7 +130,7 @@ struct PKIEndpointTests {
 
             let crl = try await server.send(.GET, "/pki/crl", key: "")
             let checker = try RevocationListChecker(crl: Array(crl.body.readableBytesView), issuer: server.app.pki.authority.issuing)
-            let certificate = try Certificate(derEncoded: Array(model.certificate))
+            let certificate = try Certificate(derEncoded: model.der)
             #expect(checker.entry(for: certificate)?.reason == .keyCompromise)
             #expect(crl.body != firstCRL.body)
 
@@ -144,12 +144,10 @@ struct PKIEndpointTests {
     func selfHealingCRL() async throws {
         try await TestServer.with { server in
             let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "p", in: server.app.stores.certificates))
-            let certificate = try Certificate(derEncoded: Array(model.certificate))
+            let certificate = try Certificate(derEncoded: model.der)
             let before = try await server.send(.GET, "/pki/crl", key: "")
             // As if the process stopped between recording the revocation and issuing the CRL.
-            model.revokedAt = Date()
-            model.revocationReason = RevokedCertificate.Reason.superseded.rawValue
-            try await model.save(on: server.app.db)
+            #expect(try await server.app.stores.certificates.revoke(model.id, reason: RevokedCertificate.Reason.superseded.rawValue, at: Date()))
 
             let unchanged = try await server.send(.GET, "/pki/crl", key: "")
             #expect(unchanged.body == before.body)
@@ -194,13 +192,14 @@ struct PKIEndpointTests {
     func custody() async throws {
         try await TestServer.with { server in
             let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "right", in: server.app.stores.certificates))
-            let certificate = try Certificate(derEncoded: Array(model.certificate))
+            let certificate = try Certificate(derEncoded: model.der)
             #expect(try await server.app.pki.signingKey(of: model, password: "right").publicKey == certificate.publicKey)
             await #expect(throws: KeyCustodyError.wrongPassword) { try await server.app.pki.signingKey(of: model, password: "wrong") }
-            #expect(!model.sealedKey.contains("right"))
-            let listed = try await server.app.stores.certificates.certificates(iin: "871008401427")
+            let stored = try #require(try await SignerCertificateModel.find(model.id, on: server.app.db))
+            #expect(!stored.sealedKey.contains("right"))
+            let listed = try await server.app.stores.certificates.certificates(iin: try IIN("871008401427"))
             #expect(listed.map(\.serial) == [model.serial])
-            #expect(try await server.app.stores.certificates.certificates(iin: "760212350620").isEmpty)
+            #expect(try await server.app.stores.certificates.certificates(iin: try IIN("760212350620")).isEmpty)
         }
     }
 
@@ -210,7 +209,7 @@ struct PKIEndpointTests {
             "QOLTANBA_SIGNER_KEY_ALGORITHM": "rsa-2048", "QOLTANBA_CERTIFICATE_VALIDITY_DAYS": "30",
         ]) { server in
             let model = try #require(try await server.app.pki.issue(for: Self.identity, password: "s3cret-Пароль", in: server.app.stores.certificates))
-            let certificate = try Certificate(derEncoded: Array(model.certificate))
+            let certificate = try Certificate(derEncoded: model.der)
             #expect(model.algorithm == "rsa-2048")
             #expect(_RSA.Signing.PublicKey(certificate.publicKey) != nil)
             #expect(abs(certificate.notValidAfter.timeIntervalSince(certificate.notValidBefore) - (30 * 86_400 + 60)) < 2)

@@ -26,8 +26,8 @@ struct RaceTests: WebhookTesting {
         return browser
     }
 
-    func currentCertificates(_ server: TestServer) async throws -> [SignerCertificateModel] {
-        try await server.app.stores.certificates.current(iin: Self.citizen.iin)
+    func currentCertificates(_ server: TestServer) async throws -> [SignerCertificateRecord] {
+        try await server.app.stores.certificates.current(iin: try IIN(Self.citizen.iin))
     }
 
     @Test("two first-time flows of one citizen: one certificate; the flow that lost enters its password as a returning signer's")
@@ -82,7 +82,8 @@ struct RaceTests: WebhookTesting {
         try await TestServer.with { server in
             // given: the state before the migration, with two unrevoked certificates of one IIN
             let identity = SignerIdentity(iin: try IIN(Self.citizen.iin), name: PersonName(surname: "A", givenName: "B", patronymic: ""))
-            let older = try #require(try await server.app.pki.issue(for: identity, password: "p", in: server.app.stores.certificates))
+            let issued = try #require(try await server.app.pki.issue(for: identity, password: "p", in: server.app.stores.certificates))
+            let older = try #require(try await SignerCertificateModel.find(issued.id, on: server.app.db))
             try await OneCurrentCertificate().revert(on: server.app.db)
             let newer = SignerCertificateModel()
             (newer.iin, newer.serial, newer.certificate, newer.algorithm, newer.sealedKey) = (older.iin, "0A", older.certificate, older.algorithm, older.sealedKey)

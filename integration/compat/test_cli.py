@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from qoltanba_server import BINARY
+from qoltanba_server import BINARY, wait_for
 
 UUID_LINE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\n$")
 
@@ -33,13 +33,18 @@ def test_org_and_api_key_lifecycle(server):
                             json={"iin": "760212350620", "phone": "77021234567"})
     assert session.status_code == 200, session.text
 
-    listing = server.cli("apikey", "list", "--org", org_id)
-    assert listing.returncode == 0, listing.stderr
-    rows = [line.split("\t") for line in listing.stdout.splitlines()]
-    assert len(rows) == 2
-    assert key not in listing.stdout and all(len(row) == 6 for row in rows)
-    row = next(row for row in rows if row[2] == "backend")
-    assert key.startswith(row[1]) and row[5] == "active" and row[4] != "-"
+    def backend_row():
+        listing = server.cli("apikey", "list", "--org", org_id)
+        assert listing.returncode == 0, listing.stderr
+        rows = [line.split("\t") for line in listing.stdout.splitlines()]
+        assert len(rows) == 2
+        assert key not in listing.stdout and all(len(row) == 6 for row in rows)
+        return next(row for row in rows if row[2] == "backend")
+
+    # The server writes when a key was last used every 10 s (a request never writes for it).
+    wait_for(lambda: backend_row()[4] != "-", "the key's last use to be written", seconds=20)
+    row = backend_row()
+    assert key.startswith(row[1]) and row[5] == "active"
 
     revoked = server.cli("apikey", "revoke", row[0])
     assert revoked.returncode == 0, revoked.stderr

@@ -17,14 +17,14 @@ struct CertificateCommands: AsyncCommandGroup {
         var help: String { "List signer certificates: serial, masked IIN, algorithm, not before, not after, status." }
 
         func run(using context: CommandContext, signature: Signature) async throws {
-            let iin = try signature.iin.map { try IIN($0).digits }
+            let iin = try signature.iin.map { try IIN($0) }
             let app = context.application
             try await app.prepareDatabase()
             Output.message("SERIAL\tIIN\tALGORITHM\tNOT_BEFORE\tNOT_AFTER\tSTATUS")
             for model in try await app.stores.certificates.certificates(iin: iin) {
                 let status = model.revokedAt.map { "revoked \(APITimestamp.format($0))" }
                     ?? (model.notAfter < Date() ? "expired" : "valid")
-                let maskedIIN = (try? IIN(model.iin).masked) ?? "-"
+                let maskedIIN = model.iin.masked
                 Output.result([
                     model.serial, maskedIIN, model.algorithm, APITimestamp.format(model.notBefore),
                     APITimestamp.format(model.notAfter), status,

@@ -66,7 +66,7 @@ struct MasterKeyRotation {
         }
 
         for certificate in try await store.authorityCertificates() {
-            let (id, box, kind) = (try certificate.requireID(), certificate.sealedKey, Sealer.Box.authorityKey(role: certificate.role))
+            let (id, box, kind) = (certificate.id, certificate.sealedKey, Sealer.Box.authorityKey(role: certificate.role))
             guard try await step("CA key", .authorityKey, id: id, box: box, reseal: {
                 try sealer.resealed(Array(box), as: kind).map { Data($0) }
             }) else { return report }
@@ -76,11 +76,11 @@ struct MasterKeyRotation {
         while true {
             let page = try await store.organizationsWithWebhooks(after: last)
             guard let final = page.last else { break }
-            last = final.id
-            for organization in page {
-                let (id, kind) = (try organization.requireID(), try WebhookSecrets.box(organization))
-                for (column, box) in [(SealedSecretStore.Column.webhookSecret, organization.webhookSecret),
-                                      (.webhookPreviousSecret, organization.webhookPreviousSecret)] {
+            last = final.organization
+            for secrets in page {
+                let (id, kind) = (secrets.organization, Sealer.Box.webhookSecret(organization: secrets.organization))
+                for (column, box) in [(SealedSecretStore.Column.webhookSecret, secrets.current),
+                                      (.webhookPreviousSecret, secrets.previous)] {
                     guard let box else { continue }
                     guard try await step("webhook secret", column, id: id, box: box, reseal: {
                         try sealer.resealed(Array(box), as: kind).map { Data($0) }
@@ -95,7 +95,7 @@ struct MasterKeyRotation {
             guard let final = page.last else { break }
             last = final.id
             for certificate in page {
-                let (id, text) = (try certificate.requireID(), certificate.sealedKey)
+                let (id, text) = (certificate.id, certificate.sealedKey)
                 let owner = KeyCustody.owner(iin: certificate.iin, serial: certificate.serial)
                 guard try await step("signer key", .signerKey, id: id, box: text, reseal: {
                     let record = try JSONDecoder().decode(SealedSigningKey.self, from: Data(text.utf8))

@@ -41,9 +41,8 @@ struct PKIService: Sendable {
                     ("root", created.authority.root, created.rootKey),
                     ("issuing", created.authority.issuing, created.issuingKey),
                 ].map { role, certificate, key in
-                    AuthorityCertificateModel(
-                        role: role, certificate: Data(try certificate.derBytes()),
-                        sealedKey: Data(try sealer.seal(key.pkcs8, as: .authorityKey(role: role))))
+                    AuthorityRecord(
+                        role: role, der: try certificate.derBytes(), sealedKey: try sealer.seal(key.pkcs8, as: .authorityKey(role: role)))
                 })
                 authority = created.authority
                 logger.notice("created the certificate authority", metadata: ["name": "\(name)"])
@@ -63,18 +62,18 @@ struct PKIService: Sendable {
     }
 
     private static func loadAuthority(store: CertificateStore, sealer: Sealer) async throws -> CertificateAuthority? {
-        guard let (root, issuing) = try await store.authority() else { return nil }
+        guard let stored = try await store.authority() else { return nil }
         let issuingKey: [UInt8]
         do {
-            issuingKey = try sealer.open(Array(issuing.sealedKey), as: .authorityKey(role: "issuing"))
+            issuingKey = try sealer.open(stored.issuing.sealedKey, as: .authorityKey(role: "issuing"))
         } catch {
             throw QoltanbaError(
                 .operatorError,
                 "the certificate authority's key cannot be opened with this master key: QOLTANBA_MASTER_KEY (or the sandbox's master.key) is not the one the authority was created with (while a rotation is under way, QOLTANBA_MASTER_KEY_PREVIOUS must hold the old key)")
         }
         return CertificateAuthority(
-            root: try Certificate(derEncoded: Array(root.certificate)),
-            issuing: try Certificate(derEncoded: Array(issuing.certificate)),
+            root: try Certificate(derEncoded: stored.root.der),
+            issuing: try Certificate(derEncoded: stored.issuing.der),
             issuingKey: try SigningKey(pkcs8: issuingKey, algorithm: .p256))
     }
 
@@ -82,7 +81,7 @@ struct PKIService: Sendable {
 
     /// Issues a certificate for `identity` with a new key sealed under `password`.
     func issue(for identity: SignerIdentity, password: String, in store: CertificateStore, now: Date = Date()) async throws
-        -> SignerCertificateModel?
+        -> SignerCertificateRecord?
     {
         let (algorithm, authority, crlURL, validity, custody) = (signerKeyAlgorithm, authority, crlURL, certificateValidity, custody)
         let (key, certificate, serial, sealed) = try await workers.run {
@@ -93,48 +92,40 @@ struct PKIService: Sendable {
             let sealed = try custody.seal(key, password: password, owner: KeyCustody.owner(iin: identity.iin.digits, serial: serial))
             return (key, certificate, serial, sealed)
         }
-        let model = SignerCertificateModel()
-        model.iin = identity.iin.digits
-        model.serial = serial
-        model.certificate = Data(try certificate.derBytes())
-        model.algorithm = key.algorithm.rawValue
-        model.sealedKey = String(decoding: try JSONEncoder().encode(sealed), as: UTF8.self)
-        model.notBefore = certificate.notValidBefore
-        model.notAfter = certificate.notValidAfter
-        return try await store.addCurrent(model, now: now) ? model : nil
+        let record = SignerCertificateRecord(
+            id: UUID(), iin: identity.iin, serial: serial, der: try certificate.derBytes(), algorithm: key.algorithm.rawValue,
+            sealedKey: sealed, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter, createdAt: now,
+            revokedAt: nil, revocationReason: nil)
+        return try await store.addCurrent(record, now: now) ? record : nil
     }
 
     /// Opens a signer's key with their password.
     /// - Throws: `KeyCustodyError.wrongPassword` for a wrong password, so that attempts can be counted.
-    func signingKey(of model: SignerCertificateModel, password: String) async throws -> SigningKey {
-        let sealed = try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8))
-        let (custody, owner) = (custody, KeyCustody.owner(iin: model.iin, serial: model.serial))
+    func signingKey(of certificate: SignerCertificateRecord, password: String) async throws -> SigningKey {
+        let (custody, sealed, owner) = (custody, certificate.sealedKey, KeyCustody.owner(iin: certificate.iin.digits, serial: certificate.serial))
         return try await workers.run { try custody.open(sealed, password: password, owner: owner) }
     }
 
     /// Revokes a certificate by serial (hex, any case, colons allowed) and issues a new CRL.
     func revoke(serial text: String, reason: RevokedCertificate.Reason, in store: CertificateStore, now: Date = Date()) async throws
-        -> SignerCertificateModel
+        -> SignerCertificateRecord
     {
         let serial = text.replacingOccurrences(of: ":", with: "").uppercased()
-        guard let model = try await store.certificate(serial: serial) else {
+        guard let certificate = try await store.certificate(serial: serial) else {
             throw QoltanbaError(.operatorError, "no certificate has the serial '\(text)'")
         }
-        guard model.revokedAt == nil else {
+        guard try await store.revoke(certificate.id, reason: reason.rawValue, at: now) else {
             throw QoltanbaError(.operatorError, "the certificate \(serial) is already revoked")
         }
-        model.revokedAt = now
-        model.revocationReason = reason.rawValue
-        try await store.save(model)
         _ = try await issueRevocationList(in: store, now: now)
-        return model
+        return certificate
     }
 
     // MARK: CRL
 
     /// The newest CRL issued, as `/pki/crl` publishes it; nil before the first.
     func publishedRevocationList(in store: CertificateStore) async throws -> [UInt8]? {
-        try await store.latestRevocationList().map { Array($0.der) }
+        try await store.latestRevocationList().map(\.der)
     }
 
     /// Issues a new CRL when the newest is about to lapse or a revocation came after it (one whose
@@ -163,7 +154,7 @@ struct PKIService: Sendable {
             let nextUpdate = now.addingTimeInterval(Self.crlLifetime)
             let der = try authority.revocationList(revoked: revoked, number: number, thisUpdate: now, nextUpdate: nextUpdate)
             do {
-                try await store.add(RevocationListModel(number: number, der: Data(der), thisUpdate: now, nextUpdate: nextUpdate))
+                try await store.add(RevocationListRecord(number: number, der: der, thisUpdate: now, nextUpdate: nextUpdate))
                 return der
             } catch where attempt < 3 {
                 continue
@@ -181,7 +172,7 @@ struct PKIService: Sendable {
             revocation: RevocationListChecker(entries: revoked, issuer: authority.issuing))
     }
 
-    private static func revokedCertificate(_ model: SignerCertificateModel) -> RevokedCertificate {
+    private static func revokedCertificate(_ model: SignerCertificateRecord) -> RevokedCertificate {
         RevokedCertificate(
             serial: [UInt8](hex: model.serial) ?? [], revokedAt: model.revokedAt ?? .distantPast,
             reason: RevokedCertificate.Reason(rawValue: model.revocationReason ?? 0) ?? .unspecified)

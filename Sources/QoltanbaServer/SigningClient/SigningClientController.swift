@@ -281,7 +281,7 @@ struct SigningClientController: RouteCollection {
         let documents = try await service.documents(of: bound).map { (id: $0.id, name: $0.name) }
         var certificate: (String, String, Date, String)?
         if bound.flow.flow.step == .certificate, let model = try await service.certificate(of: bound),
-           let parsed = try? Certificate(derEncoded: Array(model.certificate))
+           let parsed = try? Certificate(derEncoded: model.der)
         {
             certificate = (parsed.subject.fullName ?? "", model.serial, model.notAfter, bound.flow.certificateEvent ?? "issued")
         }

@@ -14,14 +14,14 @@ extension SigningFlowService {
         var next = next
         let session = bound.session
         let now = Date()
-        if let valid = try await stores.certificates.usable(iin: session.iin.digits, at: now) {
+        if let valid = try await stores.certificates.usable(iin: session.iin, at: now) {
             guard next.flow.returning else { return try await continueAsReturning(bound, next) }
             next.certificateID = valid.id
             next.certificateEvent = "reused"
             try await save(next, bound)
             return .current
         }
-        let reissue = try await stores.certificates.hasCertificate(iin: session.iin.digits)
+        let reissue = try await stores.certificates.hasCertificate(iin: session.iin)
         switch await providers.eDocument.approve(iin: session.iin, reissue: reissue) {
         case .unavailable: return try await fail(bound, next, .request)
         case .refused: return try await fail(bound, next, reissue ? .reissue : .acceptCertificate)
@@ -77,7 +77,7 @@ extension SigningFlowService {
     }
 
     /// The certificate the flow signs with.
-    func certificate(of bound: Bound) async throws -> SignerCertificateModel? {
+    func certificate(of bound: Bound) async throws -> SignerCertificateRecord? {
         guard let id = bound.flow.certificateID else { return nil }
         return try await stores.certificates.certificate(id)
     }
@@ -94,7 +94,7 @@ extension SigningFlowService {
             }
             let signer = try CMSSigner(
                 key: try await pki.signingKey(of: model, password: password),
-                certificate: try Certificate(derEncoded: Array(model.certificate)), chain: [pki.authority.issuing])
+                certificate: try Certificate(derEncoded: model.der), chain: [pki.authority.issuing])
             let verifier = try await pki.verifier(in: stores.certificates)
             var made: [DocumentSignature] = []
             for document in try await documents(of: bound) {

@@ -59,7 +59,7 @@ struct SigningFlowService {
         var lifecycle = session.lifecycle
         guard case .changed(let from, let to) = lifecycle.open() else { return .refresh }
         let token = BrowserToken()
-        let returning = try await stores.certificates.hasCertificate(iin: session.iin.digits)
+        let returning = try await stores.certificates.hasCertificate(iin: session.iin)
         let flow = SigningClientFlow(
             sessionID: sessionID, browserHash: token.hash, redirectURL: redirectURL, language: language.rawValue,
             theme: theme, flow: .new(returning: returning), createdAt: now, updatedAt: now)
@@ -202,7 +202,7 @@ struct SigningFlowService {
     func enterPassword(_ bound: Bound, password: String) async throws -> StepResult {
         var next = bound.flow
         guard next.flow.step == .password else { return .wrongStep }
-        guard let newest = try await stores.certificates.newest(iin: bound.session.iin.digits) else {
+        guard let newest = try await stores.certificates.newest(iin: bound.session.iin) else {
             let outcome = next.flow.fail(.certificate)
             return try await apply(outcome, next, bound)
         }

@@ -1,5 +1,7 @@
 import Fluent
 import Foundation
+import QoltanbaCore
+import QoltanbaPKI
 import SQLKit
 
 /// The certificate authority's own certificates, signer certificates with their sealed keys, and
@@ -10,17 +12,25 @@ struct CertificateStore {
     // MARK: Authority
 
     /// The authority's root and issuing certificates; nil before the authority is created.
-    func authority() async throws -> (root: AuthorityCertificateModel, issuing: AuthorityCertificateModel)? {
+    func authority() async throws -> AuthorityRecords? {
         let rows = try await AuthorityCertificateModel.query(on: database).all()
         guard let root = rows.first(where: { $0.role == "root" }), let issuing = rows.first(where: { $0.role == "issuing" })
         else { return nil }
-        return (root, issuing)
+        return AuthorityRecords(root: Self.authority(root), issuing: Self.authority(issuing))
+    }
+
+    private static func authority(_ model: AuthorityCertificateModel) -> AuthorityRecord {
+        AuthorityRecord(role: model.role, der: Array(model.certificate), sealedKey: Array(model.sealedKey))
     }
 
     /// Stores the authority's certificates together; fails when another instance stored them first.
-    func createAuthority(_ certificates: [AuthorityCertificateModel]) async throws {
+    func createAuthority(_ certificates: [AuthorityRecord]) async throws {
         try await database.transaction { transaction in
-            for certificate in certificates { try await certificate.create(on: transaction) }
+            for certificate in certificates {
+                try await AuthorityCertificateModel(
+                    role: certificate.role, certificate: Data(certificate.der), sealedKey: Data(certificate.sealedKey)
+                ).create(on: transaction)
+            }
         }
     }
 
@@ -29,23 +39,41 @@ struct CertificateStore {
     // `superseded_at` (migration 013) is read and written in SQL only: the model stays as the
     // migrations before it knew it (011 loads signer certificates through it).
 
+    /// A row as the value it stores, its sealed key's JSON parsed.
+    private static func certificate(_ model: SignerCertificateModel) throws -> SignerCertificateRecord {
+        SignerCertificateRecord(
+            id: try model.requireID(), iin: try IIN(model.iin), serial: model.serial, der: Array(model.certificate),
+            algorithm: model.algorithm,
+            sealedKey: try JSONDecoder().decode(SealedSigningKey.self, from: Data(model.sealedKey.utf8)),
+            notBefore: model.notBefore, notAfter: model.notAfter, createdAt: model.createdAt,
+            revokedAt: model.revokedAt, revocationReason: model.revocationReason)
+    }
+
     /// Stores a signer's new certificate as their IIN's current one, superseding the current one,
     /// which must no longer be valid at `now` (the index `signer_certificates_current` keeps one
     /// current certificate per IIN).
     /// - Returns: false, storing nothing, when the IIN has a valid current certificate: another
     ///   flow of the same signer got it meanwhile.
-    func addCurrent(_ certificate: SignerCertificateModel, now: Date) async throws -> Bool {
+    func addCurrent(_ certificate: SignerCertificateRecord, now: Date) async throws -> Bool {
+        let model = SignerCertificateModel()
+        model.id = certificate.id
+        model.iin = certificate.iin.digits
+        model.serial = certificate.serial
+        model.certificate = Data(certificate.der)
+        model.algorithm = certificate.algorithm
+        model.sealedKey = String(decoding: try JSONEncoder().encode(certificate.sealedKey), as: UTF8.self)
+        model.notBefore = certificate.notBefore
+        model.notAfter = certificate.notAfter
         do {
             return try await database.transaction { transaction in
-                let store = CertificateStore(database: transaction)
-                let current = try await store.current(iin: certificate.iin)
+                let current = try await CertificateStore(database: transaction).current(iin: certificate.iin)
                 if current.contains(where: { $0.isValid(at: now) }) { return false }
                 if !current.isEmpty {
                     try await transaction.sql.raw("""
-                        UPDATE signer_certificates SET superseded_at = \(bind: now) WHERE id IN (\(binds: current.compactMap(\.id)))
+                        UPDATE signer_certificates SET superseded_at = \(bind: now) WHERE id IN (\(binds: current.map(\.id)))
                         """).run()
                 }
-                try await certificate.create(on: transaction)
+                try await model.create(on: transaction)
                 return true
             }
         } catch {
@@ -57,51 +85,57 @@ struct CertificateStore {
 
     /// The IIN's current certificates (unrevoked, not superseded): one at most, but for a database
     /// that has not run migration 013's check.
-    func current(iin: String) async throws -> [SignerCertificateModel] {
+    func current(iin: IIN) async throws -> [SignerCertificateRecord] {
         let ids = try await database.sql.raw("""
-            SELECT id FROM signer_certificates WHERE iin = \(bind: iin) AND revoked_at IS NULL AND superseded_at IS NULL
+            SELECT id FROM signer_certificates WHERE iin = \(bind: iin.digits) AND revoked_at IS NULL AND superseded_at IS NULL
             """).all().map { try $0.decode(column: "id", as: UUID.self) }
-        return ids.isEmpty ? [] : try await SignerCertificateModel.query(on: database).filter(\.$id ~~ ids).all()
+        return ids.isEmpty ? [] : try await SignerCertificateModel.query(on: database).filter(\.$id ~~ ids).all().map(Self.certificate)
     }
 
     /// The IIN's current certificate when it can sign at `now`.
-    func usable(iin: String, at now: Date) async throws -> SignerCertificateModel? {
+    func usable(iin: IIN, at now: Date) async throws -> SignerCertificateRecord? {
         try await current(iin: iin).first { $0.isValid(at: now) }
     }
 
-    func save(_ certificate: SignerCertificateModel) async throws {
-        try await certificate.save(on: database)
-    }
-
     /// Signer certificates, newest first, optionally of one IIN.
-    func certificates(iin: String?) async throws -> [SignerCertificateModel] {
+    func certificates(iin: IIN?) async throws -> [SignerCertificateRecord] {
         var query = SignerCertificateModel.query(on: database).sort(\.$createdAt, .descending)
-        if let iin { query = query.filter(\.$iin == iin) }
-        return try await query.all()
+        if let iin { query = query.filter(\.$iin == iin.digits) }
+        return try await query.all().map(Self.certificate)
     }
 
     /// The newest certificate of an IIN.
-    func newest(iin: String) async throws -> SignerCertificateModel? {
-        try await SignerCertificateModel.query(on: database).filter(\.$iin == iin).sort(\.$createdAt, .descending).first()
+    func newest(iin: IIN) async throws -> SignerCertificateRecord? {
+        try await SignerCertificateModel.query(on: database).filter(\.$iin == iin.digits).sort(\.$createdAt, .descending).first()
+            .map(Self.certificate)
     }
 
     /// Whether the IIN has ever had a certificate.
-    func hasCertificate(iin: String) async throws -> Bool {
-        try await SignerCertificateModel.query(on: database).filter(\.$iin == iin).count() > 0
+    func hasCertificate(iin: IIN) async throws -> Bool {
+        try await SignerCertificateModel.query(on: database).filter(\.$iin == iin.digits).count() > 0
     }
 
-    func certificate(_ id: UUID) async throws -> SignerCertificateModel? {
-        try await SignerCertificateModel.find(id, on: database)
+    func certificate(_ id: UUID) async throws -> SignerCertificateRecord? {
+        try await SignerCertificateModel.find(id, on: database).map(Self.certificate)
     }
 
     /// The certificate with this serial (upper-case hex).
-    func certificate(serial: String) async throws -> SignerCertificateModel? {
-        try await SignerCertificateModel.query(on: database).filter(\.$serial == serial).first()
+    func certificate(serial: String) async throws -> SignerCertificateRecord? {
+        try await SignerCertificateModel.query(on: database).filter(\.$serial == serial).first().map(Self.certificate)
+    }
+
+    /// Revokes the certificate unless it already is.
+    /// - Returns: whether this call revoked it.
+    func revoke(_ id: UUID, reason: Int, at date: Date) async throws -> Bool {
+        try await !database.sql.raw("""
+            UPDATE signer_certificates SET revoked_at = \(bind: date), revocation_reason = \(bind: reason)
+            WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
+            """).all().isEmpty
     }
 
     /// Every revoked certificate.
-    func revoked() async throws -> [SignerCertificateModel] {
-        try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all()
+    func revoked() async throws -> [SignerCertificateRecord] {
+        try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map(Self.certificate)
     }
 
     /// When the newest revocation happened; nil when nothing is revoked.
@@ -112,19 +146,60 @@ struct CertificateStore {
     // MARK: Revocation lists
 
     /// The newest CRL issued.
-    func latestRevocationList() async throws -> RevocationListModel? {
-        try await RevocationListModel.query(on: database).sort(\.$number, .descending).first()
+    func latestRevocationList() async throws -> RevocationListRecord? {
+        try await RevocationListModel.query(on: database).sort(\.$number, .descending).first().map { list in
+            RevocationListRecord(number: list.number, der: Array(list.der), thisUpdate: list.thisUpdate, nextUpdate: list.nextUpdate)
+        }
     }
 
     /// Stores a CRL; fails when one with its number exists.
-    func add(_ list: RevocationListModel) async throws {
-        try await list.create(on: database)
+    func add(_ list: RevocationListRecord) async throws {
+        try await RevocationListModel(number: list.number, der: Data(list.der), thisUpdate: list.thisUpdate, nextUpdate: list.nextUpdate)
+            .create(on: database)
     }
 }
 
-extension SignerCertificateModel {
+/// One of the authority's certificates with its key, sealed under the master key.
+struct AuthorityRecord: Sendable {
+    /// `root` or `issuing`.
+    let role: String
+    let der: [UInt8]
+    let sealedKey: [UInt8]
+}
+
+/// The authority's two certificates.
+struct AuthorityRecords: Sendable {
+    let root: AuthorityRecord
+    let issuing: AuthorityRecord
+}
+
+/// A signer's certificate as stored, with their key sealed under their password.
+struct SignerCertificateRecord: Sendable {
+    let id: UUID
+    let iin: IIN
+    /// The serial number in upper-case hex.
+    let serial: String
+    let der: [UInt8]
+    /// The key's algorithm (`p256`, `rsa-2048`).
+    let algorithm: String
+    let sealedKey: SealedSigningKey
+    let notBefore: Date
+    let notAfter: Date
+    let createdAt: Date?
+    let revokedAt: Date?
+    /// The CRL reason code of the revocation.
+    let revocationReason: Int?
+
     /// Whether the certificate can sign at `now`: unrevoked and within its validity.
     func isValid(at now: Date) -> Bool {
         revokedAt == nil && notBefore <= now && now < notAfter
     }
+}
+
+/// A CRL as issued.
+struct RevocationListRecord: Sendable {
+    let number: Int64
+    let der: [UInt8]
+    let thisUpdate: Date
+    let nextUpdate: Date
 }

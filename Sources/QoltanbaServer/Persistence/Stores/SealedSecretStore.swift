@@ -26,22 +26,28 @@ struct SealedSecretStore {
     static let pageSize = 500
 
     /// The CA's certificates with their sealed keys.
-    func authorityCertificates() async throws -> [AuthorityCertificateModel] {
-        try await AuthorityCertificateModel.query(on: database).sort(\.$id).all()
+    func authorityCertificates() async throws -> [SealedAuthorityKey] {
+        try await AuthorityCertificateModel.query(on: database).sort(\.$id).all().map {
+            SealedAuthorityKey(id: try $0.requireID(), role: $0.role, sealedKey: $0.sealedKey)
+        }
     }
 
     /// The organizations with a webhook secret whose id follows `last`, in id order.
-    func organizationsWithWebhooks(after last: UUID?) async throws -> [OrganizationModel] {
+    func organizationsWithWebhooks(after last: UUID?) async throws -> [SealedWebhookSecrets] {
         var query = OrganizationModel.query(on: database).filter(\.$webhookSecret != nil).sort(\.$id).limit(Self.pageSize)
         if let last { query = query.filter(\.$id > last) }
-        return try await query.all()
+        return try await query.all().map {
+            SealedWebhookSecrets(organization: try $0.requireID(), current: $0.webhookSecret, previous: $0.webhookPreviousSecret)
+        }
     }
 
     /// The signer certificates whose id follows `last`, in id order.
-    func signerCertificates(after last: UUID?) async throws -> [SignerCertificateModel] {
+    func signerCertificates(after last: UUID?) async throws -> [SealedSignerKey] {
         var query = SignerCertificateModel.query(on: database).sort(\.$id).limit(Self.pageSize)
         if let last { query = query.filter(\.$id > last) }
-        return try await query.all()
+        return try await query.all().map {
+            SealedSignerKey(id: try $0.requireID(), iin: $0.iin, serial: $0.serial, sealedKey: $0.sealedKey)
+        }
     }
 
     /// Sets the row's `column` to `new` if it still holds `old`.
@@ -53,4 +59,26 @@ struct SealedSecretStore {
             """).all()
         return !rows.isEmpty
     }
+}
+
+/// A key of the authority as sealed under the master key.
+struct SealedAuthorityKey: Sendable {
+    let id: UUID
+    let role: String
+    let sealedKey: Data
+}
+
+/// An organization's webhook secrets as sealed under the master key.
+struct SealedWebhookSecrets: Sendable {
+    let organization: UUID
+    let current: Data?
+    let previous: Data?
+}
+
+/// A signer key's record as stored (JSON), whose outer layer is sealed under the master key.
+struct SealedSignerKey: Sendable {
+    let id: UUID
+    let iin: String
+    let serial: String
+    let sealedKey: String
 }

@@ -24,6 +24,6 @@ struct OneCurrentCertificate: AsyncMigration {
 
     func revert(on database: any Database) async throws {
         try await database.sql.drop(index: "signer_certificates_current").run()
-        try await database.schema("signer_certificates").deleteField("superseded_at").update()
+        try await database.sql.raw("ALTER TABLE signer_certificates DROP COLUMN superseded_at").run()
     }
 }
