@@ -97,9 +97,14 @@ protocol CabinetTesting {}
 extension CabinetTesting {
     /// A new account of the first organization: its email and one-time password.
     static func account(_ server: TestServer, organization: UUID? = nil) async throws -> (String, String) {
-        let model = try #require(try await OrganizationModel.find(organization ?? server.organizationID, on: server.app.db))
+        let model = try #require(try await server.app.stores.organizations.organization(organization ?? server.organizationID))
         let email = "staff-\(UUID().uuidString.prefix(8).lowercased())@bank.example"
-        let (_, password) = try await server.app.staffAccounts.create(organization: model, email: email.uppercased())
+        let password = try await server.app.staffAccounts.create(organization: model, email: email.uppercased()).password
         return (email, password)
     }
+}
+
+extension CreatedAPIKey {
+    /// The key and its secret, as the tests take them apart.
+    var pair: (APIKey, APIKeySecret) { (key, secret) }
 }

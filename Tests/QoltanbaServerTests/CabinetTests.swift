@@ -49,23 +49,23 @@ struct CabinetTests: CabinetTesting {
             #expect(page.body.string.contains(server.organizationID.apiString) && page.body.string.contains("First bank"))
             let bad = try await browser.post("/cabinet/organization", ["webhook_url": "ftp://example.com/hook"])
             #expect(bad.status == .badRequest && bad.hasError)
-            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.webhookURL == nil)
+            #expect(try await server.app.stores.organizations.organization(server.organizationID)?.webhookURL == nil)
 
             let saved = try await browser.submit("/cabinet/organization", ["webhook_url": "http://127.0.0.1:9/hook"])
             let secret = try #require(saved.body.string.firstMatch(of: /data-secret="webhook">(whsec_[A-Za-z0-9_-]+)</).map { String($0.1) })
-            var organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            var organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             #expect(organization.webhookURL == "http://127.0.0.1:9/hook")
             #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [secret])
             #expect(!(try await browser.get("/cabinet/organization")).body.string.contains(secret))
             // Saving the same URL again (a second click, a reloaded answer) keeps the secret.
             let again = try await browser.submit("/cabinet/organization", ["webhook_url": "http://127.0.0.1:9/hook"])
             #expect(again.status == .ok && again.body.string.contains("data-notice") && !again.body.string.contains("data-secret"))
-            organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [secret])
 
             let rotated = try await browser.submit("/cabinet/organization/rotate")
             let next = try #require(rotated.body.string.firstMatch(of: /data-secret="webhook">(whsec_[A-Za-z0-9_-]+)</).map { String($0.1) })
-            organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             #expect(next != secret)
             #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date()) == [next, secret])
         }
@@ -88,10 +88,10 @@ struct CabinetTests: CabinetTesting {
             #expect(saved.body.string.contains(#"data-redirect-origins="https://bank.example.kz https://app.bank.example.kz:8443""#))
             let bad = try await browser.post("/cabinet/organization/redirects", ["redirect_origins": "https://bank.example.kz/back"])
             #expect(bad.status == .badRequest && bad.hasError)
-            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.allowedRedirectOrigins
+            #expect(try await server.app.stores.organizations.organization(server.organizationID)?.redirectOrigins
                 == ["https://bank.example.kz", "https://app.bank.example.kz:8443"])
             try await browser.submit("/cabinet/organization/redirects", ["redirect_origins": ""])
-            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.redirectOrigins == nil)
+            #expect(try await server.app.stores.organizations.organization(server.organizationID)?.redirectOrigins == [])
         }
     }
 
@@ -201,7 +201,7 @@ struct CabinetTests: CabinetTesting {
 
                 // Another organization's staff cannot see or redeliver it.
                 let (email, oneTime) = try await Self.account(server, organization: try await OrganizationStore(database: server.app.db)
-                    .organization(idOrName: "Second telecom").requireID())
+                    .organization(idOrName: "Second telecom").id)
                 var stranger = CabinetBrowser(server)
                 try await stranger.logIn(email, oneTime)
                 try await stranger.get("/cabinet/password")

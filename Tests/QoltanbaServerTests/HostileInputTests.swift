@@ -236,12 +236,12 @@ struct HostileInputTests {
     func redirectOrigins() async throws {
         try await TestServer.with { server in
             let store = OrganizationStore(database: server.app.db)
-            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
-            #expect(try await store.setRedirectOrigins("https://Bank.example.kz:443/, https://app.bank.example.kz:8443", field: "--origins", for: organization)
+            let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
+            #expect(try await store.setRedirectOrigins("https://Bank.example.kz:443/, https://app.bank.example.kz:8443", field: "--origins", for: organization.id)
                 == ["https://bank.example.kz", "https://app.bank.example.kz:8443"])
             for wrong in ["https://bank.example.kz/back", "ftp://bank.example.kz", "bank.example.kz", "https://user@bank.example.kz"] {
                 await #expect(throws: QoltanbaError.self, "\(wrong)") {
-                    try await store.setRedirectOrigins(wrong, field: "--origins", for: organization)
+                    try await store.setRedirectOrigins(wrong, field: "--origins", for: organization.id)
                 }
             }
 
@@ -262,7 +262,7 @@ struct HostileInputTests {
             #expect(try await SigningFlowModel.find(inside, on: server.app.db)?.redirectURL == "https://app.bank.example.kz:8443/done?x=1")
 
             // An empty list allows any URL again.
-            #expect(try await store.setRedirectOrigins("", field: "--origins", for: organization).isEmpty)
+            #expect(try await store.setRedirectOrigins("", field: "--origins", for: organization.id).isEmpty)
             #expect(organization.allowsRedirect(to: "https://evil.example/"))
         }
     }

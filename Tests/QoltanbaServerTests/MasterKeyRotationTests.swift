@@ -37,10 +37,10 @@ struct MasterKeyRotationTests {
             _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
             var browser = Browser(server, session: session)
             try await browser.signEverything()
-            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             let stores = server.app.stores
-            _ = try await WebhookSecrets.set(url: "http://127.0.0.1:9/a", for: organization, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
-            let secret = try await WebhookSecrets.set(url: "http://127.0.0.1:9/b", for: organization, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
+            _ = try await WebhookSecrets.set(url: "http://127.0.0.1:9/a", for: organization.id, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
+            let secret = try await WebhookSecrets.set(url: "http://127.0.0.1:9/b", for: organization.id, sealer: Sealer(masterKey: old), allowPrivate: true, in: stores.organizations)
             try await body(server, secret)
         }
     }
@@ -51,7 +51,7 @@ struct MasterKeyRotationTests {
         for certificate in try await AuthorityCertificateModel.query(on: db).all() {
             guard (try? key.open(Array(certificate.sealedKey), context: "ca-\(certificate.role)")) != nil else { return false }
         }
-        let organization = try #require(try await OrganizationModel.find(server.organizationID, on: db))
+        let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
         guard let secrets = try? WebhookSecrets.all(of: organization, sealer: Sealer(masterKey: key), now: Date()), secrets.first == webhookSecret, secrets.count == 2
         else { return false }
         for certificate in try await SignerCertificateModel.query(on: db).all() {
@@ -91,15 +91,16 @@ struct MasterKeyRotationTests {
     func changedAndUnreadable() async throws {
         try await withSecrets { server, _ in
             let store = server.app.stores.sealedSecrets
-            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             let current = try #require(organization.webhookSecret)
             #expect(try await !store.replace(.webhookSecret, of: server.organizationID, was: Data([1, 2, 3]), with: Data([4])))
-            #expect(try await OrganizationModel.find(server.organizationID, on: server.app.db)?.webhookSecret == current)
+            #expect(try await server.app.stores.organizations.organization(server.organizationID)?.webhookSecret == current)
 
             // A secret sealed under a third key: reported, left alone, the rest done.
             let stranger = MasterKey.generate()
-            organization.webhookPreviousSecret = Data(try stranger.seal(Array("whsec_x".utf8), context: try WebhookSecrets.box(organization).context))
-            try await server.app.stores.organizations.save(organization)
+            let model = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            model.webhookPreviousSecret = Data(try stranger.seal(Array("whsec_x".utf8), context: WebhookSecrets.box(organization).context))
+            try await model.save(on: server.app.db)
             let report = try await MasterKeyRotation(stores: server.app.stores, sealer: Sealer(masterKey: new.opening(old))).run()
             #expect(report.unreadable == ["webhook secret \(server.organizationID.apiString)"])
             #expect(report.resealed == ["CA key": 2, "webhook secret": 1, "signer key": 1])
@@ -109,10 +110,10 @@ struct MasterKeyRotationTests {
     @Test("a webhook secret set while a rotation runs seals the secret it replaces under the new key (a run that read the organization before would miss it)")
     func secretSetDuringRotation() async throws {
         try await withSecrets { server, replaced in
-            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             let secret = try await WebhookSecrets.set(
-                url: "http://127.0.0.1:9/c", for: organization, sealer: Sealer(masterKey: new.opening(old)), allowPrivate: true, in: server.app.stores.organizations)
-            let saved = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+                url: "http://127.0.0.1:9/c", for: organization.id, sealer: Sealer(masterKey: new.opening(old)), allowPrivate: true, in: server.app.stores.organizations)
+            let saved = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             #expect(try WebhookSecrets.all(of: saved, sealer: Sealer(masterKey: new), now: Date()) == [secret, replaced])
         }
     }

@@ -35,7 +35,7 @@ struct ReadsNeverWriteTests {
     static func withWebhook(_ server: TestServer) async throws {
         let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
         _ = try await WebhookSecrets.set(
-            url: "http://127.0.0.1:9/hook", for: organization, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
+            url: "http://127.0.0.1:9/hook", for: organization.id, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
     }
 
     @Test("no GET route writes, an overdue session's included; the first open of /sign and the cabinet's login are the exceptions")

@@ -112,9 +112,9 @@ extension WebhookTesting {
         let receiver = try await WebhookReceiver.start(status: status)
         do {
             try await TestServer.with(environment: environment) { server in
-                let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+                let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
                 let secret = try await WebhookSecrets.set(
-                    url: receiver.url, for: organization, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
+                    url: receiver.url, for: organization.id, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
                 receiver.trust([secret])
                 try await body(server, receiver)
             }

@@ -102,14 +102,15 @@ struct WebhookTests: WebhookTesting {
     @Test("while a secret is rotated both sign; organizations without a webhook write no events")
     func rotation() async throws {
         try await withWebhook { server, receiver in
-            let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
+            let organization = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             let old = try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date())
             let new = try await WebhookSecrets.set(
-                url: receiver.url, for: organization, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
-            let secrets = try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date())
+                url: receiver.url, for: organization.id, sealer: server.app.sealer, allowPrivate: true, in: server.app.stores.organizations)
+            let updated = try #require(try await server.app.stores.organizations.organization(server.organizationID))
+            let secrets = try WebhookSecrets.all(of: updated, sealer: server.app.sealer, now: Date())
             #expect(secrets == [new] + old)
-            #expect(try WebhookSecrets.all(of: organization, sealer: server.app.sealer, now: Date().addingTimeInterval(25 * 3600)) == [new])
-            #expect(organization.webhookSecret.map { !String(decoding: $0, as: UTF8.self).contains(new) } == true)
+            #expect(try WebhookSecrets.all(of: updated, sealer: server.app.sealer, now: Date().addingTimeInterval(25 * 3600)) == [new])
+            #expect(updated.webhookSecret.map { !String(decoding: $0, as: UTF8.self).contains(new) } == true)
 
             for secret in [new] + old {
                 receiver.trust([secret])
@@ -171,17 +172,17 @@ struct WebhookTests: WebhookTesting {
         try await TestServer.with(environment: environment) { server in
             let (app, db) = (server.app, server.app.db)
             let slow = try await app.stores.organizations.createOrganization(named: "Slow receiver")
-            _ = try await WebhookSecrets.set(url: hole.url, for: slow, sealer: app.sealer, allowPrivate: true, in: app.stores.organizations)
-            let healthy = try #require(try await OrganizationModel.find(server.organizationID, on: db))
+            _ = try await WebhookSecrets.set(url: hole.url, for: slow.id, sealer: app.sealer, allowPrivate: true, in: app.stores.organizations)
+            let healthy = try #require(try await server.app.stores.organizations.organization(server.organizationID))
             receiver.trust([
-                try await WebhookSecrets.set(url: receiver.url, for: healthy, sealer: app.sealer, allowPrivate: true, in: app.stores.organizations),
+                try await WebhookSecrets.set(url: receiver.url, for: healthy.id, sealer: app.sealer, allowPrivate: true, in: app.stores.organizations),
             ])
-            let slowKey = try await app.stores.organizations.createAPIKey(for: slow, label: "test").1.value
+            let slowKey = try await app.stores.organizations.createAPIKey(for: slow.id, label: "test").secret.value
             // Each event of a session of its own (a session's events go one at a time).
-            func event(of organization: OrganizationModel, at time: Date) async throws -> WebhookEventModel {
+            func event(of organization: Organization, at time: Date) async throws -> WebhookEventModel {
                 let session = try await server.createSession(key: organization.id == slow.id ? slowKey : nil)
                 return WebhookEventModel(
-                    id: UUID(), organizationID: try organization.requireID(), sessionID: session, event: "session.process", payload: #"{"n":1}"#, at: time)
+                    id: UUID(), organizationID: organization.id, sessionID: session, event: "session.process", payload: #"{"n":1}"#, at: time)
             }
             // Six events for the black hole, due before any of the other organization's.
             for index in 0..<6 { try await app.stores.webhooks.add(try await event(of: slow, at: Date().addingTimeInterval(Double(index) - 60))) }
@@ -200,7 +201,7 @@ struct WebhookTests: WebhookTesting {
 
             round.cancel()
             #expect(try await round.value == 2 + 3)
-            let held = try await WebhookEventModel.query(on: db).filter(\.$organization.$id == slow.requireID()).all()
+            let held = try await WebhookEventModel.query(on: db).filter(\.$organization.$id == slow.id).all()
             #expect(held.count == 6 && held.allSatisfy { $0.state == "pending" && $0.attempts == 0 && $0.claimedUntil == nil })
             #expect(try await WebhookAttemptModel.query(on: db).count() == 3)
         }
@@ -215,7 +216,7 @@ struct WebhookTests: WebhookTesting {
         try await withWebhook(environment: environment) { server, receiver in
             let organization = try #require(try await OrganizationModel.find(server.organizationID, on: server.app.db))
             organization.webhookURL = receiver.url.replacingOccurrences(of: "/hook", with: "/busy?after=\(header)")
-            try await server.app.stores.organizations.save(organization)
+            try await organization.save(on: server.app.db)
             let session = try await server.createSession()
             _ = try await server.uploadBase64(session: session.apiString, name: "a.pdf", file: Samples.pdf)
             var browser = Browser(server, session: session)

@@ -58,9 +58,9 @@ public struct TestServer: Sendable {
                 let store = app.stores.organizations
                 let first = try await store.createOrganization(named: "First bank")
                 let second = try await store.createOrganization(named: "Second telecom")
-                let (_, key) = try await store.createAPIKey(for: first, label: "tests")
-                let (_, otherKey) = try await store.createAPIKey(for: second, label: "tests")
-                try await body(TestServer(app: app, key: key.value, otherKey: otherKey.value, organizationID: first.requireID()))
+                let key = try await store.createAPIKey(for: first.id, label: "tests").secret
+                let otherKey = try await store.createAPIKey(for: second.id, label: "tests").secret
+                try await body(TestServer(app: app, key: key.value, otherKey: otherKey.value, organizationID: first.id))
             } catch {
                 if usesPostgres { try? await dropSchema(schema, app) }
                 throw error

@@ -10,7 +10,7 @@ extension CabinetController {
             var filter = CabinetPage.SessionFilter(
                 status: SessionStatus(rawValue: status), from: (try? request.query.get(String.self, at: "from")) ?? "",
                 to: (try? request.query.get(String.self, at: "to")) ?? "")
-            let organizationID = try staff.organization.requireID()
+            let organizationID = staff.organization.id
             // Sessions past their time to live are listed as canceled, recorded or not.
             let sessions = request.stores.sessions
             let from = Self.day(filter.from), to = Self.day(filter.to)
@@ -36,7 +36,7 @@ extension CabinetController {
     func session(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
             guard let id = request.parameters.get("session").flatMap(UUID.init(uuidString:)),
-                  let organizationID = staff.organization.id,
+                  case let organizationID = staff.organization.id,
                   let session = try await request.stores.sessions.find(id, visibleTo: organizationID)
             else {
                 return visit.page.message(.notFound, status: .notFound)
@@ -53,7 +53,7 @@ extension CabinetController {
         try await page(request) { visit, staff in
             let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
             let listed = try await request.stores.webhooks.list(
-                organizationID: try staff.organization.requireID(), state: state, page: Self.pageNumber(request))
+                organizationID: staff.organization.id, state: state, page: Self.pageNumber(request))
             let events = listed.rows.map { CabinetPage.Event($0.event, attempts: $0.attempts) }
             return visit.page.webhooks(
                 events, state: state?.rawValue ?? "", page: listed.number,

@@ -42,7 +42,7 @@ struct CabinetController: RouteCollection {
         cabinet.get("keys") { request in
             try await page(request) { visit, staff in
                 visit.page.keys(
-                    try await request.stores.organizations.apiKeys(of: staff.organization).map(CabinetPage.Key.init),
+                    try await request.stores.organizations.apiKeys(of: staff.organization.id).map(CabinetPage.Key.init),
                     newSecret: try await takeSecret(.apiKey, request, staff), notice: visit.notice(request))
             }
         }
@@ -110,20 +110,17 @@ struct CabinetController: RouteCollection {
     /// Keeps a new secret, sealed, on the login until the next page of its kind shows it: a form
     /// answers with a redirect, so that reloading the page shows nothing again and posts nothing again.
     private func keep(_ secret: String, _ kind: SecretKind, _ request: Request, _ staff: Staff) async throws {
-        staff.login.flash = Data(try request.application.sealer.seal(
-            Array("\(kind.rawValue):\(secret)".utf8), as: .cabinetFlash(login: try staff.login.requireID())))
-        try await request.stores.staff.save(staff.login)
+        let flash = try request.application.sealer.seal(Array("\(kind.rawValue):\(secret)".utf8), as: .cabinetFlash(login: staff.login.id))
+        try await request.stores.staff.setFlash(of: staff.login.id, flash)
     }
 
     /// The secret of `kind` kept for this page, taken away; nil when there is none.
     private func takeSecret(_ kind: SecretKind, _ request: Request, _ staff: Staff) async throws -> String? {
         guard let box = staff.login.flash,
-              let login = staff.login.id,
-              let bytes = try? request.application.sealer.open(Array(box), as: .cabinetFlash(login: login)),
+              let bytes = try? request.application.sealer.open(box, as: .cabinetFlash(login: staff.login.id)),
               let kept = String(bytes: bytes, encoding: .utf8), kept.hasPrefix(kind.rawValue + ":")
         else { return nil }
-        staff.login.flash = nil
-        try await request.stores.staff.save(staff.login)
+        try await request.stores.staff.setFlash(of: staff.login.id, nil)
         return String(kept.dropFirst(kind.rawValue.count + 1))
     }
 
@@ -177,7 +174,7 @@ struct CabinetController: RouteCollection {
             request.logger.info("cabinet login refused", metadata: ["address": "\(address)"])
             return visit.page.login(email: email, error: .loginWrong, status: .unauthorized)
         case .loggedIn(let user, let token):
-            request.logger.info("cabinet login", metadata: ["user": "\(user.id?.apiString ?? "")"])
+            request.logger.info("cabinet login", metadata: ["user": "\(user.id.apiString)"])
             // Every earlier login of this browser ends: the new one starts from a fresh cookie.
             try await request.staffAccounts.logOut(cookie: request.cookies[Self.loginCookie]?.string)
             let response = request.redirect(to: user.mustChangePassword ? "/cabinet/password" : "/cabinet/sessions", redirectType: .normal)
@@ -212,7 +209,7 @@ struct CabinetController: RouteCollection {
         let error: String
         switch result {
         case .changed:
-            request.logger.info("cabinet password changed", metadata: ["user": "\(staff.user.id?.apiString ?? "")"])
+            request.logger.info("cabinet password changed", metadata: ["user": "\(staff.user.id.apiString)"])
             return request.redirect(to: "/cabinet/sessions", redirectType: .normal)
         case .wrongCurrent: error = visit.language.text(CabinetText.passwordWrongCurrent)
         case .tooShort: error = visit.language.text(CabinetText.passwordTooShort, StaffAccounts.minimumPasswordLength)
@@ -258,13 +255,13 @@ struct CabinetController: RouteCollection {
         let secret: String
         do {
             secret = try await WebhookSecrets.set(
-                url: url, for: organization, sealer: request.application.sealer,
+                url: url, for: organization.id, sealer: request.application.sealer,
                 allowPrivate: request.application.qoltanba.webhooks.allowPrivate, in: request.stores.organizations)
         } catch let error as QoltanbaError where error.code == .operatorError {
             return visit.page.organization(.init(organization), typedURL: url, error: visit.page.text(.webhookRefused), status: .badRequest)
         }
         request.logger.info("webhook set in the cabinet", metadata: [
-            "organization": "\(organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
+            "organization": "\(organization.id.apiString)", "user": "\(staff.user.id.apiString)",
         ])
         try await keep(secret, .webhook, request, staff)
         return Self.redirect(request, "/cabinet/organization", done: .webhookSaved)
@@ -276,13 +273,13 @@ struct CabinetController: RouteCollection {
             let text = form.redirect_origins ?? ""
             do {
                 guard text.utf8.count <= 4096 else { throw QoltanbaError.invalidField("redirect_origins", "too long") }
-                try await request.stores.organizations.setRedirectOrigins(text, field: "redirect_origins", for: staff.organization)
+                try await request.stores.organizations.setRedirectOrigins(text, field: "redirect_origins", for: staff.organization.id)
             } catch let error as QoltanbaError where error.code == .invalidField {
                 return visit.page.organization(
                     .init(staff.organization), typedOrigins: text, error: visit.page.text(.redirectInvalid), status: .badRequest)
             }
             request.logger.info("redirect origins set in the cabinet", metadata: [
-                "organization": "\(staff.organization.id?.apiString ?? "")", "user": "\(staff.user.id?.apiString ?? "")",
+                "organization": "\(staff.organization.id.apiString)", "user": "\(staff.user.id.apiString)",
             ])
             return Self.redirect(request, "/cabinet/organization", done: .redirectsSaved)
         }
@@ -294,9 +291,10 @@ struct CabinetController: RouteCollection {
         try await acting(request, visit) { staff in
             let printable = (form.label ?? "").filter { !$0.unicodeScalars.contains(where: \.isControl) }
             let label = String(printable.trimmingCharacters(in: .whitespaces).prefix(100))
-            let (key, secret) = try await request.stores.organizations.createAPIKey(for: staff.organization, label: label)
+            let created = try await request.stores.organizations.createAPIKey(for: staff.organization.id, label: label)
+            let (key, secret) = (created.key, created.secret)
             request.logger.info("API key created in the cabinet", metadata: [
-                "key": "\(key.id?.apiString ?? "")", "prefix": "\(key.prefix)", "user": "\(staff.user.id?.apiString ?? "")",
+                "key": "\(key.id.apiString)", "prefix": "\(key.prefix)", "user": "\(staff.user.id.apiString)",
             ])
             try await keep(secret.value, .apiKey, request, staff)
             return Self.redirect(request, "/cabinet/keys")
@@ -313,7 +311,7 @@ struct CabinetController: RouteCollection {
             }
             _ = try await request.stores.organizations.revokeAPIKey(id: text)
             request.application.apiKeyCache.forgetAll()
-            request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id?.apiString ?? "")"])
+            request.logger.info("API key revoked in the cabinet", metadata: ["key": "\(text)", "user": "\(staff.user.id.apiString)"])
             return Self.redirect(request, "/cabinet/keys", done: .keyRevoked)
         }
     }

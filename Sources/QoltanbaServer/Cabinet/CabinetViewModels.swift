@@ -12,13 +12,13 @@ extension CabinetPage {
         let previousSecretUntil: Date?
         let redirectOrigins: [String]
 
-        init(_ model: OrganizationModel) {
-            id = model.id?.apiString ?? ""
-            name = model.name
-            createdAt = model.createdAt
-            webhookURL = model.webhookURL
-            previousSecretUntil = model.webhookPreviousSecret == nil ? nil : model.webhookPreviousUntil
-            redirectOrigins = model.allowedRedirectOrigins
+        init(_ organization: QoltanbaServer.Organization) {
+            id = organization.id.apiString
+            name = organization.name
+            createdAt = organization.createdAt
+            webhookURL = organization.webhookURL
+            previousSecretUntil = organization.webhookPreviousSecret == nil ? nil : organization.webhookPreviousUntil
+            redirectOrigins = organization.redirectOrigins
         }
     }
 
@@ -30,8 +30,8 @@ extension CabinetPage {
         let lastUsedAt: Date?
         let revokedAt: Date?
 
-        init(_ model: APIKeyModel) {
-            id = model.id?.apiString ?? ""
+        init(_ model: APIKey) {
+            id = model.id.apiString
             prefix = model.prefix
             label = model.label
             createdAt = model.createdAt

@@ -6,9 +6,9 @@ import Vapor
 extension CabinetController {
     /// A logged-in account with its organization.
     struct Staff {
-        let user: StaffUserModel
-        let login: StaffLoginModel
-        let organization: OrganizationModel
+        let user: StaffUser
+        let login: StaffLogin
+        let organization: Organization
     }
 
     /// What every request needs: the view (language, theme), the CSRF seed, and who is logged in.
@@ -37,10 +37,10 @@ extension CabinetController {
                 seed = BrowserToken()
                 newSeed = true
             }
-            if let (user, login) = try await request.staffAccounts.staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
-                let organization = try await request.stores.organizations.organization(user.organizationID)
+            if let session = try await request.staffAccounts.staff(cookie: request.cookies[CabinetController.loginCookie]?.string),
+                let organization = try await request.stores.organizations.organization(session.user.organizationID)
             {
-                staff = Staff(user: user, login: login, organization: organization)
+                staff = Staff(user: session.user, login: session.login, organization: organization)
             } else {
                 staff = nil
             }

@@ -50,20 +50,18 @@ struct StaffAccounts {
 
     /// Makes an account for the organization's staff; returns it with its one-time password, the
     /// only copy of which the operator hands over.
-    func create(organization: OrganizationModel, email text: String, now: Date = Date()) async throws -> (StaffUserModel, String) {
+    func create(organization: Organization, email text: String, now: Date = Date()) async throws -> NewPassword {
         let email = try Self.normalized(email: text)
         guard try await store.user(email: email) == nil else {
             throw QoltanbaError(.operatorError, "an account with the email \(email) already exists")
         }
         let password = Self.oneTimePassword()
-        let user = StaffUserModel(
-            organizationID: try organization.requireID(), email: email, passwordHash: try await hash(password), at: now)
-        try await store.create(user)
-        return (user, password)
+        let user = try await store.createUser(organization: organization.id, email: email, passwordHash: try await hash(password), at: now)
+        return NewPassword(user: user, password: password)
     }
 
     /// The account with this email; an operator error when there is none.
-    private func account(email text: String) async throws -> StaffUserModel {
+    private func account(email text: String) async throws -> StaffUser {
         let email = try Self.normalized(email: text)
         guard let user = try await store.user(email: email) else {
             throw QoltanbaError(.operatorError, "no account has the email \(email)")
@@ -72,19 +70,18 @@ struct StaffAccounts {
     }
 
     /// Gives the account a new one-time password and ends its logins.
-    func resetPassword(email text: String) async throws -> (StaffUserModel, String) {
+    func resetPassword(email text: String) async throws -> NewPassword {
         let user = try await account(email: text)
         let password = Self.oneTimePassword()
-        user.passwordHash = try await hash(password)
-        user.mustChangePassword = true
-        try await store.save(user, forgettingFailuresPrefixed: Self.pairKeyPrefix(email: user.email))
-        return (user, password)
+        try await store.setPassword(
+            of: user.id, hash: try await hash(password), mustChange: true, forgettingFailuresPrefixed: Self.pairKeyPrefix(email: user.email))
+        return NewPassword(user: user, password: password)
     }
 
     /// Deletes the account with its logins.
-    func delete(email text: String) async throws -> StaffUserModel {
+    func delete(email text: String) async throws -> StaffUser {
         let user = try await account(email: text)
-        try await store.delete(user)
+        try await store.deleteUser(user.id)
         return user
     }
 
@@ -92,7 +89,7 @@ struct StaffAccounts {
 
     enum LoginResult {
         /// Logged in: the browser's new token, for the cookie.
-        case loggedIn(StaffUserModel, BrowserToken)
+        case loggedIn(StaffUser, BrowserToken)
         case wrong
         /// Too many failures for this email from this address, or from this address, lately; nothing
         /// was checked. The seconds until the next attempt may be made.
@@ -109,13 +106,12 @@ struct StaffAccounts {
         case .failure(let wait): return .throttled(retryAfter: wait.seconds)
         case .success(let records): attempts = records
         }
-        var user: StaffUserModel?
+        var user: StaffUser?
         if let email { user = try await store.user(email: email) }
         guard try await verify(password, user?.passwordHash), let user else { return .wrong }
         let token = BrowserToken()
-        user.lastLoginAt = now
-        let login = StaffLoginModel(userID: try user.requireID(), tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle))
-        try await store.logIn(user, login, forgetting: attempts, failureKey: pairKey, now: now)
+        try await store.logIn(
+            user.id, tokenHash: token.hash, at: now, expiresAt: now.addingTimeInterval(Self.idle), forgetting: attempts, failureKey: pairKey)
         return .loggedIn(user, token)
     }
 
@@ -173,16 +169,15 @@ struct StaffAccounts {
     }
 
     /// The account a browser's cookie is logged in as, its login moved on; nil when logged out or expired.
-    func staff(cookie: String?, now: Date = Date()) async throws -> (StaffUserModel, StaffLoginModel)? {
+    func staff(cookie: String?, now: Date = Date()) async throws -> StaffSession? {
         guard let token = cookie.flatMap(BrowserToken.init(cookie:)),
               let login = try await store.login(tokenHash: token.hash, now: now)
         else { return nil }
-        let expires = min(now.addingTimeInterval(Self.idle), login.createdAt.addingTimeInterval(Self.longest))
-        if expires.timeIntervalSince(login.expiresAt) > 60 {
-            login.expiresAt = expires
-            try await store.save(login)
+        let expires = min(now.addingTimeInterval(Self.idle), login.login.createdAt.addingTimeInterval(Self.longest))
+        if expires.timeIntervalSince(login.login.expiresAt) > 60 {
+            try await store.extend(login.login.id, until: expires)
         }
-        return (login.user, login)
+        return login
     }
 
     /// Ends the login a cookie holds.
@@ -211,7 +206,7 @@ struct StaffAccounts {
     /// Sets a new password when `current` is right; the account's other logins end. Wrong current
     /// passwords count as failed logins of the account from `address`.
     func changePassword(
-        _ user: StaffUserModel, keeping login: StaffLoginModel, current: String, new password: String, confirmation: String,
+        _ user: StaffUser, keeping login: StaffLogin, current: String, new password: String, confirmation: String,
         address: String, now: Date = Date()
     ) async throws -> PasswordChange {
         let pairKey = Self.pairKey(email: user.email, address: address)
@@ -226,11 +221,15 @@ struct StaffAccounts {
         guard password.utf8.count <= Self.maximumPasswordBytes else { return .tooLong }
         guard password == confirmation else { return .mismatch }
         guard password != current else { return .unchanged }
-        user.passwordHash = try await hash(password)
-        user.mustChangePassword = false
-        try await store.save(user, endingLoginsExcept: try login.requireID())
+        try await store.setPassword(of: user.id, hash: try await hash(password), mustChange: false, endingLoginsExcept: login.id)
         return .changed
     }
+}
+
+/// An account with the one-time password it was just given, shown this once.
+struct NewPassword {
+    let user: StaffUser
+    let password: String
 }
 
 extension Unicode.Scalar {

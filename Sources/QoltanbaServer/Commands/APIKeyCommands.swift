@@ -22,9 +22,9 @@ struct APIKeyCommands: AsyncCommandGroup {
             try await context.application.prepareDatabase()
             let store = context.application.stores.organizations
             let organization = try await store.organization(idOrName: organizationRef)
-            let (key, secret) = try await store.createAPIKey(for: organization, label: signature.label ?? "")
-            Output.result(secret.value)
-            Output.message("created API key \(try key.requireID().apiString) for '\(organization.name)'; it is not shown again")
+            let created = try await store.createAPIKey(for: organization.id, label: signature.label ?? "")
+            Output.result(created.secret.value)
+            Output.message("created API key \(created.key.id.apiString) for '\(organization.name)'; it is not shown again")
         }
     }
 
@@ -41,11 +41,11 @@ struct APIKeyCommands: AsyncCommandGroup {
             guard let organizationRef = signature.organization else { throw QoltanbaError.operatorFailure("--org is required") }
             try await context.application.prepareDatabase()
             let store = context.application.stores.organizations
-            let keys = try await store.apiKeys(of: store.organization(idOrName: organizationRef))
+            let keys = try await store.apiKeys(of: store.organization(idOrName: organizationRef).id)
             Output.message("ID\tPREFIX\tLABEL\tCREATED\tLAST_USED\tSTATUS")
             for key in keys {
                 let fields = [
-                    try key.requireID().apiString, key.prefix, key.label.isEmpty ? "-" : key.label,
+                    key.id.apiString, key.prefix, key.label.isEmpty ? "-" : key.label,
                     key.createdAt.map(APITimestamp.format) ?? "-", key.lastUsedAt.map(APITimestamp.format) ?? "-",
                     key.revokedAt == nil ? "active" : "revoked",
                 ]

@@ -20,7 +20,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             try await context.application.prepareDatabase()
             let organization = try await context.application.stores.organizations
                 .createOrganization(named: name)
-            Output.result(try organization.requireID().apiString)
+            Output.result(organization.id.apiString)
             Output.message("created organization '\(organization.name)'")
         }
     }
@@ -43,7 +43,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             try await app.prepareDatabase()
             let organization = try await app.stores.organizations.organization(idOrName: name)
             let secret = try await WebhookSecrets.set(
-                url: url, for: organization, sealer: app.sealer, allowPrivate: app.qoltanba.webhooks.allowPrivate, in: app.stores.organizations)
+                url: url, for: organization.id, sealer: app.sealer, allowPrivate: app.qoltanba.webhooks.allowPrivate, in: app.stores.organizations)
             Output.result(secret)
             Output.message("webhook of '\(organization.name)' set to \(url); the secret above is shown only now")
         }
@@ -69,7 +69,7 @@ struct OrganizationCommands: AsyncCommandGroup {
             let organization = try await store.organization(idOrName: name)
             let origins: [String]
             do {
-                origins = try await store.setRedirectOrigins(text, field: "--origins", for: organization)
+                origins = try await store.setRedirectOrigins(text, field: "--origins", for: organization.id)
             } catch let error as QoltanbaError {
                 throw QoltanbaError.operatorFailure(error.detail)
             }

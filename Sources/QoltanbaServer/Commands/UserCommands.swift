@@ -26,7 +26,8 @@ struct UserCommands: AsyncCommandGroup {
             let app = context.application
             try await app.prepareDatabase()
             let organization = try await app.stores.organizations.organization(idOrName: name)
-            let (user, password) = try await app.staffAccounts.create(organization: organization, email: email)
+            let created = try await app.staffAccounts.create(organization: organization, email: email)
+            let (user, password) = (created.user, created.password)
             Output.result(password)
             Output.message("created the cabinet account \(user.email) of '\(organization.name)'; the one-time password above is shown only now")
         }
@@ -44,7 +45,8 @@ struct UserCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             guard let email = signature.email else { throw QoltanbaError.operatorFailure("--email is required") }
             try await context.application.prepareDatabase()
-            let (user, password) = try await context.application.staffAccounts.resetPassword(email: email)
+            let reset = try await context.application.staffAccounts.resetPassword(email: email)
+            let (user, password) = (reset.user, reset.password)
             Output.result(password)
             Output.message("new one-time password for \(user.email); it is shown only now")
         }
@@ -64,7 +66,7 @@ struct UserCommands: AsyncCommandGroup {
             let app = context.application
             try await app.prepareDatabase()
             let organization = try await app.stores.organizations.organization(idOrName: name)
-            let users = try await app.stores.staff.users(of: organization.requireID())
+            let users = try await app.stores.staff.users(of: organization.id)
             Output.message("email\tcreated\tlast login\tpassword")
             for user in users {
                 Output.result([

@@ -21,7 +21,7 @@ struct WebhookCommands: AsyncCommandGroup {
             let app = context.application
             try await app.prepareDatabase()
             let organization = try await app.stores.organizations.organization(idOrName: name)
-            let events = try await app.stores.webhooks.latest(organizationID: organization.requireID(), limit: 500)
+            let events = try await app.stores.webhooks.latest(organizationID: organization.id, limit: 500)
             Output.message("event id\tevent\tsession\tstate\tattempts\tlast status\tnext attempt")
             for event in events {
                 Output.result([

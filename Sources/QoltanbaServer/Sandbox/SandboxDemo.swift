@@ -21,11 +21,11 @@ enum SandboxDemo {
         let keyFile = URL(fileURLWithPath: app.qoltanba.dataDirectory).appendingPathComponent(keyFileName)
 
         if let saved = try? String(contentsOf: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-           try await store.activeAPIKey(secretHash: APIKeySecret(saved).hash)?.organizationID == organization.requireID()
+           try await store.activeAPIKey(secretHash: APIKeySecret(saved).hash)?.organizationID == organization.id
         {
             return APIKeySecret(saved)
         }
-        let (_, secret) = try await store.createAPIKey(for: organization, label: "sandbox demo key")
+        let secret = try await store.createAPIKey(for: organization.id, label: "sandbox demo key").secret
         try FileManager.default.createDirectory(
             atPath: app.qoltanba.dataDirectory, withIntermediateDirectories: true)
         guard FileManager.default.createFile(

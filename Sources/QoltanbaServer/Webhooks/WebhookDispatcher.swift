@@ -160,17 +160,17 @@ enum WebhookSecrets {
     /// How long the previous secret keeps signing after a rotation.
     static let overlap: TimeInterval = 24 * 3600
 
-    static func box(_ organization: OrganizationModel) throws -> Sealer.Box {
-        .webhookSecret(organization: try organization.requireID())
+    static func box(_ organization: Organization) -> Sealer.Box {
+        .webhookSecret(organization: organization.id)
     }
 
     /// The secrets to sign with now: the current one, and the previous one during the overlap.
-    static func all(of organization: OrganizationModel, sealer: Sealer, now: Date) throws -> [String] {
+    static func all(of organization: Organization, sealer: Sealer, now: Date) throws -> [String] {
         guard let sealed = organization.webhookSecret else { return [] }
-        var secrets = [String(decoding: try sealer.open(Array(sealed), as: try box(organization)), as: UTF8.self)]
+        var secrets = [String(decoding: try sealer.open(sealed, as: box(organization)), as: UTF8.self)]
         // A previous secret no configured key opens is left out rather than stopping every delivery.
         if let previous = organization.webhookPreviousSecret, let until = organization.webhookPreviousUntil, now < until,
-           let opened = try? sealer.open(Array(previous), as: try box(organization)) {
+           let opened = try? sealer.open(previous, as: box(organization)) {
             secrets.append(String(decoding: opened, as: UTF8.self))
         }
         return secrets
@@ -195,20 +195,19 @@ enum WebhookSecrets {
 
     /// Sets the organization's webhook URL with a new secret; an earlier secret keeps signing for a
     /// day. Returns the new secret: the only time it is shown.
-    static func set(url: String, for organization: OrganizationModel, sealer: Sealer, allowPrivate: Bool, in store: OrganizationStore)
+    static func set(url: String, for organizationID: UUID, sealer: Sealer, allowPrivate: Bool, in store: OrganizationStore)
         async throws -> String
     {
         if let refusal = await refusal(of: url, allowPrivate: allowPrivate) { throw QoltanbaError(.operatorError, refusal) }
+        guard let organization = try await store.organization(organizationID) else { throw QoltanbaError.organizationNotFound }
         let secret = WebhookSignature.newSecret()
-        if let current = organization.webhookSecret {
-            // Kept under the current master key: during a key rotation it may still be under the
-            // previous one, and the rotation, which read the organization before, would not see it here.
-            organization.webhookPreviousSecret = (try? sealer.resealed(Array(current), as: try box(organization))).map { Data($0) } ?? current
-            organization.webhookPreviousUntil = Date().addingTimeInterval(overlap)
-        }
-        organization.webhookURL = url
-        organization.webhookSecret = Data(try sealer.seal(Array(secret.utf8), as: try box(organization)))
-        try await store.save(organization)
+        // The replaced secret is kept under the current master key: during a key rotation it may
+        // still be under the previous one, and the rotation, which read the organization before,
+        // would not see it here.
+        let previous = organization.webhookSecret.map { current in (try? sealer.resealed(current, as: box(organization))) ?? current }
+        try await store.setWebhook(
+            of: organization.id, url: url, secret: try sealer.seal(Array(secret.utf8), as: box(organization)), previous: previous,
+            previousUntil: previous == nil ? nil : Date().addingTimeInterval(overlap))
         return secret
     }
 

@@ -23,16 +23,6 @@ final class OrganizationModel: Model, @unchecked Sendable {
     @OptionalField(key: "redirect_origins") var redirectOrigins: String?
 
     /// The allowed redirect origins as a list.
-    var allowedRedirectOrigins: [String] {
-        (redirectOrigins ?? "").split(separator: "\n").map(String.init)
-    }
-
-    /// Whether the signing client may send its signer back to `url`.
-    func allowsRedirect(to url: String) -> Bool {
-        let allowed = allowedRedirectOrigins
-        return allowed.isEmpty || WebAddress.origin(of: url).map(allowed.contains) == true
-    }
-
     init() {}
 
     init(id: UUID? = nil, name: String) {

@@ -7,8 +7,22 @@ import SQLKit
 struct OrganizationStore {
     let database: any Database
 
+    private static func organization(_ model: OrganizationModel) throws -> Organization {
+        Organization(
+            id: try model.requireID(), name: model.name, createdAt: model.createdAt, webhookURL: model.webhookURL,
+            webhookSecret: model.webhookSecret.map(Array.init), webhookPreviousSecret: model.webhookPreviousSecret.map(Array.init),
+            webhookPreviousUntil: model.webhookPreviousUntil,
+            redirectOrigins: (model.redirectOrigins ?? "").split(separator: "\n").map(String.init))
+    }
+
+    private static func apiKey(_ model: APIKeyModel) throws -> APIKey {
+        APIKey(
+            id: try model.requireID(), organizationID: model.organizationID, prefix: model.prefix, label: model.label,
+            createdAt: model.createdAt, lastUsedAt: model.lastUsedAt, revokedAt: model.revokedAt)
+    }
+
     /// Creates an organization with a unique, non-empty name.
-    func createOrganization(named rawName: String) async throws -> OrganizationModel {
+    func createOrganization(named rawName: String) async throws -> Organization {
         let name = rawName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw QoltanbaError(.operatorError, "the organization name must not be empty") }
         guard try await organization(named: name) == nil else {
@@ -16,27 +30,22 @@ struct OrganizationStore {
         }
         let organization = OrganizationModel(name: name)
         try await organization.create(on: database)
-        return organization
+        return try Self.organization(organization)
     }
 
     /// The organization with this id.
-    func organization(_ id: UUID) async throws -> OrganizationModel? {
-        try await OrganizationModel.find(id, on: database)
+    func organization(_ id: UUID) async throws -> Organization? {
+        try await OrganizationModel.find(id, on: database).map(Self.organization)
     }
 
     /// The organization with this exact name.
-    func organization(named name: String) async throws -> OrganizationModel? {
-        try await OrganizationModel.query(on: database).filter(\.$name == name).first()
-    }
-
-    /// Writes the organization's changed fields (its webhook, its redirect origins).
-    func save(_ organization: OrganizationModel) async throws {
-        try await organization.save(on: database)
+    func organization(named name: String) async throws -> Organization? {
+        try await OrganizationModel.query(on: database).filter(\.$name == name).first().map(Self.organization)
     }
 
     /// The organization with this id or, failing that, this exact name.
-    func organization(idOrName: String) async throws -> OrganizationModel {
-        if let id = UUID(uuidString: idOrName), let found = try await OrganizationModel.find(id, on: database) {
+    func organization(idOrName: String) async throws -> Organization {
+        if let id = UUID(uuidString: idOrName), let found = try await organization(id) {
             return found
         }
         if let found = try await organization(named: idOrName) {
@@ -45,50 +54,61 @@ struct OrganizationStore {
         throw QoltanbaError(.operatorError, "no organization has the id or name '\(idOrName)'")
     }
 
+    /// Sets the organization's webhook: its URL and sealed secret, and the secret it replaces with
+    /// the time until which that one still signs.
+    func setWebhook(of organization: UUID, url: String, secret: [UInt8], previous: [UInt8]?, previousUntil: Date?) async throws {
+        try await database.sql.update(OrganizationModel.schema)
+            .set("webhook_url", to: url).set("webhook_secret", to: Data(secret))
+            .set("webhook_previous_secret", to: previous.map { Data($0) }).set("webhook_previous_until", to: previousUntil)
+            .where("id", .equal, organization)
+            .run()
+    }
+
     /// Sets the origins `redirect_url` may point at (see ``WebAddress/origins(_:field:)``); an empty
     /// text allows any.
     /// - Returns: the origins now allowed.
     @discardableResult
-    func setRedirectOrigins(_ text: String, field: String, for organization: OrganizationModel) async throws -> [String] {
+    func setRedirectOrigins(_ text: String, field: String, for organization: UUID) async throws -> [String] {
         let origins = try WebAddress.origins(text, field: field)
-        organization.redirectOrigins = origins.isEmpty ? nil : origins.joined(separator: "\n")
-        try await save(organization)
+        try await database.sql.update(OrganizationModel.schema)
+            .set("redirect_origins", to: origins.isEmpty ? nil : origins.joined(separator: "\n"))
+            .where("id", .equal, organization)
+            .run()
         return origins
     }
 
     /// Makes a new key for the organization; the returned secret is the only copy of it.
-    func createAPIKey(for organization: OrganizationModel, label: String) async throws -> (APIKeyModel, APIKeySecret) {
+    func createAPIKey(for organization: UUID, label: String) async throws -> CreatedAPIKey {
         let secret = APIKeySecret.generate()
         let key = APIKeyModel(
-            organizationID: try organization.requireID(), prefix: secret.prefix, secretHash: secret.hash,
+            organizationID: organization, prefix: secret.prefix, secretHash: secret.hash,
             label: label.trimmingCharacters(in: .whitespacesAndNewlines))
         try await key.create(on: database)
-        return (key, secret)
+        return CreatedAPIKey(key: try Self.apiKey(key), secret: secret)
     }
 
     /// The organization's keys, newest first, revoked ones included.
-    func apiKeys(of organization: OrganizationModel) async throws -> [APIKeyModel] {
+    func apiKeys(of organization: UUID) async throws -> [APIKey] {
         try await APIKeyModel.query(on: database)
-            .filter(\.$organization.$id == organization.requireID())
+            .filter(\.$organization.$id == organization)
             .sort(\.$createdAt, .descending)
-            .all()
+            .all().map(Self.apiKey)
     }
 
     /// Revokes a key; revoking a revoked key changes nothing.
     /// - Returns: whether the key was active until now.
     func revokeAPIKey(id text: String) async throws -> Bool {
-        guard let id = UUID(uuidString: text), let key = try await APIKeyModel.find(id, on: database) else {
+        guard let id = UUID(uuidString: text), try await apiKey(id) != nil else {
             throw QoltanbaError(.operatorError, "no API key has the id '\(text)'")
         }
-        guard key.revokedAt == nil else { return false }
-        key.revokedAt = Date()
-        try await key.save(on: database)
-        return true
+        return try await !database.sql.raw("""
+            UPDATE api_keys SET revoked_at = \(bind: Date()) WHERE id = \(bind: id) AND revoked_at IS NULL RETURNING id
+            """).all().isEmpty
     }
 
     /// The key with this id.
-    func apiKey(_ id: UUID) async throws -> APIKeyModel? {
-        try await APIKeyModel.find(id, on: database)
+    func apiKey(_ id: UUID) async throws -> APIKey? {
+        try await APIKeyModel.find(id, on: database).map(Self.apiKey)
     }
 
     /// What a request needs of its API key.
@@ -128,4 +148,42 @@ struct OrganizationStore {
 extension APIKeyModel {
     /// The organization the key belongs to.
     var organizationID: UUID { $organization.id }
+}
+
+/// An organization as stored: its name, its webhook and the origins `redirect_url` may point at.
+struct Organization: Sendable {
+    let id: UUID
+    let name: String
+    let createdAt: Date?
+    let webhookURL: String?
+    /// The webhook secret, sealed under the master key.
+    let webhookSecret: [UInt8]?
+    /// The secret it replaced, sealed, which still signs until `webhookPreviousUntil`.
+    let webhookPreviousSecret: [UInt8]?
+    let webhookPreviousUntil: Date?
+    /// Empty: any origin.
+    let redirectOrigins: [String]
+
+    /// Whether `redirect_url` may point at `url`.
+    func allowsRedirect(to url: String) -> Bool {
+        redirectOrigins.isEmpty || WebAddress.origin(of: url).map(redirectOrigins.contains) == true
+    }
+}
+
+/// An API key as stored (its secret only as a hash, which is never read back).
+struct APIKey: Sendable {
+    let id: UUID
+    let organizationID: UUID
+    /// The first characters of the secret, to tell keys apart.
+    let prefix: String
+    let label: String
+    let createdAt: Date?
+    let lastUsedAt: Date?
+    let revokedAt: Date?
+}
+
+/// A new API key with its secret, shown this once.
+struct CreatedAPIKey: Sendable {
+    let key: APIKey
+    let secret: APIKeySecret
 }

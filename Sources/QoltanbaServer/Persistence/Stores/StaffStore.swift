@@ -1,5 +1,6 @@
 import Fluent
 import Foundation
+import SQLKit
 
 /// The cabinet's accounts, their logins and the failed logins counted against them.
 struct StaffStore {
@@ -7,68 +8,91 @@ struct StaffStore {
 
     // MARK: Accounts
 
+    private static func user(_ model: StaffUserModel) throws -> StaffUser {
+        StaffUser(
+            id: try model.requireID(), organizationID: model.organizationID, email: model.email, passwordHash: model.passwordHash,
+            mustChangePassword: model.mustChangePassword, createdAt: model.createdAt, lastLoginAt: model.lastLoginAt)
+    }
+
+    private static func login(_ model: StaffLoginModel) throws -> StaffLogin {
+        StaffLogin(
+            id: try model.requireID(), userID: model.$user.id, tokenHash: model.tokenHash, createdAt: model.createdAt,
+            expiresAt: model.expiresAt, flash: model.flash.map(Array.init))
+    }
+
     /// The account with this (normalized) email.
-    func user(email: String) async throws -> StaffUserModel? {
-        try await StaffUserModel.query(on: database).filter(\.$email == email).first()
+    func user(email: String) async throws -> StaffUser? {
+        try await StaffUserModel.query(on: database).filter(\.$email == email).first().map(Self.user)
     }
 
-    /// The organization's accounts, by email.
-    func users(of organizationID: UUID) async throws -> [StaffUserModel] {
-        try await StaffUserModel.query(on: database).filter(\.$organization.$id == organizationID).sort(\.$email).all()
+    /// The organization's accounts by email.
+    func users(of organizationID: UUID) async throws -> [StaffUser] {
+        try await StaffUserModel.query(on: database).filter(\.$organization.$id == organizationID).sort(\.$email).all().map(Self.user)
     }
 
-    func create(_ user: StaffUserModel) async throws {
+    /// Stores a new account, which must change its one-time password at the first login.
+    func createUser(organization: UUID, email: String, passwordHash: String, at now: Date) async throws -> StaffUser {
+        let user = StaffUserModel(organizationID: organization, email: email, passwordHash: passwordHash, at: now)
         try await user.create(on: database)
+        return try Self.user(user)
     }
 
-    /// Writes the account's changed fields and, in the same transaction, ends its logins (all but
-    /// `kept`) and, when a prefix is given, forgets the failures counted under keys starting with it.
-    func save(_ user: StaffUserModel, endingLoginsExcept kept: UUID? = nil, forgettingFailuresPrefixed prefix: String? = nil)
-        async throws
-    {
+    /// Sets an account's password and ends its logins (but `kept`), in one transaction; forgets the
+    /// failed logins whose key starts with `prefix`.
+    func setPassword(
+        of user: UUID, hash: String, mustChange: Bool, endingLoginsExcept kept: UUID? = nil, forgettingFailuresPrefixed prefix: String? = nil
+    ) async throws {
         try await database.transaction { transaction in
-            try await user.save(on: transaction)
-            var logins = StaffLoginModel.query(on: transaction).filter(\.$user.$id == (try user.requireID()))
+            try await transaction.sql.update(StaffUserModel.schema)
+                .set("password_hash", to: hash).set("must_change_password", to: mustChange).where("id", .equal, user).run()
+            var logins = StaffLoginModel.query(on: transaction).filter(\.$user.$id == user)
             if let kept { logins = logins.filter(\.$id != kept) }
             try await logins.delete()
             if let prefix { try await LoginFailureModel.query(on: transaction).filter(\.$key =~ prefix).delete() }
         }
     }
 
-    /// Deletes the account with its logins.
-    func delete(_ user: StaffUserModel) async throws {
+    /// Deletes an account and its logins.
+    func deleteUser(_ user: UUID) async throws {
         try await database.transaction { transaction in
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).delete()
-            try await user.delete(on: transaction)
+            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user).delete()
+            try await StaffUserModel.query(on: transaction).filter(\.$id == user).delete()
         }
     }
 
     // MARK: Logins
 
-    /// Records a successful login: the account's last login time, its new login (its expired ones
-    /// removed), and the failures it takes back (`failures` by id, and every one under `failureKey`).
-    func logIn(_ user: StaffUserModel, _ login: StaffLoginModel, forgetting failures: [UUID], failureKey: String, now: Date)
+    /// Starts a login for the account (its lapsed logins removed, the login time recorded), and
+    /// forgets the failed attempts this login makes good, in one transaction.
+    func logIn(_ user: UUID, tokenHash: String, at now: Date, expiresAt: Date, forgetting failures: [UUID], failureKey: String)
         async throws
     {
         try await database.transaction { transaction in
-            try await user.save(on: transaction)
-            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user.requireID()).filter(\.$expiresAt < now).delete()
-            try await login.create(on: transaction)
+            try await transaction.sql.update(StaffUserModel.schema).set("last_login_at", to: now).where("id", .equal, user).run()
+            try await StaffLoginModel.query(on: transaction).filter(\.$user.$id == user).filter(\.$expiresAt < now).delete()
+            try await StaffLoginModel(userID: user, tokenHash: tokenHash, at: now, expiresAt: expiresAt).create(on: transaction)
             try await StaffStore(database: transaction).forget(failures, key: failureKey)
         }
     }
 
     /// The unexpired login with this token hash, with its account.
-    func login(tokenHash: String, now: Date) async throws -> StaffLoginModel? {
-        try await StaffLoginModel.query(on: database).filter(\.$tokenHash == tokenHash).filter(\.$expiresAt > now).with(\.$user).first()
+    func login(tokenHash: String, now: Date) async throws -> StaffSession? {
+        guard let login = try await StaffLoginModel.query(on: database).filter(\.$tokenHash == tokenHash).filter(\.$expiresAt > now)
+            .with(\.$user).first()
+        else { return nil }
+        return StaffSession(user: try Self.user(login.user), login: try Self.login(login))
     }
 
-    /// Writes a login's changed fields (its expiry, its flash message).
-    func save(_ login: StaffLoginModel) async throws {
-        try await login.save(on: database)
+    /// Moves a login's expiry (it slides as the staff member works).
+    func extend(_ login: UUID, until expiresAt: Date) async throws {
+        try await database.sql.update(StaffLoginModel.schema).set("expires_at", to: expiresAt).where("id", .equal, login).run()
     }
 
-    /// Ends the login with this token hash.
+    /// Keeps a sealed secret on the login for the next page to show (nil: none).
+    func setFlash(of login: UUID, _ flash: [UInt8]?) async throws {
+        try await database.sql.update(StaffLoginModel.schema).set("flash", to: flash.map { Data($0) }).where("id", .equal, login).run()
+    }
+
     func deleteLogin(tokenHash: String) async throws {
         try await StaffLoginModel.query(on: database).filter(\.$tokenHash == tokenHash).delete()
     }
@@ -102,4 +126,35 @@ struct StaffStore {
 extension StaffUserModel {
     /// The organization the account belongs to.
     var organizationID: UUID { $organization.id }
+}
+
+/// A staff member's cabinet account as stored.
+struct StaffUser: Sendable {
+    let id: UUID
+    let organizationID: UUID
+    /// Normalized (lower case): the login.
+    let email: String
+    /// The password's hash (``PasswordHash``), never the password.
+    let passwordHash: String
+    /// True until a one-time password is replaced.
+    let mustChangePassword: Bool
+    let createdAt: Date
+    let lastLoginAt: Date?
+}
+
+/// A login of a staff account in one browser (whose cookie is the token this hashes).
+struct StaffLogin: Sendable {
+    let id: UUID
+    let userID: UUID
+    let tokenHash: String
+    let createdAt: Date
+    let expiresAt: Date
+    /// A one-time secret sealed for the next page of its kind.
+    let flash: [UInt8]?
+}
+
+/// A login with its account.
+struct StaffSession: Sendable {
+    let user: StaffUser
+    let login: StaffLogin
 }
