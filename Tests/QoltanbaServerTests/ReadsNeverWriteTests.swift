@@ -24,7 +24,7 @@ struct ReadsNeverWriteTests {
 
     static func statusLog(_ session: UUID, _ server: TestServer) async throws -> [String] {
         try await SessionLogModel.query(on: server.app.db).filter(\.$sessionID == session).all()
-            .filter { $0.event == SessionLogModel.Event.status.rawValue }.compactMap(\.detail)
+            .filter { $0.event == SessionLogEntry.Event.status.rawValue }.compactMap(\.detail)
     }
 
     static func webhookEvents(_ session: UUID, _ server: TestServer) async throws -> [String] {

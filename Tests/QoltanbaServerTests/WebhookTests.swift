@@ -57,7 +57,7 @@ struct WebhookTests: WebhookTesting {
         try await withWebhook(status: { $0 == 1 ? .internalServerError : .ok }, environment: environment) { server, receiver in
             let (first, other, now) = (try await server.createSession(), try await server.createSession(), Date())
             for (session, event, age) in [(first, "session.process", 3.0), (first, "session.finished", 2), (other, "session.process", 1)] {
-                try await server.app.stores.webhooks.add(WebhookEventModel(
+                try await server.app.stores.webhooks.add(.new(
                     id: UUID(), organizationID: server.organizationID, sessionID: session, event: event,
                     payload: #"{"session_id":"\#(session.apiString)","event":"\#(event)"}"#, at: now.addingTimeInterval(-age)))
             }
@@ -93,7 +93,7 @@ struct WebhookTests: WebhookTesting {
             #expect(receiver.deliveries.count == 3)
 
             let again = try await WebhookSecrets.redeliver(try event.requireID().apiString, in: server.app.stores.webhooks)
-            #expect(again.state == "pending" && again.attempts == 0)
+            #expect(again.state == .pending && again.attempts == 0)
             try await deliverAll(server.app)
             #expect(receiver.deliveries.count == 6)
         }
@@ -179,16 +179,16 @@ struct WebhookTests: WebhookTesting {
             ])
             let slowKey = try await app.stores.organizations.createAPIKey(for: slow.id, label: "test").secret.value
             // Each event of a session of its own (a session's events go one at a time).
-            func event(of organization: Organization, at time: Date) async throws -> WebhookEventModel {
+            func event(of organization: Organization, at time: Date) async throws -> WebhookEvent {
                 let session = try await server.createSession(key: organization.id == slow.id ? slowKey : nil)
-                return WebhookEventModel(
+                return .new(
                     id: UUID(), organizationID: organization.id, sessionID: session, event: "session.process", payload: #"{"n":1}"#, at: time)
             }
             // Six events for the black hole, due before any of the other organization's.
             for index in 0..<6 { try await app.stores.webhooks.add(try await event(of: slow, at: Date().addingTimeInterval(Double(index) - 60))) }
             let round = Task { try await WebhookDispatcher.deliverDue(app) }
             try await Task.sleep(for: .milliseconds(500))
-            var fresh: [WebhookEventModel] = []
+            var fresh: [WebhookEvent] = []
             for _ in 0..<3 { fresh.append(try await event(of: healthy, at: Date())) }
             let posted = Date()
             for event in fresh { try await app.stores.webhooks.add(event) }

@@ -51,10 +51,10 @@ extension CabinetController {
 
     func webhooks(_ request: Request) async throws -> Response {
         try await page(request) { visit, staff in
-            let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEventModel.State.init(rawValue:))
+            let state = (try? request.query.get(String.self, at: "state")).flatMap(WebhookEvent.State.init(rawValue:))
             let listed = try await request.stores.webhooks.list(
                 organizationID: staff.organization.id, state: state, page: Self.pageNumber(request))
-            let events = listed.rows.map { CabinetPage.Event($0.event, attempts: $0.attempts) }
+            let events = listed.rows.map(CabinetPage.Event.init)
             return visit.page.webhooks(
                 events, state: state?.rawValue ?? "", page: listed.number,
                 hasMore: listed.hasMore, notice: visit.notice(request))

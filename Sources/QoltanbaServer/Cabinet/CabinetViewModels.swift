@@ -72,7 +72,7 @@ extension CabinetPage {
         let answer: String
         let milliseconds: Int
 
-        init(_ model: WebhookAttemptModel) {
+        init(_ model: WebhookAttempt) {
             at = model.attemptedAt
             answer = CabinetPage.answer(status: model.status, error: model.error)
             milliseconds = model.milliseconds
@@ -91,16 +91,17 @@ extension CabinetPage {
         let createdAt: Date
         let attempts: [Attempt]
 
-        init(_ model: WebhookEventModel, attempts: [WebhookAttemptModel]) {
-            id = model.id?.apiString ?? ""
+        init(_ delivery: WebhookDelivery) {
+            let model = delivery.event
+            id = model.id.apiString
             event = model.event
             sessionID = model.sessionID.apiString
-            state = model.state
+            state = model.state.rawValue
             attemptCount = model.attempts
             lastAnswer = CabinetPage.answer(status: model.lastStatus, error: model.lastError)
-            nextAttemptAt = model.state == WebhookEventModel.State.pending.rawValue ? model.nextAttemptAt : nil
+            nextAttemptAt = model.state == .pending ? model.nextAttemptAt : nil
             createdAt = model.createdAt
-            self.attempts = attempts.map(Attempt.init)
+            self.attempts = delivery.attempts.map(Attempt.init)
         }
     }
 

@@ -12,7 +12,7 @@ enum SessionTimeline {
         var entries = [CabinetPage.TimelineEntry(at: session.createdAt, event: "created", text: language.text(CabinetText.eventCreated))]
         for entry in try await stores.sessions.log(of: id) {
             let step = entry.step.flatMap(SigningFlow.Step.init(rawValue:)).map { Self.stepName($0, language) } ?? (entry.step ?? "")
-            switch SessionLogModel.Event(rawValue: entry.event) {
+            switch entry.event {
             case .status:
                 switch SessionStatus(rawValue: entry.detail ?? "") {
                 case .process: entries.append(.init(at: entry.at, event: "opened", text: language.text(CabinetText.eventOpened)))
@@ -34,8 +34,9 @@ enum SessionTimeline {
             case nil: break
             }
         }
-        for (event, attempts) in try await stores.webhooks.deliveries(of: id) {
-            for attempt in attempts {
+        for delivery in try await stores.webhooks.deliveries(of: id) {
+            let event = delivery.event
+            for attempt in delivery.attempts {
                 let answer = "\(CabinetPage.answer(status: attempt.status, error: attempt.error)) (\(language.text(CabinetText.milliseconds, attempt.milliseconds)))"
                 entries.append(.init(at: attempt.attemptedAt, event: "webhook", text: language.text(CabinetText.eventWebhook, event.event, answer)))
             }

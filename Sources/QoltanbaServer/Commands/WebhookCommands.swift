@@ -25,9 +25,9 @@ struct WebhookCommands: AsyncCommandGroup {
             Output.message("event id\tevent\tsession\tstate\tattempts\tlast status\tnext attempt")
             for event in events {
                 Output.result([
-                    event.id?.apiString ?? "", event.event, event.sessionID.apiString, event.state, "\(event.attempts)",
+                    event.id.apiString, event.event, event.sessionID.apiString, event.state.rawValue, "\(event.attempts)",
                     event.lastStatus.map(String.init) ?? (event.lastError ?? "-"),
-                    event.state == WebhookEventModel.State.pending.rawValue ? APITimestamp.format(event.nextAttemptAt) : "-",
+                    event.state == .pending ? APITimestamp.format(event.nextAttemptAt) : "-",
                 ].joined(separator: "\t"))
             }
         }
@@ -45,7 +45,7 @@ struct WebhookCommands: AsyncCommandGroup {
         func run(using context: CommandContext, signature: Signature) async throws {
             try await context.application.prepareDatabase()
             let event = try await WebhookSecrets.redeliver(signature.event, in: context.application.stores.webhooks)
-            Output.result(event.id?.apiString ?? "")
+            Output.result(event.id.apiString)
             Output.message("event \(event.event) of session \(event.sessionID.apiString) will be delivered again")
         }
     }

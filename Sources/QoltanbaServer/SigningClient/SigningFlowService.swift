@@ -288,7 +288,7 @@ struct SigningFlowService {
 
     /// Adds a step's entry to the session's timeline.
     func log(
-        _ event: SessionLogModel.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, in stores: Stores,
+        _ event: SessionLogEntry.Event, _ step: SigningFlow.Step, detail: String? = nil, _ bound: Bound, in stores: Stores,
         at date: Date = Date()
     ) async throws {
         try await stores.sessions.log(event, session: bound.session.id, step: step.rawValue, detail: detail, at: date)

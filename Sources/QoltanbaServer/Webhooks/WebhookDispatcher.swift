@@ -92,7 +92,7 @@ enum WebhookDispatcher {
     static func deliver(_ id: UUID, app: Application) async throws {
         let stores = app.stores
         let settings = app.qoltanba.webhooks
-        guard let event = try await stores.webhooks.event(id), event.state == WebhookEventModel.State.pending.rawValue,
+        guard var event = try await stores.webhooks.event(id), event.state == .pending,
               let organization = try await stores.organizations.organization(event.organizationID)
         else { return }
         let started = Date()
@@ -121,7 +121,7 @@ enum WebhookDispatcher {
                     retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0, now: Date()) }
                 } catch {
                     if Task.isCancelled {
-                        try await stores.webhooks.release(event)
+                        try await stores.webhooks.release(event.id)
                         return
                     }
                     failure = "no answer: \(String(describing: type(of: error)))"
@@ -135,21 +135,20 @@ enum WebhookDispatcher {
         event.attempts += 1
         event.lastStatus = status
         event.lastError = delivered ? nil : failure ?? "answered \(status ?? 0)"
-        event.claimedUntil = nil
         if delivered {
-            event.state = WebhookEventModel.State.delivered.rawValue
+            event.state = .delivered
             event.deliveredAt = now
         } else if let delay = settings.schedule.delay(after: event.attempts, jitter: Double.random(in: 0...1), retryAfter: retryAfter) {
             event.nextAttemptAt = now.addingTimeInterval(delay)
         } else {
-            event.state = WebhookEventModel.State.dead.rawValue
+            event.state = .dead
         }
-        let attempt = WebhookAttemptModel(
-            eventID: id, at: started, status: status, error: event.lastError, milliseconds: Int(now.timeIntervalSince(started) * 1000))
+        let attempt = WebhookAttempt(
+            eventID: id, attemptedAt: started, status: status, error: event.lastError, milliseconds: Int(now.timeIntervalSince(started) * 1000))
         try await stores.webhooks.record(attempt, of: event)
-        QoltanbaMetrics.webhookDelivery(delivered ? "delivered" : event.state == WebhookEventModel.State.dead.rawValue ? "dead" : "retry")
+        QoltanbaMetrics.webhookDelivery(delivered ? "delivered" : event.state == .dead ? "dead" : "retry")
         app.logger.info("webhook attempt", metadata: [
-            "event": "\(id.apiString)", "state": "\(event.state)", "status": "\(status.map(String.init) ?? "-")", "attempts": "\(event.attempts)",
+            "event": "\(id.apiString)", "state": "\(event.state.rawValue)", "status": "\(status.map(String.init) ?? "-")", "attempts": "\(event.attempts)",
         ])
     }
 }
@@ -212,8 +211,8 @@ enum WebhookSecrets {
     }
 
     /// Makes an event due again now (also a dead one), with a fresh count of attempts.
-    static func redeliver(_ text: String, in store: WebhookStore) async throws -> WebhookEventModel {
-        guard let id = UUID(uuidString: text), let event = try await store.redeliver(id) else {
+    static func redeliver(_ text: String, in store: WebhookStore) async throws -> WebhookEvent {
+        guard let id = UUID(uuidString: text), try await store.redeliver(id), let event = try await store.event(id) else {
             throw QoltanbaError(.operatorError, "no webhook event has the id '\(text)'")
         }
         return event

@@ -80,16 +80,6 @@ final class LoginFailureModel: Model, @unchecked Sendable {
 final class SessionLogModel: Model, @unchecked Sendable {
     static let schema = "session_log"
 
-    /// What happened.
-    enum Event: String {
-        /// The session's status changed; `detail` is the new status (and failure type).
-        case status
-        case stepPassed = "step-passed"
-        case stepFailed = "step-failed"
-        /// A wrong password or code; the step goes on.
-        case stepWrong = "step-wrong"
-    }
-
     @ID(key: .id) var id: UUID?
     @Field(key: "session_id") var sessionID: UUID
     @Field(key: "at") var at: Date
@@ -99,11 +89,11 @@ final class SessionLogModel: Model, @unchecked Sendable {
 
     init() {}
 
-    init(sessionID: UUID, at now: Date, event: Event, step: String? = nil, detail: String? = nil) {
+    init(sessionID: UUID, at now: Date, event: String, step: String? = nil, detail: String? = nil) {
         self.id = UUID()
         self.sessionID = sessionID
         self.at = now
-        self.event = event.rawValue
+        self.event = event
         self.step = step
         self.detail = detail
     }

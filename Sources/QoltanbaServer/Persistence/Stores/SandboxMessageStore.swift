@@ -10,9 +10,17 @@ struct SandboxMessageStore {
     }
 
     /// The newest messages (to one phone, if given), newest first.
-    func latest(phone: String?, limit: Int) async throws -> [SandboxMessageModel] {
+    func latest(phone: String?, limit: Int) async throws -> [SandboxMessage] {
         var query = SandboxMessageModel.query(on: database).sort(\.$sentAt, .descending).limit(limit)
         if let phone { query = query.filter(\.$phone == phone) }
-        return try await query.all()
+        return try await query.all().map { SandboxMessage(phone: $0.phone, text: $0.text, code: $0.code, sentAt: $0.sentAt) }
     }
+}
+
+/// An SMS the sandbox "sent".
+struct SandboxMessage: Sendable {
+    let phone: String
+    let text: String
+    let code: String
+    let sentAt: Date
 }

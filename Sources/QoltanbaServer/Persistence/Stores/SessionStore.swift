@@ -209,12 +209,35 @@ struct SessionStore {
     // MARK: Log
 
     /// Adds an entry to the session's log (its timeline in the cabinet).
-    func log(_ event: SessionLogModel.Event, session: UUID, step: String? = nil, detail: String? = nil, at date: Date) async throws {
-        try await SessionLogModel(sessionID: session, at: date, event: event, step: step, detail: detail).create(on: database)
+    func log(_ event: SessionLogEntry.Event, session: UUID, step: String? = nil, detail: String? = nil, at date: Date) async throws {
+        try await SessionLogModel(sessionID: session, at: date, event: event.rawValue, step: step, detail: detail).create(on: database)
     }
 
     /// The session's log, oldest first.
-    func log(of session: UUID) async throws -> [SessionLogModel] {
-        try await SessionLogModel.query(on: database).filter(\.$sessionID == session).sort(\.$at).all()
+    func log(of session: UUID) async throws -> [SessionLogEntry] {
+        try await SessionLogModel.query(on: database).filter(\.$sessionID == session).sort(\.$at).all().map { entry in
+            SessionLogEntry(at: entry.at, event: SessionLogEntry.Event(rawValue: entry.event), step: entry.step, detail: entry.detail)
+        }
     }
+}
+
+/// One entry of a session's timeline: a status change, or a step of the signing client passed,
+/// failed, or entered wrongly.
+struct SessionLogEntry: Sendable {
+    /// What happened.
+    enum Event: String, Sendable {
+        /// The session's status changed; `detail` is the new status.
+        case status
+        case stepPassed = "step-passed"
+        case stepFailed = "step-failed"
+        /// A wrong password or code; the step goes on.
+        case stepWrong = "step-wrong"
+    }
+
+    let at: Date
+    /// Nil for an event this version does not know.
+    let event: Event?
+    /// The signing client's step, for a step's entry.
+    let step: String?
+    let detail: String?
 }

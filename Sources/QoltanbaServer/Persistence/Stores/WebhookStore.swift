@@ -7,8 +7,13 @@ import SQLKit
 struct WebhookStore {
     let database: any Database
 
-    /// An event with its delivery attempts, in the order attempted.
-    typealias Delivery = (event: WebhookEventModel, attempts: [WebhookAttemptModel])
+    private static func event(_ model: WebhookEventModel) throws -> WebhookEvent {
+        WebhookEvent(
+            id: try model.requireID(), organizationID: model.organizationID, sessionID: model.sessionID, event: model.event,
+            payload: model.payload, state: WebhookEvent.State(rawValue: model.state) ?? .dead, attempts: model.attempts,
+            nextAttemptAt: model.nextAttemptAt, claimedUntil: model.claimedUntil, lastStatus: model.lastStatus,
+            lastError: model.lastError, createdAt: model.createdAt, deliveredAt: model.deliveredAt)
+    }
 
     /// Adds the event of the session's current status, if its organization has a webhook.
     func enqueue(_ session: SigningSession, at now: Date) async throws {
@@ -18,25 +23,24 @@ struct WebhookStore {
               let payload = WebhookPayload(
                   id: id, session: session.id, checkID: session.checkID, state: session.lifecycle.state, metadata: session.metadata, at: now)
         else { return }
-        try await add(WebhookEventModel(
+        try await add(.new(
             id: id, organizationID: session.organizationID, sessionID: session.id, event: payload.event,
             payload: try payload.body(), at: now))
     }
 
     /// Stores a new event, numbered by the database after every event stored before it: a
     /// session's events go out in that order, whatever the clocks of the instances that wrote them.
-    func add(_ event: WebhookEventModel) async throws {
+    func add(_ event: WebhookEvent) async throws {
         let sql = database.sql
         // PostgreSQL's column takes the next of its sequence; SQLite's writers take turns.
         let (column, value): (SQLQueryString, SQLQueryString) = sql.dialect.name == "postgresql"
             ? ("", "") : (", sequence", ", (SELECT COALESCE(MAX(sequence), 0) + 1 FROM webhook_events)")
         try await sql.raw("""
             INSERT INTO webhook_events (id, organization_id, session_id, event, payload, state, attempts, next_attempt_at, created_at\(column))
-            VALUES (\(bind: try event.requireID()), \(bind: event.organizationID), \(bind: event.sessionID), \(bind: event.event),
-                \(bind: event.payload), \(bind: event.state), \(bind: event.attempts), \(bind: event.nextAttemptAt),
+            VALUES (\(bind: event.id), \(bind: event.organizationID), \(bind: event.sessionID), \(bind: event.event),
+                \(bind: event.payload), \(bind: event.state.rawValue), \(bind: event.attempts), \(bind: event.nextAttemptAt),
                 \(bind: event.createdAt)\(value))
             """).run()
-        event.$id.exists = true
     }
 
     /// How many events wait for delivery (pending, due or not).
@@ -69,43 +73,50 @@ struct WebhookStore {
     }
 
     /// Gives a claimed event back without an attempt (its delivery was stopped by shutdown).
-    func release(_ event: WebhookEventModel) async throws {
-        event.claimedUntil = nil
-        try await event.save(on: database)
+    func release(_ event: UUID) async throws {
+        try await database.sql.update(WebhookEventModel.schema).set("claimed_until", to: SQLLiteral.null).where("id", .equal, event).run()
     }
 
     /// The event with this id.
-    func event(_ id: UUID) async throws -> WebhookEventModel? {
-        try await WebhookEventModel.find(id, on: database)
+    func event(_ id: UUID) async throws -> WebhookEvent? {
+        try await WebhookEventModel.find(id, on: database).map(Self.event)
     }
 
-    /// Stores an attempt and the event's state after it, together.
-    func record(_ attempt: WebhookAttemptModel, of event: WebhookEventModel) async throws {
+    /// Stores an attempt and the event's state after it (`event`, claim released), together.
+    func record(_ attempt: WebhookAttempt, of event: WebhookEvent) async throws {
         try await database.transaction { transaction in
-            try await attempt.create(on: transaction)
-            try await event.save(on: transaction)
+            try await WebhookAttemptModel(
+                eventID: attempt.eventID, at: attempt.attemptedAt, status: attempt.status, error: attempt.error,
+                milliseconds: attempt.milliseconds
+            ).create(on: transaction)
+            try await transaction.sql.update(WebhookEventModel.schema)
+                .set("state", to: event.state.rawValue).set("attempts", to: event.attempts)
+                .set("next_attempt_at", to: event.nextAttemptAt).set("claimed_until", to: SQLLiteral.null)
+                .set("last_status", to: event.lastStatus).set("last_error", to: event.lastError)
+                .set("delivered_at", to: event.deliveredAt)
+                .where("id", .equal, event.id)
+                .run()
         }
     }
 
     /// Makes an event due again now (also a dead one), with a fresh count of attempts.
-    /// - Returns: the event, nil when there is none with this id.
-    func redeliver(_ id: UUID, now: Date = Date()) async throws -> WebhookEventModel? {
-        guard let event = try await event(id) else { return nil }
-        event.state = WebhookEventModel.State.pending.rawValue
-        event.attempts = 0
-        event.nextAttemptAt = now
-        event.claimedUntil = nil
-        try await event.save(on: database)
-        return event
+    /// - Returns: whether there is an event with this id.
+    func redeliver(_ id: UUID, now: Date = Date()) async throws -> Bool {
+        try await !database.sql.update(WebhookEventModel.schema)
+            .set("state", to: WebhookEvent.State.pending.rawValue).set("attempts", to: 0)
+            .set("next_attempt_at", to: now).set("claimed_until", to: SQLLiteral.null)
+            .where("id", .equal, id)
+            .returning("id")
+            .all().isEmpty
     }
 
     /// The session's events with their attempts (in the order attempted).
-    func deliveries(of session: UUID) async throws -> [Delivery] {
+    func deliveries(of session: UUID) async throws -> [WebhookDelivery] {
         try await withAttempts(WebhookEventModel.query(on: database).filter(\.$sessionID == session).sort("sequence").all())
     }
 
     /// A page of the organization's events (in one state, if given), newest first, with their attempts.
-    func list(organizationID: UUID, state: WebhookEventModel.State?, page: Int) async throws -> ListPage<Delivery> {
+    func list(organizationID: UUID, state: WebhookEvent.State?, page: Int) async throws -> ListPage<WebhookDelivery> {
         var query = WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
         if let state { query = query.filter(\.$state == state.rawValue) }
         let listed = try await query.sort("sequence", .descending).page(page)
@@ -113,20 +124,73 @@ struct WebhookStore {
     }
 
     /// The organization's newest events.
-    func latest(organizationID: UUID, limit: Int) async throws -> [WebhookEventModel] {
+    func latest(organizationID: UUID, limit: Int) async throws -> [WebhookEvent] {
         try await WebhookEventModel.query(on: database).filter(\.$organization.$id == organizationID)
-            .sort("sequence", .descending).limit(limit).all()
+            .sort("sequence", .descending).limit(limit).all().map(Self.event)
     }
 
-    private func withAttempts(_ events: [WebhookEventModel]) async throws -> [Delivery] {
+    private func withAttempts(_ events: [WebhookEventModel]) async throws -> [WebhookDelivery] {
         let ids = events.compactMap(\.id)
         let attempts = ids.isEmpty ? [] : try await WebhookAttemptModel.query(on: database).filter(\.$eventID ~~ ids).sort(\.$attemptedAt).all()
         let byEvent = Dictionary(grouping: attempts, by: \.eventID)
-        return events.map { event in (event, event.id.flatMap { byEvent[$0] } ?? []) }
+        return try events.map { model in
+            let event = try Self.event(model)
+            return WebhookDelivery(event: event, attempts: (byEvent[event.id] ?? []).map { attempt in
+                WebhookAttempt(
+                    eventID: attempt.eventID, attemptedAt: attempt.attemptedAt, status: attempt.status, error: attempt.error,
+                    milliseconds: attempt.milliseconds)
+            })
+        }
     }
 }
 
 extension WebhookEventModel {
     /// The organization whose webhook receives the event.
     var organizationID: UUID { $organization.id }
+}
+
+/// An event of the webhook outbox: a session's status change for its organization's webhook.
+struct WebhookEvent: Sendable {
+    enum State: String, Sendable {
+        case pending, delivered, dead
+    }
+
+    let id: UUID
+    let organizationID: UUID
+    let sessionID: UUID
+    /// `session.process`, `session.finished` or `session.canceled`.
+    let event: String
+    /// The JSON body posted.
+    let payload: String
+    var state: State
+    var attempts: Int
+    var nextAttemptAt: Date
+    let claimedUntil: Date?
+    var lastStatus: Int?
+    var lastError: String?
+    let createdAt: Date
+    var deliveredAt: Date?
+
+    /// A new event, due at once.
+    static func new(id: UUID, organizationID: UUID, sessionID: UUID, event: String, payload: String, at now: Date) -> WebhookEvent {
+        WebhookEvent(
+            id: id, organizationID: organizationID, sessionID: sessionID, event: event, payload: payload, state: .pending,
+            attempts: 0, nextAttemptAt: now, claimedUntil: nil, lastStatus: nil, lastError: nil, createdAt: now, deliveredAt: nil)
+    }
+}
+
+/// One try at delivering an event.
+struct WebhookAttempt: Sendable {
+    let eventID: UUID
+    let attemptedAt: Date
+    /// The receiver's status code; nil when it did not answer.
+    let status: Int?
+    let error: String?
+    let milliseconds: Int
+}
+
+/// An event with its delivery attempts, in the order attempted.
+struct WebhookDelivery: Sendable {
+    let event: WebhookEvent
+    let attempts: [WebhookAttempt]
 }
