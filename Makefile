@@ -36,9 +36,11 @@ deps-test: deps
 	@test -x $(PYTHON) || python3 -m venv $(VENV)
 	@$(PYTHON) -m pip install --quiet --disable-pip-version-check -r integration/requirements.txt
 
-# Layering checks on Sources/ and Tests/ (scripts/lint.py): Fluent and SQL only in Persistence/; Swift files of at
-# most 400 lines, tests included (migrations aside); each of the server's folders uses only those its row of the
-# table ALLOWED lists, the table complete and acyclic, and README.md's copy of it current (`scripts/lint.py --table`
+# Layering checks on Sources/, Tests/ and Package.swift (scripts/lint.py): Fluent and SQL only in the target
+# Sources/QoltanbaPersistence (no other target of Sources/ imports them, QoltanbaServer's entry in Package.swift
+# lists none of their products), whose public declarations name no Fluent/SQL type; Swift files of at most 400
+# lines, tests included (migrations aside); each of the server's folders uses only those its row of the table
+# ALLOWED lists, the table complete and acyclic, and README.md's copy of it current (`scripts/lint.py --table`
 # prints it, `--graph` the uses between folders). Python's standard library only.
 # scripts/test_lint.py first checks the lint itself on small synthetic trees (`-v` for one line a test).
 lint:

@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Every target: a member of a module is visible only where that module is imported, so the
+/// persistence target's Fluent types cannot leak through an indirect import.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "qoltanba",
     platforms: [.macOS(.v14)],
@@ -34,7 +38,8 @@ let package = Package(
         // The domain: sessions, identifiers, provider ports and errors. No Vapor, no Fluent.
         .target(
             name: "QoltanbaCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
         ),
         // The trust core: certificate authority, key custody, CMS signing and verification. No Vapor.
         .target(
@@ -45,7 +50,8 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         // Checks documents and makes stamped copies; C libraries are wrapped here only.
         .target(
@@ -53,7 +59,8 @@ let package = Package(
             dependencies: [
                 "QoltanbaCore", "CXMLCheck", "CQPDF", "CCairo", "CQREncode",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            swiftSettings: strict
         ),
         // A narrow C entry to libxml2, so that its headers never meet Foundation's in Swift.
         .target(name: "CXMLCheck", dependencies: ["CLibXML2"]),
@@ -61,24 +68,41 @@ let package = Package(
         .systemLibrary(name: "CQPDF", pkgConfig: "libqpdf", providers: [.apt(["libqpdf-dev"])]),
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev"])]),
         .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
-        // The HTTP server, persistence, operator commands and sandbox providers.
+        // The database: migrations, Fluent models and the stores, whose public interface speaks plain
+        // values (QoltanbaCore's types and its own structs); the drivers are wired here alone.
         .target(
-            name: "QoltanbaServer",
+            name: "QoltanbaPersistence",
             dependencies: [
                 "QoltanbaCore",
-                "QoltanbaDocuments",
                 "QoltanbaPKI",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "FluentSQLiteDriver", package: "fluent-sqlite-driver"),
                 .product(name: "FluentPostgresDriver", package: "fluent-postgres-driver"),
                 .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        // The HTTP server, operator commands and sandbox providers.
+        .target(
+            name: "QoltanbaServer",
+            dependencies: [
+                "QoltanbaCore",
+                "QoltanbaDocuments",
+                "QoltanbaPKI",
+                "QoltanbaPersistence",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "MultipartKit", package: "multipart-kit"),
                 .product(name: "RoutingKit", package: "routing-kit"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -86,19 +110,22 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.copy("Resources")]
+            resources: [.copy("Resources")],
+            swiftSettings: strict
         ),
         // The entrypoint: bootstraps logging and runs the server's commands.
         .executableTarget(
             name: "qoltanba",
-            dependencies: ["QoltanbaServer"]
+            dependencies: ["QoltanbaServer"],
+            swiftSettings: strict
         ),
         // `make bench-pki`: CMS sign and verify rates beside OpenSSL's.
-        .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"]),
+        .executableTarget(name: "QoltanbaBench", dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments"], swiftSettings: strict),
         // `make fuzz`: libFuzzer targets for every parser of outside bytes (see Sources/QoltanbaFuzz).
         .executableTarget(
             name: "QoltanbaFuzz",
-            dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments", .product(name: "X509", package: "swift-certificates")]
+            dependencies: ["QoltanbaPKI", "QoltanbaCore", "QoltanbaDocuments", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: strict
         ),
         // What every suite shares: a server on a fresh database (SQLite or PostgreSQL), a signing-client
         // browser, sample documents, and the runner of the machine's tools (openssl, qpdf, unzip).
@@ -106,14 +133,16 @@ let package = Package(
             name: "QoltanbaTestSupport",
             dependencies: [
                 "QoltanbaServer",
+                "QoltanbaPersistence",
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],
-            path: "Tests/QoltanbaTestSupport"
+            path: "Tests/QoltanbaTestSupport",
+            swiftSettings: strict
         ),
-        .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "QoltanbaCoreTests", dependencies: ["QoltanbaCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(
             name: "QoltanbaPKITests",
             dependencies: [
@@ -121,13 +150,14 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
+            ],
+            swiftSettings: strict
         ),
-        .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore", "QoltanbaTestSupport"]),
+        .testTarget(name: "QoltanbaDocumentsTests", dependencies: ["QoltanbaDocuments", "QoltanbaCore", "QoltanbaTestSupport"], swiftSettings: strict),
         .testTarget(
             name: "QoltanbaServerTests",
             dependencies: [
-                "QoltanbaServer", "QoltanbaCore", "QoltanbaDocuments", "QoltanbaPKI", "QoltanbaTestSupport",
+                "QoltanbaServer", "QoltanbaCore", "QoltanbaDocuments", "QoltanbaPKI", "QoltanbaPersistence", "QoltanbaTestSupport",
                 .product(name: "Vapor", package: "vapor"),
                 .product(name: "VaporTesting", package: "vapor"),
                 .product(name: "Fluent", package: "fluent"),
@@ -140,7 +170,8 @@ let package = Package(
                 .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
-            ]
+            ],
+            swiftSettings: strict
         ),
     ]
 )

@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """Qoltanba's layering lint (`make lint`; standard library only).
 
-Checks the Swift sources and tests and prints one violation a line ("path:line: reason"):
+Checks the Swift sources and tests, and Package.swift, and prints one violation a line ("path:line: reason"):
 
-  a. Fluent or SQL outside Sources/QoltanbaServer/Persistence/: an import of Fluent, FluentKit, FluentSQL,
-     FluentSQLiteDriver, FluentPostgresDriver, SQLKit, PostgresKit or SQLiteKit, or a use of .query(on:,
-     .save(on:, .create(on:, .update(on:, .delete(on:, .find(... on:, SQLDatabase, .raw(, request.db, req.db,
-     app.db, application.db or .transaction { on anything but `stores` (the rest of the server goes through the persistence layer).
+  a. Fluent or SQL outside Sources/QoltanbaPersistence/ (the persistence target, which the rest imports as
+     `import QoltanbaPersistence`), in any Swift file of Sources/ (QoltanbaServer, qoltanba, QoltanbaCore,
+     QoltanbaPKI, QoltanbaDocuments, QoltanbaBench, QoltanbaFuzz, any other): an import of Fluent, FluentKit,
+     FluentSQL, FluentSQLiteDriver, FluentPostgresDriver, SQLKit, PostgresKit or SQLiteKit, or a use of
+     .query(on:, .save(on:, .create(on:, .update(on:, .delete(on:, .find(... on:, SQLDatabase, .raw( (called on
+     something, `sql.raw(q)`, or given a string, `.raw("SELECT 1")`: not an enum case's `.raw(value)`),
+     request.db, req.db, app.db, application.db or .transaction { on anything but `stores` (the rest goes
+     through the stores). Tests/ are not checked.
   b. A Swift file longer than 400 lines: under Sources/ (any target), Migrations/ folders aside, and under
      Tests/ (every one, test support included).
   c. A use of one folder of Sources/QoltanbaServer by another that the table ALLOWED (below) does not list.
@@ -23,6 +27,21 @@ Checks the Swift sources and tests and prints one violation a line ("path:line: 
      uses it allows; this also names the cycles that uses outside the table make).
   f. README.md (when the tree has one): its section "### Folders of QoltanbaServer" holds, between the lines
      <!-- lint:table --> and <!-- /lint:table -->, exactly what `--table` prints (blank lines at either end aside).
+  g. Package.swift (when the tree has one): the target QoltanbaServer (the text of its `.target(name:
+     "QoltanbaServer", ...)` up to the matching parenthesis, comments aside) lists none of the products
+     Fluent, FluentKit, FluentSQL, FluentSQLiteDriver, FluentPostgresDriver, SQLKit (`.product(name: "X"` or
+     `.byName(name: "X"`): only QoltanbaPersistence depends on them.
+  h. The public interface of Sources/QoltanbaPersistence speaks plain values: a public declaration there
+     names no Fluent/SQL type: `any Database`; `Database` as a type (after `:`, `->`, `some`, `any`, `inout`,
+     `[`, `(`, `&`, or in a list of generic arguments or conformances); an identifier SQL<Upper>... (SQLRow,
+     SQLDatabase, SQLQueryString); QueryBuilder, FieldKey, DatabaseQuery; Model, or a type name ending in Model
+     (SigningSessionModel). Whole words only: DatabaseLocation or DatabaseSettings are fine. A public
+     declaration is the code from `public` (or `open`) to its body's `{`, over the next lines while its
+     parentheses or brackets are open or the next line goes on with `->`, `throws`, `async` or `where`
+     (closures in default values aside), and likewise the members that are public without saying so: the
+     cases of a public enum, the requirements of a public protocol, the members of a public extension not
+     marked private, fileprivate, internal or package. The body, and an initial value's closures, aside.
+     One line for each line naming such types, the types in the order written.
 
 ALLOWED maps each folder to the folders it may use, its rows in the order of one axis: from the edge (the
 HTTP controllers and the operator commands) through the flows and services down to the infrastructure.
@@ -34,7 +53,7 @@ Comments are ignored, and so are the contents of string literals (their interpol
     scripts/lint.py               # exit 0 and "lint: clean (N files)", or the violations and exit 1
     scripts/lint.py --graph       # also the folder dependencies, one edge a line
     scripts/lint.py --table       # only print the table, in Markdown, for README.md (between the markers)
-    scripts/lint.py --root DIR    # check DIR (its Sources, Tests and README.md) instead of this repository
+    scripts/lint.py --root DIR    # check DIR (Sources, Tests, Package.swift, README.md) instead of this repository
     scripts/lint.py --allowed F   # the table from F, a JSON object {"folder": ["folder it may use", ...]}
                                   # in axis order, instead of ALLOWED (scripts/test_lint.py's trees)
 """
@@ -46,8 +65,11 @@ from collections import defaultdict, deque
 from pathlib import Path
 
 MAX_LINES = 400
+SOURCES = Path("Sources")
 SERVER = Path("Sources/QoltanbaServer")
-PERSISTENCE = "Persistence"
+PERSISTENCE = Path("Sources/QoltanbaPersistence")  # the persistence target (a, h)
+PACKAGE = "Package.swift"
+SERVER_TARGET = "QoltanbaServer"
 ROOT_NODE = "(root)"
 README = "README.md"
 README_SECTION = "### Folders of QoltanbaServer"
@@ -55,28 +77,28 @@ README_START, README_END = "<!-- lint:table -->", "<!-- /lint:table -->"
 
 # Which folder of Sources/QoltanbaServer may use which (c, d above); README.md's "Folders of QoltanbaServer"
 # shows it (`scripts/lint.py --table`). The rows follow one axis, from the edge down, and each lists the
-# folders below it in that order; "(root)" in a row is a use of the wiring above the axis.
+# folders below it in that order; "(root)" in a row is a use of the wiring above the axis. The database is no
+# folder here but a target of its own, Sources/QoltanbaPersistence (`import QoltanbaPersistence`; a, g, h).
 ALLOWED = {
     # The edge: the operator commands and the HTTP controllers.
     # (root), up the axis: QoltanbaServeCommand starts the BackgroundJobs that BackgroundJobs.swift lists.
-    "Commands": {"(root)", "Operations", "Copies", "Webhooks", "Sandbox", "Sealing", "Persistence"},
-    "API": {"Check", "Copies", "PKI", "Access", "Background", "Persistence", "Configuration", "Metrics", "Web"},
-    "Cabinet": {"SigningClient", "Webhooks", "Sealing", "Persistence", "Web"},
-    "Check": {"Copies", "PKI", "Persistence", "Configuration", "Web"},
+    "Commands": {"(root)", "Operations", "Copies", "Webhooks", "Sandbox", "Sealing"},
+    "API": {"Check", "Copies", "PKI", "Access", "Background", "Configuration", "Metrics", "Web"},
+    "Cabinet": {"SigningClient", "Webhooks", "Sealing", "Web"},
+    "Check": {"Copies", "PKI", "Configuration", "Web"},
     "Docs": {"Web"},
     "Operations": {"Configuration", "Metrics", "Web"},
     # Flows and services.
-    "SigningClient": {"Copies", "PKI", "Providers", "Sealing", "Persistence", "Configuration", "Metrics", "Web"},
-    "Copies": {"Background", "Persistence", "Configuration", "Web"},
-    "Webhooks": {"Sealing", "Persistence", "Metrics", "Web"},
-    "PKI": {"Sealing", "Background", "Persistence", "Configuration"},
-    "Access": {"Persistence", "Web"},
+    "SigningClient": {"Copies", "PKI", "Providers", "Sealing", "Configuration", "Metrics", "Web"},
+    "Copies": {"Background", "Configuration", "Web"},
+    "Webhooks": {"Sealing", "Metrics", "Web"},
+    "PKI": {"Sealing", "Background", "Configuration"},
+    "Access": {"Web"},
     "Providers": {"Sandbox", "Configuration"},
-    "Sandbox": {"Persistence", "Web"},
+    "Sandbox": {"Web"},
     "Sealing": {"Configuration"},
     # Infrastructure.
-    "Background": {"Persistence", "Metrics"},
-    "Persistence": {"Configuration", "Metrics"},
+    "Background": {"Metrics"},
     "Configuration": {"Web"},
     "Metrics": set(),
     "Web": set(),
@@ -98,10 +120,47 @@ PERSISTENCE_USES = [
     (re.compile(r"\.delete\s*\(\s*on\s*:"), ".delete(on:"),
     (re.compile(r"\.find\s*\(.*\bon\s*:"), ".find(... on:"),
     (re.compile(r"\bSQLDatabase\b"), "SQLDatabase"),
-    (re.compile(r"\.raw\s*\("), ".raw("),
+    # SQLKit's raw SQL: `.raw(` called on something (`sql.raw(q)`) or given a string (`.raw("SELECT 1")`, a
+    # chain's next line); not an enum case's `.raw(value)`, as QoltanbaPKI's DER trees write it.
+    (re.compile(r"(?<=[\w)\]?!])\.raw\s*\(|\.raw\s*\(\s*#*\""), ".raw("),
     (re.compile(r"\b(?:request|req|app|application)\.db\b"), None),  # named as written
     # A database's transaction; `stores.transaction { stores in … }` is the persistence layer's own.
     (re.compile(r"(?<!stores)\.transaction\s*\{"), ".transaction { on a database"),
+]
+
+# g. The products only the persistence target may depend on, and how Package.swift names a dependency on one.
+SERVER_FORBIDDEN_PRODUCTS = ("Fluent", "FluentKit", "FluentSQL", "FluentSQLiteDriver", "FluentPostgresDriver",
+                             "SQLKit")
+TARGET_CALL = re.compile(r"\.target\s*\(")
+TARGET_NAME = re.compile(r'\(\s*name\s*:\s*"')
+PRODUCT_CALL = re.compile(r'\.(?:product|byName)\s*\(\s*name\s*:\s*"')
+
+# h. The start of a public declaration: `public` (not `.public`, a case), or `open` as a modifier.
+PUBLIC = re.compile(r"(?<![.\w])(?:public\b|open(?=\s+(?:class|func|var|let|subscript|override|static|final|init"
+                    r"|typealias|extension)\b))")
+# A member of a public enum, protocol or extension that is public without saying so (after attributes).
+MEMBER_PREFIX = r"^\s*(?:@\w+(?:\([^)]*\))?\s+)*"
+IMPLICIT_MEMBERS = {
+    "enum": re.compile(MEMBER_PREFIX + r"(?:indirect\s+)?case\b"),
+    "protocol": re.compile(MEMBER_PREFIX + r"(?:(?:static|mutating|nonmutating|nonisolated|class)\s+)*"
+                                           r"(?:func|var|init|subscript|associatedtype|typealias)\b"),
+    "extension": re.compile(MEMBER_PREFIX + r"(?:(?:static|class|final|override|mutating|nonmutating|nonisolated"
+                                            r"|convenience|required|lazy|dynamic|indirect)\s+)*"
+                                            r"(?:func|var|let|init|subscript|struct|enum|class|actor|protocol"
+                                            r"|typealias)\b"),
+}
+NOT_PUBLIC = re.compile(r"(?<![.\w])(?:private|fileprivate|internal|package)\b")
+# A declaration goes on to the next line that starts with one of these (after its own line's parentheses close).
+CONTINUES = re.compile(r"^\s*(?:->|throws\b|rethrows\b|async\b|where\b)")
+# The Fluent/SQL types a public declaration may not name: (pattern, the name reported; None: as written).
+FLUENT_TYPES = [
+    (re.compile(r"\bany\s+Database\b"), "any Database"),
+    # `Database` as a type: after `:`, `->`, `&`, `[`, `(`, `<` or `,` (generic arguments, conformances),
+    # `some`, `any` (reported above) or `inout`.
+    (re.compile(r"(?:[:&\[(<,]|->|(?<![\w.])(?:some|inout))\s*(?<![\w.])Database\b"), "Database"),
+    (re.compile(r"(?<![\w.])SQL[A-Z]\w*"), None),
+    (re.compile(r"(?<![\w.])(?:QueryBuilder|FieldKey|DatabaseQuery)\b"), None),
+    (re.compile(r"(?<![\w.])(?:Model|[A-Z]\w*Model)\b"), None),
 ]
 
 # A top-level declaration: at column 0, after attributes and modifiers.
@@ -212,19 +271,24 @@ class SwiftFile:
         self.code = strip_swift(self.text).split("\n")
 
 
+def in_persistence(file, root):
+    """Whether the file belongs to the persistence target, Sources/QoltanbaPersistence/."""
+    return (root / PERSISTENCE) in file.path.parents
+
+
 def check_persistence(files, root):
-    """a. Fluent and SQL stay in Sources/QoltanbaServer/Persistence/."""
+    """a. Fluent and SQL stay in Sources/QoltanbaPersistence/: every other file of Sources/ is checked."""
+    outside = f"outside {PERSISTENCE.as_posix()}/"
     violations = []
     for file in files:
-        parts = file.path.relative_to(root / SERVER).parts
-        if len(parts) > 1 and parts[0] == PERSISTENCE:
+        if (root / SOURCES) not in file.path.parents or in_persistence(file, root):
             continue
         for number, line in enumerate(file.code, 1):
             if not line.strip():
                 continue
             imported = IMPORT.match(line)
             if imported and imported.group("module") in SQL_MODULES:
-                violations.append((file.relative, number, f"import {imported.group('module')} outside Persistence/"))
+                violations.append((file.relative, number, f"import {imported.group('module')} {outside}"))
                 continue
             found = []
             for pattern, name in PERSISTENCE_USES:
@@ -232,7 +296,7 @@ def check_persistence(files, root):
                 if match:
                     found.append(name or match.group(0))
             if found:
-                violations.append((file.relative, number, f"{', '.join(found)} outside Persistence/"))
+                violations.append((file.relative, number, f"{', '.join(found)} {outside}"))
     return violations
 
 
@@ -244,6 +308,144 @@ def check_length(files):
 
     return [(file.relative, MAX_LINES + 1, f"{file.line_count} lines, more than {MAX_LINES}")
             for file in files if file.line_count > MAX_LINES and not exempt(file)]
+
+
+def matching_parenthesis(code, start):
+    """The index of the `)` closing the `(` at code[start] (code: strip_swift's), or len(code)."""
+    depth = 0
+    for index in range(start, len(code)):
+        if code[index] == "(":
+            depth += 1
+        elif code[index] == ")":
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(code)
+
+
+def string_after(code, text, quote):
+    """The contents of the string literal whose opening `"` is at `quote` (code: strip_swift's of text)."""
+    end = code.find('"', quote + 1)
+    return text[quote + 1:end if end >= 0 else len(text)]
+
+
+def check_package(root):
+    """g. The target QoltanbaServer depends on none of SERVER_FORBIDDEN_PRODUCTS: [(path, line, reason)]."""
+    path = root / PACKAGE
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    code = strip_swift(text)  # the same offsets, comments and string contents blanked
+    violations = []
+    for call in TARGET_CALL.finditer(code):
+        opening = call.end() - 1
+        name = TARGET_NAME.match(code, opening)
+        if not name or string_after(code, text, name.end() - 1) != SERVER_TARGET:
+            continue
+        closing = matching_parenthesis(code, opening)
+        for product in PRODUCT_CALL.finditer(code, opening, closing):
+            dependency = string_after(code, text, product.end() - 1)
+            if dependency in SERVER_FORBIDDEN_PRODUCTS:
+                violations.append((PACKAGE, text.count("\n", 0, product.start()) + 1,
+                                   f"{SERVER_TARGET} depends on {dependency}: only {PERSISTENCE.name} may"))
+    return violations
+
+
+def scope_kinds(lines):
+    """For each line, the kind of the innermost brace open at its start: "enum", "protocol" or "extension"
+    when that brace opens the body of a public one (whose members are public without saying so), else None."""
+    kinds, stack = [], []
+    for line in lines:
+        kinds.append(stack[-1] if stack else None)
+        for index, c in enumerate(line):
+            if c == "{":
+                head = line[:index]
+                kind = None
+                if PUBLIC.search(head):
+                    kind = next((k for k in ("enum", "protocol", "extension") if re.search(rf"\b{k}\b", head)), None)
+                stack.append(kind)
+            elif c == "}" and stack:
+                stack.pop()
+    return kinds
+
+
+def declaration_starts(lines):
+    """{line index: column} where a public declaration starts (explicitly or as a public type's member)."""
+    starts = {}
+    for index, (line, kind) in enumerate(zip(lines, scope_kinds(lines))):
+        explicit = PUBLIC.search(line)
+        if explicit:
+            starts[index] = explicit.start()
+        elif kind and IMPLICIT_MEMBERS[kind].match(line) and not (kind == "extension" and NOT_PUBLIC.search(line)):
+            starts[index] = len(line) - len(line.lstrip())
+    return starts
+
+
+def public_declarations(lines):
+    """[(line index, text)]: the code of each public declaration, line by line, without its body (h)."""
+    parts = []
+    starts = declaration_starts(lines)
+    index = 0
+    while index < len(lines):
+        if index not in starts:
+            index += 1
+            continue
+        column, depth, braces = starts[index], 0, 0
+        while True:
+            kept = []
+            line = lines[index]
+            ended = False
+            for c in line[column:]:
+                if c == "{" and depth == 0 and braces == 0:
+                    ended = True  # the body
+                    break
+                if c == "{":
+                    braces += 1  # a closure (a default value): left out
+                elif c == "}" and braces:
+                    braces -= 1
+                elif not braces:
+                    if c in "([":
+                        depth += 1
+                    elif c in ")]" and depth:
+                        depth -= 1
+                    kept.append(c)
+                    continue
+                kept.append(" ")
+            parts.append((index, "".join(kept)))
+            index += 1
+            column = 0
+            if ended or index >= len(lines):
+                break
+            if depth or braces:
+                continue  # its parentheses, brackets or a closure go on
+            following = next((n for n in range(index, len(lines)) if lines[n].strip()), None)
+            if following is not None and CONTINUES.match(lines[following]):
+                index = following
+                continue
+            break
+    return parts
+
+
+def check_interface(files, root):
+    """h. Public declarations of Sources/QoltanbaPersistence name no Fluent/SQL type: [(path, line, reason)]."""
+    violations = []
+    for file in files:
+        if not in_persistence(file, root):
+            continue
+        named = defaultdict(list)  # line index -> names, in the order written
+        for index, text in public_declarations(file.code):
+            found = sorted(((match.start(), name or match.group(0)) for pattern, name in FLUENT_TYPES
+                            for match in pattern.finditer(text)))
+            for _, name in found:
+                if name not in named[index] and not (name == "Database" and "any Database" in named[index]):
+                    named[index].append(name)
+        for index, names in sorted(named.items()):
+            if names:
+                kind = "a Fluent/SQL type" if len(names) == 1 else "Fluent/SQL types"
+                violations.append((file.relative, index + 1,
+                                   f"public declaration names {', '.join(names)} ({kind}); the persistence"
+                                   f" target's public interface takes and returns plain values"))
+    return violations
 
 
 def folder_of(file, root):
@@ -518,14 +720,17 @@ def main():
     server_files = [f for f in files if (root / SERVER) in f.path.parents]
     folders = {folder_of(f, root) for f in server_files} - {ROOT_NODE}
 
-    violations = check_persistence(server_files, root) + check_length(files)
+    violations = check_persistence(files, root) + check_length(files)
+    package = check_package(root)
+    interface = check_interface(files, root)
     edges = folder_graph(server_files, root)
     uses = check_uses(edges, table)
     problems = check_table(table, folders)
     cycles = folder_cycles(edges)
     readme = check_readme(root, table)
 
-    lines = [f"{path}:{number}: {reason}" for path, number, reason in sorted(violations + uses)]
+    lines = [f"{path}:{number}: {reason}"
+             for path, number, reason in sorted(violations + uses + package + interface)]
     for path, number, reason, details in problems:
         lines.append(f"{path}:{number}: {reason}")
         lines.extend(details)
@@ -544,12 +749,15 @@ def main():
         print()
 
     counts = {
-        "Fluent/SQL outside Persistence": sum(1 for v in violations if v[2].endswith("outside Persistence/")),
+        "Fluent/SQL outside QoltanbaPersistence": sum(1 for v in violations
+                                                      if v[2].endswith(f"outside {PERSISTENCE.as_posix()}/")),
         f"files over {MAX_LINES} lines": sum(1 for v in violations if v[2].endswith(f"more than {MAX_LINES}")),
         "uses outside the table": len(uses),
         "table": len(problems),
         "folder cycles": len(cycles),
         "README table": len(readme),
+        "Fluent/SQL products of QoltanbaServer": len(package),
+        "Fluent/SQL types in QoltanbaPersistence's public interface": len(interface),
     }
     total = sum(counts.values())
     if not total:
@@ -557,7 +765,7 @@ def main():
         return 0
     for line in lines:
         print(line)
-    touched = len({v[0] for v in violations + uses})
+    touched = len({v[0] for v in violations + uses + package + interface})
     print(f"lint: {total} violations"
           f" ({'; '.join(f'{name}: {count}' for name, count in counts.items())}),"
           f" {touched} files, {len(files)} files checked")

@@ -3,7 +3,8 @@
 
 Each test writes a small synthetic repository into a temporary folder, runs `lint.py --root` on it and checks
 the exit code and the exact lines it prints. The table of allowed uses is the test's own (`--allowed`, a JSON
-file allowed.json in the tree), by default an empty row for each folder of the tree's server.
+file allowed.json in the tree), by default an empty row for each folder of the tree's server. A tree has a
+Package.swift (checked by g) only when the test writes one.
 
     python3 scripts/test_lint.py        # or -v for one line a test, -q for the summary only
 """
@@ -17,6 +18,8 @@ from pathlib import Path
 
 LINT = Path(__file__).with_name("lint.py")
 SERVER = "Sources/QoltanbaServer/"
+PERSISTENCE = "Sources/QoltanbaPersistence/"
+OUTSIDE = "outside Sources/QoltanbaPersistence/"
 TABLE = "allowed.json"
 
 
@@ -30,10 +33,14 @@ def numbered(count):
     return swift(*(f"let v{i} = {i}" for i in range(count)))
 
 
-def summary(persistence=0, long_files=0, uses=0, table=0, cycles=0, readme=0, touched=0, checked=1):
-    return (f"lint: {persistence + long_files + uses + table + cycles + readme} violations"
-            f" (Fluent/SQL outside Persistence: {persistence}; files over 400 lines: {long_files};"
-            f" uses outside the table: {uses}; table: {table}; folder cycles: {cycles}; README table: {readme}),"
+def summary(persistence=0, long_files=0, uses=0, table=0, cycles=0, readme=0, package=0, interface=0, touched=0,
+            checked=1):
+    total = persistence + long_files + uses + table + cycles + readme + package + interface
+    return (f"lint: {total} violations"
+            f" (Fluent/SQL outside QoltanbaPersistence: {persistence}; files over 400 lines: {long_files};"
+            f" uses outside the table: {uses}; table: {table}; folder cycles: {cycles}; README table: {readme};"
+            f" Fluent/SQL products of QoltanbaServer: {package};"
+            f" Fluent/SQL types in QoltanbaPersistence's public interface: {interface}),"
             f" {touched} files, {checked} files checked")
 
 
@@ -48,6 +55,44 @@ def readme(*table_lines, before="", after=""):
     return "\n".join(["# Project", "", "## Architecture", "", "### Folders of QoltanbaServer", "", before,
                       "<!-- lint:table -->", *table_lines, "<!-- /lint:table -->", "", after, ""])
 
+
+def package(*server_dependencies):
+    """A Package.swift whose target QoltanbaServer lists `server_dependencies`, one a line (its first on line 18),
+    and whose QoltanbaPersistence, tests and a lookalike target depend on Fluent and SQLKit."""
+    return "\n".join([
+        "// swift-tools-version:6.0",
+        "import PackageDescription",
+        "",
+        "let package = Package(",
+        '    name: "qoltanba",',
+        "    targets: [",
+        "        .target(",
+        '            name: "QoltanbaPersistence",',
+        "            dependencies: [",
+        '                .product(name: "Fluent", package: "fluent"),',
+        '                .product(name: "SQLKit", package: "sql-kit"),',
+        "            ]",
+        "        ),",
+        "        // The server: (no Fluent)",
+        "        .target(",
+        '            name: "QoltanbaServer",',
+        "            dependencies: [",
+        *(f"                {dependency}," for dependency in server_dependencies),
+        "            ],",
+        '            resources: [.copy("Resources")]',
+        "        ),",
+        '        .target(name: "QoltanbaServerSupport", dependencies: [.product(name: "Fluent", package: "fluent")]),',
+        "        .testTarget(",
+        '            name: "QoltanbaServerTests",',
+        '            dependencies: ["QoltanbaServer", .product(name: "SQLKit", package: "sql-kit")]',
+        "        ),",
+        "    ]",
+        ")",
+        "",
+    ])
+
+
+PACKAGE = package('"QoltanbaCore"', '"QoltanbaPersistence"', '.product(name: "Vapor", package: "vapor")')
 
 ROOT_ROW = "| (root), the files directly in `Sources/QoltanbaServer/` | every folder |"
 FIX = "run `python3 scripts/lint.py --table` and put its output between <!-- lint:table --> and <!-- /lint:table -->"
@@ -90,9 +135,10 @@ class LintTest(unittest.TestCase):
 
     def check_lines(self, path, cases):
         """Lints one server file made of `cases` [(line, reason or None)] and asserts that exactly the lines
-        with a reason are reported, each as "path:N: reason outside Persistence/", and nothing else."""
+        with a reason are reported, each as "path:N: reason outside Sources/QoltanbaPersistence/", and nothing
+        else."""
         code, out = self.lint({path: swift(*(line for line, _ in cases))})
-        expected = [f"{path}:{number}: {reason} outside Persistence/"
+        expected = [f"{path}:{number}: {reason} {OUTSIDE}"
                     for number, (_, reason) in enumerate(cases, 1) if reason]
         if expected:
             self.assertEqual(out, expected + [summary(persistence=len(expected), touched=1)])
@@ -107,12 +153,13 @@ class LintTest(unittest.TestCase):
         code, out = self.lint({
             SERVER + "API/Thing.swift": swift("struct Thing {}", "let s = Store()"),
             SERVER + "configure.swift": swift("func configure() { _ = Thing() }"),
-            SERVER + "Persistence/Store.swift": swift("import Fluent", "struct Store {}",
-                                                      "let q = Model.query(on: req.db)"),
             SERVER + "Resources/data.json": "{}\n",  # no Swift in it: no folder, no row
+            PERSISTENCE + "Stores/Store.swift": swift("import Fluent", "public struct Store {}",
+                                                      "let q = Model.query(on: req.db)"),
             "Sources/QoltanbaCore/Core.swift": swift("enum Core {}"),
             "Tests/QoltanbaServerTests/ThingTests.swift": numbered(400),
-        }, allowed={"API": ["Persistence"], "Persistence": []})
+            "Package.swift": PACKAGE,
+        }, allowed={"API": []})
         self.assertEqual(out, ["lint: clean (5 files)"])
         self.assertEqual(code, 0)
 
@@ -122,7 +169,7 @@ class LintTest(unittest.TestCase):
         self.assertEqual(result.stdout, "")
         self.assertRegex(result.stderr, r"^lint: .*Sources/QoltanbaServer is not a folder\n$")
 
-    # a. Fluent and SQL outside Persistence/.
+    # a. Fluent and SQL outside Sources/QoltanbaPersistence/.
 
     def test_each_forbidden_import_is_reported(self):
         self.check_lines(SERVER + "API/Imports.swift", [
@@ -161,6 +208,10 @@ class LintTest(unittest.TestCase):
             ("let i = request.application.db", "application.db"),
             ("try await database.transaction { db in }", ".transaction { on a database"),
             ('try await m.save(on: db); try await sql.raw("").run()', ".save(on:, .raw("),
+            ('let j = try await database.sql', None),
+            ('    .raw("SELECT 1").all()', ".raw("),  # a chain's next line, given a string
+            ("let k = try await sql.raw(query).all()", ".raw("),
+            ("let l = sql.raw (#\"x\"#)", ".raw("),
         ])
 
     def test_lookalikes_of_forbidden_uses_are_not_reported(self):
@@ -173,6 +224,11 @@ class LintTest(unittest.TestCase):
             ("let f = item.saved(on: db)", None),
             ("let g = SQLDatabaseFactory()", None),
             ("let h = log.transactions { }", None),
+            # An enum case's `.raw(value)` (QoltanbaPKI's DER trees), no call on a database.
+            ("let i = DERTree.node(0x02, [.raw(value)])", None),
+            ("    case .raw(let bytes): return bytes.count", None),
+            ("    .raw(try DERWriter.bytes { try $0.serialize(version) }),", None),
+            ("let j = parts.map(DERTree.raw)", None),
         ])
 
     def test_comments_and_string_contents_are_not_reported(self):
@@ -214,25 +270,43 @@ class LintTest(unittest.TestCase):
             ("try await req.db.transaction { db in }", "req.db, .transaction { on a database"),
         ])
 
-    def test_persistence_folder_may_use_fluent_and_sql(self):
+    def test_persistence_target_may_use_fluent_and_sql(self):
         body = swift("import Fluent", "@preconcurrency import SQLKit", "let q = User.query(on: req.db)",
-                     "let s = db as! any SQLDatabase", "try await database.transaction { db in }")
-        code, out = self.lint({SERVER + "Persistence/Store.swift": body,
-                               SERVER + "Persistence/Stores/UserStore.swift": body})
+                     "let s = db as! any SQLDatabase", "try await database.transaction { db in }",
+                     'let r = try await sql.raw("SELECT 1").all()')
+        code, out = self.lint({PERSISTENCE + "DatabaseSetup.swift": body,
+                               PERSISTENCE + "Stores/UserStore.swift": body})
         self.assertEqual(out, ["lint: clean (2 files)"])
         self.assertEqual(code, 0)
 
+    def test_every_other_target_is_checked_and_tests_are_not(self):
+        files = {f"Sources/{target}/F.swift": swift("import Foundation", "import FluentKit", "let a = req.db")
+                 for target in ("qoltanba", "QoltanbaCore", "QoltanbaPKI", "QoltanbaDocuments", "QoltanbaBench",
+                                "QoltanbaFuzz", "QoltanbaServer")}
+        files["Tests/QoltanbaServerTests/T.swift"] = swift("import Fluent", "let a = app.db")
+        files["Tests/QoltanbaTestSupport/S.swift"] = swift("import SQLKit", 'let b = try await sql.raw("x").all()')
+        code, out = self.lint(files)
+        expected = []
+        for target in ("QoltanbaBench", "QoltanbaCore", "QoltanbaDocuments", "QoltanbaFuzz", "QoltanbaPKI",
+                       "QoltanbaServer", "qoltanba"):
+            expected += [f"Sources/{target}/F.swift:2: import FluentKit {OUTSIDE}",
+                         f"Sources/{target}/F.swift:3: req.db {OUTSIDE}"]
+        self.assertEqual(out, expected + [summary(persistence=14, touched=7, checked=9)])
+        self.assertEqual(code, 1)
+
     def test_folders_named_like_persistence_are_not_persistence(self):
         code, out = self.lint({
-            SERVER + "PersistenceX/P.swift": swift("import Fluent"),
-            SERVER + "API/Persistence/Q.swift": swift("import Fluent"),
-            SERVER + "Persistence.swift": swift("import Fluent"),
+            SERVER + "Persistence/Store.swift": swift("import Fluent"),  # the server's old folder: no more
+            "Sources/QoltanbaPersistenceX/P.swift": swift("import Fluent"),
+            "Sources/QoltanbaCore/QoltanbaPersistence/Q.swift": swift("import Fluent"),
+            "Sources/QoltanbaPersistence.swift": swift("import Fluent"),
         })
         self.assertEqual(out, [
-            SERVER + "API/Persistence/Q.swift:1: import Fluent outside Persistence/",
-            SERVER + "Persistence.swift:1: import Fluent outside Persistence/",
-            SERVER + "PersistenceX/P.swift:1: import Fluent outside Persistence/",
-            summary(persistence=3, touched=3, checked=3),
+            f"Sources/QoltanbaCore/QoltanbaPersistence/Q.swift:1: import Fluent {OUTSIDE}",
+            f"Sources/QoltanbaPersistence.swift:1: import Fluent {OUTSIDE}",
+            f"Sources/QoltanbaPersistenceX/P.swift:1: import Fluent {OUTSIDE}",
+            f"{SERVER}Persistence/Store.swift:1: import Fluent {OUTSIDE}",
+            summary(persistence=4, touched=4, checked=4),
         ])
         self.assertEqual(code, 1)
 
@@ -272,13 +346,16 @@ class LintTest(unittest.TestCase):
 
     def test_migrations_folders_are_exempt_from_the_length_limit(self):
         code, out = self.lint({
-            SERVER + "Persistence/Migrations/001/M.swift": numbered(900),
+            PERSISTENCE + "Migrations/001/M.swift": numbered(900),
+            PERSISTENCE + "Migrations/Migrations.swift": numbered(401),
+            PERSISTENCE + "Stores/Big.swift": numbered(401),  # the persistence target is no exception
             "Sources/Other/Migrations/M.swift": numbered(500),
             "Sources/Other/Migrations.swift": numbered(401),  # a file of that name is not the folder
         })
         self.assertEqual(out, [
             "Sources/Other/Migrations.swift:401: 401 lines, more than 400",
-            summary(long_files=1, touched=1, checked=3),
+            PERSISTENCE + "Stores/Big.swift:401: 401 lines, more than 400",
+            summary(long_files=2, touched=2, checked=5),
         ])
         self.assertEqual(code, 1)
 
@@ -494,6 +571,164 @@ class LintTest(unittest.TestCase):
             "    Z -> X: Z/Z.swift:2 uses Xp",
             summary(uses=1, cycles=1, touched=1, checked=4),
         ])
+        self.assertEqual(code, 1)
+
+    # g. The target QoltanbaServer in Package.swift.
+
+    def test_server_target_without_fluent_products_passes(self):
+        code, out = self.lint({
+            SERVER + "A/A.swift": swift("struct A {}"),
+            "Package.swift": package(
+                '"QoltanbaPersistence"',
+                '.product(name: "Vapor", package: "vapor")',
+                '.product(name: "SQLKitten", package: "kittens")',  # names alike are other products
+                '.product(name: "MultipartKit", package: "multipart-kit")',
+                '// .product(name: "Fluent", package: "fluent"): gone to QoltanbaPersistence',
+                '.product(name: /* FluentKit */ "NIOCore", package: "swift-nio")',
+                '"SQLKitSupport"',
+            ),
+        })
+        self.assertEqual(out, ["lint: clean (1 files)"])
+        self.assertEqual(code, 0)
+
+    def test_server_target_with_fluent_products_fails(self):
+        forbidden = ["Fluent", "FluentKit", "FluentSQL", "FluentSQLiteDriver", "FluentPostgresDriver", "SQLKit"]
+        code, out = self.lint({
+            SERVER + "A/A.swift": swift("struct A {}"),
+            "Package.swift": package(
+                '"QoltanbaPersistence"',
+                *(f'.product(name: "{name}", package: "x")' for name in forbidden),
+                '.byName(name: "Fluent")',
+                '.product(name: "PostgresKit", package: "postgres-kit")',  # not on the list
+            ),
+        })
+        self.assertEqual(out, [
+            f"Package.swift:{line}: QoltanbaServer depends on {name}: only QoltanbaPersistence may"
+            for line, name in zip(range(19, 26), forbidden + ["Fluent"])
+        ] + [summary(package=7, touched=1)])
+        self.assertEqual(code, 1)
+
+    def test_a_tree_without_package_swift_has_no_package_check(self):
+        code, out = self.lint({SERVER + "A/A.swift": swift("struct A {}")})
+        self.assertEqual(out, ["lint: clean (1 files)"])
+        self.assertEqual(code, 0)
+
+    # h. The public interface of Sources/QoltanbaPersistence.
+
+    def interface_line(self, path, names):
+        kind = "a Fluent/SQL type" if "," not in names else "Fluent/SQL types"
+        return (f"{path}: public declaration names {names} ({kind}); the persistence target's public interface"
+                " takes and returns plain values")
+
+    def test_public_interface_of_plain_values_passes(self):
+        code, out = self.lint({
+            PERSISTENCE + "DatabaseSetup.swift": swift(
+                "import Fluent",
+                "import SQLKit",
+                "public enum DatabaseLocation: Sendable, Equatable {",
+                "    case sqlite(path: String)",
+                "    case postgres(url: String)",
+                "",
+                "    func configuration() -> any Database { fatalError() }  // internal",
+                "}",
+                "public struct DatabaseConnections: Sendable { public let limit: Int }",
+                "struct DatabaseSettings { let database: any Database; let row: SQLRow }",
+                "extension Application {",
+                "    public func useDatabase(_ location: DatabaseLocation, settings: DatabaseSettings? = nil,",
+                "                            after: @escaping @Sendable () async -> Void = { _ = SQLRaw(\"x\") }",
+                "    ) throws {",
+                "        let database: any Database = db",
+                "        let model: SigningSessionModel? = nil",
+                "    }",
+                "    public var databaseConnections: DatabaseConnections { storage[DatabaseConnections.self]! }",
+                "    public func copySQLite(into path: String) async throws { try await db.sql.raw(\"\").run() }",
+                "}",
+            ),
+            PERSISTENCE + "Stores/Stores.swift": swift(
+                "public struct Stores: Sendable {",
+                "    let database: any Database",
+                "    public var sessions: SessionStore { SessionStore(database: database) }",
+                "    /// Takes any Database, returns no Model: SQLRow -> Database",
+                '    public let note = "any Database, SQLRow, FieldKey, QueryBuilder"',
+                "    public func list(viewModel: Int, page: Int) -> ListPage<Summary> { fatalError() }",
+                "    public static let kind = Kind.public",
+                "    private func rows() -> [SQLRow] { [] }",
+                "}",
+                "extension Database {",
+                "    var sql: any SQLDatabase { self as! any SQLDatabase }",
+                "}",
+                "extension APIKeyModel {",
+                "    public var organizationID: UUID { $organization.id }",  # an internal type's member
+                "}",
+                "public extension Stores {",
+                "    internal func raw(_ database: any Database) {}",
+                "    private var model: SigningSessionModel? { nil }",
+                "}",
+                "final class SigningSessionModel: Model, @unchecked Sendable {",
+                "    static let schema = \"signing_sessions\"",
+                "    @Field(key: \"status\") var status: String",
+                "}",
+            ),
+            PERSISTENCE + "Migrations/001/CreateThing.swift": swift(
+                "struct CreateThing: AsyncMigration {",
+                "    func prepare(on database: any Database) async throws {}",
+                "}",
+            ),
+            # Only the persistence target is checked.
+            "Sources/QoltanbaCore/Model.swift": swift("public protocol Model {}", "public struct ViewModel: Model {}"),
+        })
+        self.assertEqual(out, ["lint: clean (4 files)"])
+        self.assertEqual(code, 0)
+
+    def test_public_declarations_naming_fluent_or_sql_types_fail(self):
+        path = PERSISTENCE + "Stores/Leaks.swift"
+        cases = [
+            ("import Fluent", None),
+            ("public struct LeakStore: Sendable {", None),
+            ("    public let database: any Database", "any Database"),
+            ("    public init(database: Database) {}", "Database"),
+            ("    public func db() -> Database { fatalError() }", "Database"),
+            ("    public func each<D: Database>(_ d: D) {}", "Database"),
+            ("    public func all(_ d: some Database, _ e: [Database]) {}", "Database"),
+            ("    public func rows() async throws -> [SQLRow] { [] }", "SQLRow"),
+            ("    public var sql: any SQLDatabase { fatalError() }", "SQLDatabase"),
+            ("    public func run(_ q: SQLQueryString) {}", "SQLQueryString"),
+            ("    public func query() -> QueryBuilder<SigningSessionModel> { fatalError() }",
+             "QueryBuilder, SigningSessionModel"),
+            ("    public static let key: FieldKey = \"id\"", "FieldKey"),
+            ("    public func apply(_ q: inout DatabaseQuery) {}", "DatabaseQuery"),
+            ("    @discardableResult public func save<M: Model>(_ m: M) -> M { m }", "Model"),
+            ("    public func session() -> SigningSessionModel? { nil }", "SigningSessionModel"),
+            ("    public func record(", None),  # a declaration over several lines
+            ("        _ session: UUID,", None),
+            ("        on database: any Database, where: Int = 0", "any Database"),
+            ("    ) async throws", None),
+            ("        -> [SQLRow] {", "SQLRow"),
+            ("        let row: SQLRow? = nil", None),  # the body
+            ("    }", None),
+            ("}", None),
+            ("public final class CitizenModel: Model, @unchecked Sendable {}", "CitizenModel, Model"),
+            ("public typealias Row = SQLRow", "SQLRow"),
+            ("public enum Source {", None),
+            ("    case database(any Database)", "any Database"),  # a public enum's cases are public
+            ("    case rows([SQLRow])", "SQLRow"),
+            ("    func internalOnly() -> SQLRow? { nil }", None),
+            ("}", None),
+            ("public protocol Reading {", None),
+            ("    func rows(on database: any Database) async throws -> [SQLRow]", "any Database, SQLRow"),
+            ("}", None),
+            ("public extension Stores {", None),
+            ("    func query() -> QueryBuilder<CitizenModel> { fatalError() }", "QueryBuilder, CitizenModel"),
+            ("    private func hidden() -> SQLRow? { nil }", None),
+            ("}", None),
+            ("open class Base {", None),
+            ("    open func db() -> Database { fatalError() }", "Database"),
+            ("}", None),
+        ]
+        code, out = self.lint({path: swift(*(line for line, _ in cases))})
+        expected = [self.interface_line(f"{path}:{number}", names)
+                    for number, (_, names) in enumerate(cases, 1) if names]
+        self.assertEqual(out, expected + [summary(interface=len(expected), touched=1)])
         self.assertEqual(code, 1)
 
     # f. README.md's table and --table.

@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaPersistence
 import Vapor
 
 /// Every background job of a serving process, declared once: its period, the folder that owns its
@@ -49,7 +50,7 @@ enum BackgroundJob: String, CaseIterable, Sendable {
     /// counts are exact, and shows no connection states.
     func runs(on database: QoltanbaConfiguration.Database) -> Bool {
         switch (self, database) {
-        case (.rateLimitSharing, .sqlite), (.databaseConnections, .sqlite): false
+        case (.rateLimitSharing, .sqlite(_)), (.databaseConnections, .sqlite(_)): false
         default: true
         }
     }

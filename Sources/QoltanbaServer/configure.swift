@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// Configures an application: database, middleware, providers, routes and commands.
@@ -10,10 +11,14 @@ public func configure(_ app: Application, with configuration: QoltanbaConfigurat
     app.qoltanba = configuration
     QoltanbaMetrics.bootstrap()
 
-    try app.useDatabase(configuration.database, schema: configuration.databaseSchema) { [weak app] in
-        guard let app else { throw QoltanbaError(.operatorError, "the application has shut down") }
-        return try app.loadMasterKey()
-    }
+    let (pause, logger) = (configuration.testPause, app.logger)
+    try app.useDatabase(
+        configuration.database, schema: configuration.databaseSchema,
+        masterKey: { [weak app] in
+            guard let app else { throw QoltanbaError(.operatorError, "the application has shut down") }
+            return try app.loadMasterKey()
+        },
+        afterMigration: { await TestPause.at(.migrationApplied, pause, logger: logger) })
 
     app.configureProviders()
     app.renderWorkers = WorkerPool("document", threads: 2, capacity: 4)

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 @testable import QoltanbaPKI
 import Testing
+import X509
 
 @Suite("Key custody")
 struct CustodyTests {

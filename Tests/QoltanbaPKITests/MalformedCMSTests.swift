@@ -1,6 +1,7 @@
 import Foundation
-@testable import QoltanbaPKI
 import QoltanbaCore
+@testable import QoltanbaPKI
+import SwiftASN1
 import Testing
 import X509
 

@@ -1,7 +1,8 @@
 import Foundation
-import QoltanbaTestSupport
-@testable import QoltanbaPKI
 import QoltanbaCore
+@testable import QoltanbaPKI
+import QoltanbaTestSupport
+import SwiftASN1
 import Testing
 import X509
 

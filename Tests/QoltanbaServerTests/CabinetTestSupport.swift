@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

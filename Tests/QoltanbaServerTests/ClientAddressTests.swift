@@ -1,4 +1,5 @@
 import NIOCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

@@ -1,5 +1,9 @@
 import Crypto
+import Fluent
+import FluentKit
 import Foundation
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import SQLKit

@@ -1,10 +1,12 @@
 import Foundation
 import NIOConcurrencyHelpers
 import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing
 import Vapor
+import VaporTestUtils
 
 /// A local HTTP server that plays every provider by the README's contract, plus the ways a
 /// provider goes wrong: too slow, garbage, an error status.

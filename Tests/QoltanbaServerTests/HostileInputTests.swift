@@ -4,6 +4,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

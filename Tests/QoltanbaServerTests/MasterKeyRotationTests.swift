@@ -2,7 +2,9 @@ import Crypto
 import CryptoExtras
 import Fluent
 import Foundation
+import QoltanbaCore
 @testable import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import SQLKit

@@ -1,5 +1,9 @@
+import Fluent
+import FluentKit
 import Foundation
 import Logging
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import SQLKit

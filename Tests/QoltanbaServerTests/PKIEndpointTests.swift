@@ -1,8 +1,11 @@
 import Crypto
 import CryptoExtras
+import Fluent
+import FluentKit
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import SwiftASN1

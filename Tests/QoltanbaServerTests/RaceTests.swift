@@ -2,11 +2,13 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import SQLKit
 import Testing
 import Vapor
+import VaporTestUtils
 
 /// Two races closed at the database: one current certificate per IIN, and a session's webhook
 /// events in the order the database numbered them.

@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

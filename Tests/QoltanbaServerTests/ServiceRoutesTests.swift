@@ -1,7 +1,10 @@
+import Fluent
 import Foundation
-import SQLKit
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
+import SQLKit
 import Testing
 import VaporTesting
 

@@ -1,8 +1,11 @@
+import Fluent
+import FluentKit
 import Foundation
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing
-import QoltanbaCore
 import VaporTesting
 
 @Suite("POST /api/v1/session/create/")

@@ -2,6 +2,7 @@ import Fluent
 import Foundation
 import Logging
 import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

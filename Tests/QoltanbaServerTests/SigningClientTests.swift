@@ -2,8 +2,10 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
+import SQLKit
 import Testing
 import VaporTesting
 

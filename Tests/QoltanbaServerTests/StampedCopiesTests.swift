@@ -2,6 +2,8 @@ import Fluent
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
+import QoltanbaPKI
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

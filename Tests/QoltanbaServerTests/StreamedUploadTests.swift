@@ -1,6 +1,8 @@
 import Foundation
+import MultipartKit
 import NIOCore
 import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import Testing
 

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import QoltanbaTestSupport
 import Testing

@@ -1,5 +1,7 @@
 import Fluent
 import Foundation
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import Testing
 import VaporTesting

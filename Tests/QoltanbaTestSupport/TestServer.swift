@@ -1,6 +1,8 @@
 import Fluent
 import Foundation
 import Logging
+import QoltanbaCore
+@testable import QoltanbaPersistence
 @testable import QoltanbaServer
 import SQLKit
 import Testing

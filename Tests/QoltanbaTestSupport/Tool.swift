@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaCore
 
 /// Runs a command-line tool of the machine (openssl, unzip, qpdf) for tests that check with it.
 public enum Tool {

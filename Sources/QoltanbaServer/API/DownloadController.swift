@@ -1,7 +1,8 @@
 import Foundation
 import QoltanbaCore
-import Vapor
 import QoltanbaDocuments
+import QoltanbaPersistence
+import Vapor
 
 /// `GET /api/v1/session/result/download/`: the stamped copies of a finished session as a ZIP, or
 /// with `in_base64=true` as JSON. Copies are made one at a time and go straight into a temporary file, streamed.

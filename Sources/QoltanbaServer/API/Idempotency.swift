@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import MultipartKit
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `Idempotency-Key` on the operations that create something (a session, a document): a retry with

@@ -3,6 +3,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// The integrator API's operations on sessions and their documents, for one organization.

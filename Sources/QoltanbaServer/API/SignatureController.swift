@@ -1,6 +1,7 @@
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// `POST /api/v1/signature/verify/`: verifies a CMS and answers the report.

@@ -1,5 +1,6 @@
 import NIOConcurrencyHelpers
 import NIOCore
+import QoltanbaPersistence
 import Vapor
 
 /// Active API keys as this instance read them last, kept for ``lifetime``: a request with a key

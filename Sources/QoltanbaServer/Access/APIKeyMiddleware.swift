@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// Authenticates the `x-api-key` header and remembers the key's organization on the request.

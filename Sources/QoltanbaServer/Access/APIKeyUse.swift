@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import QoltanbaPersistence
 import Vapor
 
 /// When each API key was last used, noted by requests in memory and written by the API key use

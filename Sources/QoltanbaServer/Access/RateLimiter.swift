@@ -1,5 +1,6 @@
 import Foundation
 import NIOConcurrencyHelpers
+import QoltanbaPersistence
 import Vapor
 
 /// Counts the integrator API's requests per API key in fixed one-minute windows (aligned to the

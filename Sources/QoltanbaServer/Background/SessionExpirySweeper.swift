@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// Records the expiry of active sessions whose time to live has run out, so that a session

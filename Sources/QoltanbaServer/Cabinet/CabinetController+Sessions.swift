@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// The cabinet's lists: sessions with their timelines, and webhook deliveries.

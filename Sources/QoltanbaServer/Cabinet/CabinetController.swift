@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// The organization cabinet at `/cabinet`: staff log in, change their password, set the webhook,

@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// The cabinet's pages, rendered on the server without script. Each page's `<main>` carries

@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 
 /// What the cabinet's pages show, as plain values: the pages never see a database model.
 extension CabinetPage {
@@ -12,7 +13,7 @@ extension CabinetPage {
         let previousSecretUntil: Date?
         let redirectOrigins: [String]
 
-        init(_ organization: QoltanbaServer.Organization) {
+        init(_ organization: QoltanbaPersistence.Organization) {
             id = organization.id.apiString
             name = organization.name
             createdAt = organization.createdAt

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 extension CabinetController {

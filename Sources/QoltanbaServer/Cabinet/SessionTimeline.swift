@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 
 /// A session's history as the cabinet shows it.
 enum SessionTimeline {

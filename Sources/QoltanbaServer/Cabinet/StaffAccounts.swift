@@ -3,6 +3,7 @@ import Foundation
 import NIOPosix
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// The cabinet's accounts: made by the operator with a one-time password, logged in with a slow

@@ -1,6 +1,8 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaDocuments
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// What the public check page knows of a session, found by the check id its copies carry, and

@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba apikey …`: API keys of an organization.

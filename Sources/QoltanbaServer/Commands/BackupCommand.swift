@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba backup --to FILE`: a consistent copy of the SQLite database, taken while the server
@@ -15,7 +16,7 @@ struct BackupCommand: AsyncCommand {
     func run(using context: CommandContext, signature: Signature) async throws {
         guard let file = signature.file, !file.isEmpty else { throw QoltanbaError.operatorFailure("--to FILE is required") }
         let app = context.application
-        guard case .sqlite(let database) = app.qoltanba.database else {
+        guard case .sqlite(path: let database) = app.qoltanba.database else {
             throw QoltanbaError.operatorFailure(
                 "the database is PostgreSQL: back it up with pg_dump (the README's \"Backup and restore\" shows how)")
         }

@@ -1,5 +1,6 @@
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba cert …`: signer certificates.

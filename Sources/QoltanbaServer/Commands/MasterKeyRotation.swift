@@ -1,6 +1,7 @@
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
 
 /// A master key rotation's work: every secret still sealed under the previous master key is
 /// sealed again under the current one. Each is replaced on its own and only while unchanged, so

@@ -1,3 +1,4 @@
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba migrate`: applies the migrations not applied yet, as every start does (each in one

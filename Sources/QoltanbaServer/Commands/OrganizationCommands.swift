@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba org …`: organizations.

@@ -1,5 +1,6 @@
 
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba user …`: the cabinet's staff accounts.

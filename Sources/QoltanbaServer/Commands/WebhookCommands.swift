@@ -1,5 +1,6 @@
 
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// `qoltanba webhook …`: the delivery log.

@@ -1,5 +1,6 @@
-import Vapor
 import QoltanbaCore
+import QoltanbaPersistence
+import Vapor
 
 extension Application {
     /// The storage slot of one service type: each service the application keeps is stored once, by its type.

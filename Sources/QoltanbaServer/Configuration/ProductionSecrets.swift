@@ -1,4 +1,5 @@
 import Foundation
+import QoltanbaPersistence
 import QoltanbaPKI
 
 /// What production refuses to start with: a required secret that is missing, or one that is plainly
@@ -29,7 +30,7 @@ enum ProductionSecrets {
                     description: "QOLTANBA_\(name)_TOKEN is a placeholder or too short (under 16 characters) for a production secret")
             }
         }
-        if case .postgres(let url) = configuration.database, let password = URLComponents(string: url)?.password, isWeak(password) {
+        if case .postgres(url: let url) = configuration.database, let password = URLComponents(string: url)?.password, isWeak(password) {
             throw QoltanbaConfiguration.Invalid(
                 description: "QOLTANBA_DATABASE_URL has a placeholder or short (under 16 characters) password: give the database user a real one")
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import QoltanbaCore
+import QoltanbaPersistence
 import QoltanbaPKI
 import SwiftASN1
 import X509
@@ -18,12 +19,7 @@ public struct QoltanbaConfiguration: Sendable {
     }
 
     /// Where the data lives.
-    public enum Database: Sendable, Equatable {
-        /// An SQLite file at this path.
-        case sqlite(path: String)
-        /// A PostgreSQL server, by `postgres://` URL.
-        case postgres(url: String)
-    }
+    public typealias Database = DatabaseLocation
 
     /// `QOLTANBA_MODE`.
     public var mode: Mode

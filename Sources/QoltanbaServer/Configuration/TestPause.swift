@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import QoltanbaPersistence
 
 /// A named point where the crash tests hold a sandbox process so as to kill it there with SIGKILL:
 /// `QOLTANBA_TEST_PAUSE=signing-commit:30` waits 30 s each time the point is reached, after

@@ -1,8 +1,10 @@
+import CoreFoundation
 import Crypto
 import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 
 /// The stamped copies of a session's signed documents: each PDF with the signature sheet added

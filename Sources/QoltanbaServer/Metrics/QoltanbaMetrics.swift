@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import NIOConcurrencyHelpers
 import Prometheus
+import QoltanbaPersistence
 
 /// The process's metrics, through swift-metrics into one Prometheus registry: Vapor's
 /// `http_requests_total`, `http_request_duration_seconds` and `http_request_errors_total` (by
@@ -31,11 +32,6 @@ enum QoltanbaMetrics {
     /// `qoltanba_sessions_created_total`.
     static func sessionCreated() {
         Counter(label: "qoltanba_sessions_created_total").increment()
-    }
-
-    /// `qoltanba_sessions_ended_total{status, reason}`: FINISHED, or CANCELED with its failure type.
-    static func sessionEnded(status: String, reason: String?) {
-        Counter(label: "qoltanba_sessions_ended_total", dimensions: [("status", status), ("reason", reason ?? "")]).increment()
     }
 
     /// `qoltanba_signing_step_duration_seconds{step}`: how long a step of the signing client took to answer.

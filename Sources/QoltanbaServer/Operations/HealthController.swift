@@ -1,3 +1,4 @@
+import QoltanbaPersistence
 import Vapor
 
 /// Health for load balancers and orchestrators:

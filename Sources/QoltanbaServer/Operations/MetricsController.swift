@@ -1,4 +1,5 @@
 import NIOCore
+import QoltanbaPersistence
 import Vapor
 
 /// `GET /metrics`: every metric in Prometheus's text format, on the main port; with

@@ -1,5 +1,8 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPKI
+import QoltanbaPersistence
+import SwiftASN1
 import Vapor
 import X509
 

@@ -1,6 +1,8 @@
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
+import SwiftASN1
 import Vapor
 import X509
 
@@ -28,7 +30,7 @@ struct PKIService: Sendable {
 
     /// Loads the authority, creating it when the database has none.
     static func load(
-        store: CertificateStore, configuration: QoltanbaConfiguration, sealer: Sealer, workers: WorkerPool, logger: Logger
+        store: PKIStore, configuration: QoltanbaConfiguration, sealer: Sealer, workers: WorkerPool, logger: Logger
     ) async throws -> PKIService {
         let authority: CertificateAuthority
         if let stored = try await loadAuthority(store: store, sealer: sealer) {
@@ -61,7 +63,7 @@ struct PKIService: Sendable {
         return service
     }
 
-    private static func loadAuthority(store: CertificateStore, sealer: Sealer) async throws -> CertificateAuthority? {
+    private static func loadAuthority(store: PKIStore, sealer: Sealer) async throws -> CertificateAuthority? {
         guard let stored = try await store.authority() else { return nil }
         let issuingKey: [UInt8]
         do {
@@ -80,7 +82,7 @@ struct PKIService: Sendable {
     // MARK: Signer certificates
 
     /// Issues a certificate for `identity` with a new key sealed under `password`.
-    func issue(for identity: SignerIdentity, password: String, in store: CertificateStore, now: Date = Date()) async throws
+    func issue(for identity: SignerIdentity, password: String, in store: PKIStore, now: Date = Date()) async throws
         -> SignerCertificateRecord?
     {
         let (algorithm, authority, crlURL, validity, custody) = (signerKeyAlgorithm, authority, crlURL, certificateValidity, custody)
@@ -107,7 +109,7 @@ struct PKIService: Sendable {
     }
 
     /// Revokes a certificate by serial (hex, any case, colons allowed) and issues a new CRL.
-    func revoke(serial text: String, reason: RevokedCertificate.Reason, in store: CertificateStore, now: Date = Date()) async throws
+    func revoke(serial text: String, reason: RevokedCertificate.Reason, in store: PKIStore, now: Date = Date()) async throws
         -> SignerCertificateRecord
     {
         let serial = text.replacingOccurrences(of: ":", with: "").uppercased()
@@ -124,14 +126,14 @@ struct PKIService: Sendable {
     // MARK: CRL
 
     /// The newest CRL issued, as `/pki/crl` publishes it; nil before the first.
-    func publishedRevocationList(in store: CertificateStore) async throws -> [UInt8]? {
+    func publishedRevocationList(in store: PKIStore) async throws -> [UInt8]? {
         try await store.latestRevocationList().map(\.der)
     }
 
     /// Issues a new CRL when the newest is about to lapse or a revocation came after it (one whose
     /// CRL was never written, by a crash or a concurrent instance); otherwise does nothing. Run at
     /// start and by the revocation list job (`BackgroundJob`), never by a request.
-    func refreshRevocationList(in store: CertificateStore, now: Date = Date()) async throws {
+    func refreshRevocationList(in store: PKIStore, now: Date = Date()) async throws {
         let newestRevocation = try await store.newestRevocation()
         if let latest = try await store.latestRevocationList(),
            latest.nextUpdate.timeIntervalSince(now) > 3600,
@@ -144,7 +146,7 @@ struct PKIService: Sendable {
 
     /// Issues the next CRL with every revoked certificate. When another instance takes the same
     /// number first, it tries again with the next.
-    func issueRevocationList(in store: CertificateStore, now: Date = Date()) async throws -> [UInt8] {
+    func issueRevocationList(in store: PKIStore, now: Date = Date()) async throws -> [UInt8] {
         var attempt = 0
         while true {
             attempt += 1
@@ -165,7 +167,7 @@ struct PKIService: Sendable {
     /// A verifier trusting Qoltanba's root and the configured trust anchors, and checking
     /// Qoltanba's certificates against the revocations in the database (which a CRL only copies).
     /// It reads and writes nothing else, so a public request may make one.
-    func verifier(in store: CertificateStore) async throws -> CMSVerifier {
+    func verifier(in store: PKIStore) async throws -> CMSVerifier {
         let revoked = try await store.revoked().map(Self.revokedCertificate)
         return CMSVerifier(
             trustRoots: [authority.root] + trustAnchors, intermediates: [authority.issuing],

@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// The signing client's external services, sandbox or HTTP as configured.

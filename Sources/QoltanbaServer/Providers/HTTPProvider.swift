@@ -1,4 +1,5 @@
 import NIOCore
+import NIOFoundationCompat
 import QoltanbaCore
 import Vapor
 

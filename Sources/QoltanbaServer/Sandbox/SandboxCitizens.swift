@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 
 /// The sandbox's test citizens, read from `Resources/sandbox-citizens.json` and kept in the
 /// `citizens` table, the file being the source of truth.

@@ -1,5 +1,6 @@
 import Foundation
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// The sandbox's demo organization and its API key, made on first start and shown on every start.

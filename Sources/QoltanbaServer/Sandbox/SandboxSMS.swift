@@ -1,4 +1,5 @@
 import QoltanbaCore
+import QoltanbaPersistence
 import Vapor
 
 /// The sandbox's SMS gateway: keeps every message for the sandbox inbox and logs it with the code masked.

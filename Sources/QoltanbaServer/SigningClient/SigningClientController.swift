@@ -1,7 +1,9 @@
 import Foundation
 import QoltanbaCore
-import Vapor
 import QoltanbaPKI
+import QoltanbaPersistence
+import SwiftASN1
+import Vapor
 import X509
 
 /// The hosted signing client: `GET /sign` shows the session's current step; each step posts to

@@ -1,6 +1,9 @@
 import Foundation
+import Logging
 import QoltanbaCore
 import QoltanbaPKI
+import QoltanbaPersistence
+import SwiftASN1
 import X509
 
 /// The certificate and the signatures: the end of the signing client's flow.

@@ -2,6 +2,7 @@ import Foundation
 import QoltanbaCore
 import QoltanbaDocuments
 import QoltanbaPKI
+import QoltanbaPersistence
 import Vapor
 import X509
 

@@ -1,7 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import QoltanbaCore
 import QoltanbaPKI
-import AsyncHTTPClient
+import QoltanbaPersistence
 import Vapor
 
 /// Delivers the outbox: every few seconds it claims due events (on PostgreSQL with

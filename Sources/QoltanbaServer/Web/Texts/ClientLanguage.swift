@@ -1,3 +1,4 @@
+import Foundation
 import QoltanbaCore
 
 /// A set of texts in every language Qoltanba's pages speak (the signing client's, the cabinet's).
