@@ -160,6 +160,21 @@ struct ReadsNeverWriteTests {
         }
     }
 
+    @Test("once its time has run out, only the expiry ends a session: a transition read before it is refused")
+    func onlyExpiryAfterTime() async throws {
+        try await TestServer.with { server in
+            // given: a session read while active, whose time then runs out
+            let id = try await server.createSession()
+            let before = try #require(try await server.app.stores.sessions.stored(id))
+            try await Self.overdue(id, server)
+            // when / then: the open that was about to happen is refused, the expiry is recorded
+            #expect(try await server.app.stores.sessions.record(before, from: .started, to: .process, at: Date()) == nil)
+            #expect(try await Self.stored(id, server).status == "STARTED")
+            #expect(try await server.app.stores.sessions.expireIfDue(id))
+            #expect(try await Self.stored(id, server).failureType == "EXPIRED")
+        }
+    }
+
     @Test("a background round with nothing due writes nothing")
     func idleRounds() async throws {
         try await TestServer.with { server in

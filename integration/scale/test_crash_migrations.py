@@ -20,7 +20,7 @@ import requests
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from qoltanba_server import Server, free_port, secrets_in_log, wait_for  # noqa: E402
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "Sources/QoltanbaServer/Persistence/Migrations/Migrations.swift"
+MIGRATIONS = Path(__file__).resolve().parents[2] / "Sources/QoltanbaPersistence/Migrations/Migrations.swift"
 DEFINED = re.compile(r"^ {12}[A-Z]\w*\(.*\),$", re.MULTILINE)  # one migration per line of QoltanbaMigrations.all
 
 

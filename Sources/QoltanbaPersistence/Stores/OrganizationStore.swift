@@ -142,7 +142,8 @@ public struct OrganizationStore: Sendable {
     /// Records when keys were last used, in one transaction; a later use already recorded stays.
     public func markUsed(_ uses: [UUID: Date]) async throws {
         try await database.transaction { transaction in
-            for (key, date) in uses {
+            // In one order everywhere, so that two instances' rounds never wait for each other's rows.
+            for (key, date) in uses.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
                 try await transaction.sql.raw("""
                     UPDATE api_keys SET last_used_at = \(bind: date)
                     WHERE id = \(bind: key) AND (last_used_at IS NULL OR last_used_at < \(bind: date))

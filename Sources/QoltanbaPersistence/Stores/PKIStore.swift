@@ -54,7 +54,9 @@ public struct PKIStore: Sendable {
     /// current certificate per IIN).
     /// - Returns: false, storing nothing, when the IIN has a valid current certificate: another
     ///   flow of the same signer got it meanwhile.
-    public func addCurrent(_ certificate: SignerCertificateRecord, now: Date) async throws -> Bool {
+    public func addCurrent(_ certificate: SignerCertificateRecord, now issued: Date) async throws -> Bool {
+        // Whether the current one is still valid is judged now, however long the issuance took.
+        let now = max(issued, Date())
         let model = SignerCertificateModel()
         model.id = certificate.id
         model.iin = certificate.iin.digits
@@ -134,8 +136,12 @@ public struct PKIStore: Sendable {
     }
 
     /// Every revoked certificate.
-    public func revoked() async throws -> [SignerCertificateRecord] {
-        try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map(Self.certificate)
+    /// Every revocation: what a CRL and verification need, and no more (a damaged key record of a
+    /// revoked certificate never stops either).
+    public func revoked() async throws -> [Revocation] {
+        try await SignerCertificateModel.query(on: database).filter(\.$revokedAt != nil).all().map { model in
+            Revocation(serial: model.serial, revokedAt: model.revokedAt ?? .distantPast, reason: model.revocationReason)
+        }
     }
 
     /// When the newest revocation happened; nil when nothing is revoked.
@@ -214,6 +220,15 @@ public struct SignerCertificateRecord: Sendable {
     public func isValid(at now: Date) -> Bool {
         revokedAt == nil && notBefore <= now && now < notAfter
     }
+}
+
+/// A certificate's revocation.
+public struct Revocation: Sendable {
+    /// The serial number in upper-case hex.
+    public let serial: String
+    public let revokedAt: Date
+    /// The CRL reason code; nil for unspecified.
+    public let reason: Int?
 }
 
 /// A CRL as issued.

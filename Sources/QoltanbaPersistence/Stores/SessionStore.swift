@@ -143,6 +143,7 @@ public struct SessionStore: Sendable {
         _ session: SigningSession, from: SessionStatus, to state: SessionLifecycle.State, at now: Date
     ) async throws -> SigningSession? {
         let moved = session.moved(to: state, at: now)
+        let expiry = state == .canceled(.expired)
         let recorded = try await database.transaction { transaction in
             let updated = try await transaction.sql.update(SigningSessionModel.schema)
                 .set("status", to: state.status.rawValue)
@@ -151,6 +152,9 @@ public struct SessionStore: Sendable {
                 .set("updated_at", to: now)
                 .where("id", .equal, session.id)
                 .where("status", .equal, from.rawValue)
+                // Every read has shown an overdue session expired: only its expiry may end it (and the
+                // expiry, dated when the time ran out, only once it has).
+                .where("expires_at", expiry ? .lessThanOrEqual : .greaterThan, expiry ? Date() : now)
                 .returning("id")
                 .all()
             guard !updated.isEmpty else { return false }

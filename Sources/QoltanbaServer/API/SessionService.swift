@@ -101,7 +101,7 @@ struct SessionService {
         try await stores.transaction { stores in
             // The session row is locked, so parallel uploads are counted one by one; the signer
             // may have opened the client while the file was being checked.
-            guard let current = try await stores.sessions.lockForUpload(id), current.lifecycle.acceptsDocuments else {
+            guard let current = try await stores.sessions.lockForUpload(id), current.read(at: Date()).lifecycle.acceptsDocuments else {
                 throw QoltanbaError(.sessionStateConflict, "Documents can only be uploaded while the session is STARTED")
             }
             try limits.check(try await stores.sessions.usage(of: id), for: size)

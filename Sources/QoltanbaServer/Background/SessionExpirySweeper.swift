@@ -18,7 +18,14 @@ enum SessionExpirySweeper {
         var expired = 0
         while true {
             let ids = try await repository.expiredActiveSessionIDs(now: now, limit: 200)
-            for id in ids where try await repository.expireIfDue(id, now: now) {
+            for id in ids {
+                do {
+                    guard try await repository.expireIfDue(id, now: now) else { continue }
+                } catch {
+                    // A row that cannot be read (damaged) holds up none of the others.
+                    logger.error("session expiry not recorded", metadata: ["session.id": "\(id)", "error": "\(String(reflecting: type(of: error)))"])
+                    continue
+                }
                 expired += 1
                 logger.info("session expired", metadata: ["session.id": "\(id)"])
             }

@@ -174,9 +174,9 @@ struct PKIService: Sendable {
             revocation: RevocationListChecker(entries: revoked, issuer: authority.issuing))
     }
 
-    private static func revokedCertificate(_ model: SignerCertificateRecord) -> RevokedCertificate {
+    private static func revokedCertificate(_ revocation: Revocation) -> RevokedCertificate {
         RevokedCertificate(
-            serial: [UInt8](hex: model.serial) ?? [], revokedAt: model.revokedAt ?? .distantPast,
-            reason: RevokedCertificate.Reason(rawValue: model.revocationReason ?? 0) ?? .unspecified)
+            serial: [UInt8](hex: revocation.serial) ?? [], revokedAt: revocation.revokedAt,
+            reason: RevokedCertificate.Reason(rawValue: revocation.reason ?? 0) ?? .unspecified)
     }
 }

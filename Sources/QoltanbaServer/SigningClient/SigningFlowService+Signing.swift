@@ -38,7 +38,7 @@ extension SigningFlowService {
         do {
             guard let model = try await pki.issue(
                 for: SignerIdentity(iin: session.iin, name: citizen.name), password: password, in: stores.certificates, now: now)
-            else { return try await continueAsReturning(bound, next) }
+            else { return try await lostIssuance(bound, next) }
             next.certificateID = model.id
             next.certificateEvent = reissue ? "reissued" : "issued"
             await TestPause.at(.certificateStored, testPause, logger: logger)
@@ -46,6 +46,21 @@ extension SigningFlowService {
             logger.error("certificate issuance failed", metadata: ["error": "\(error)"])
             return try await fail(bound, next, reissue ? .reissue : .acceptCertificate)
         }
+        try await save(next, bound)
+        return .current
+    }
+
+    /// Another flow of the same signer stored a certificate while this one was issuing its own: a
+    /// first-time signer's flow asks for that certificate's password; a returning signer's (two
+    /// reissues at once, after the same password opened the old key) signs with it.
+    private func lostIssuance(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
+        guard next.flow.returning else { return try await continueAsReturning(bound, next) }
+        guard let winner = try await stores.certificates.usable(iin: bound.session.iin, at: Date()) else {
+            return try await fail(bound, next, .certificate)
+        }
+        var next = next
+        next.certificateID = winner.id
+        next.certificateEvent = "reused"
         try await save(next, bound)
         return .current
     }

@@ -199,17 +199,21 @@ struct SigningFlowService {
         return try await sendCode(bound, next, language: language)
     }
 
-    /// A returning signer's password, checked by opening the key of their newest certificate.
+    /// A returning signer's password, checked by opening the key of their current (else newest) certificate.
     func enterPassword(_ bound: Bound, password: String) async throws -> StepResult {
         var next = bound.flow
         guard next.flow.step == .password else { return .wrongStep }
-        guard let newest = try await stores.certificates.newest(iin: bound.session.iin) else {
+        // The certificate the flow will sign with when it can; else the newest, whose password a
+        // reissue keeps.
+        var checked = try await stores.certificates.usable(iin: bound.session.iin, at: Date())
+        if checked == nil { checked = try await stores.certificates.newest(iin: bound.session.iin) }
+        guard let certificate = checked else {
             let outcome = next.flow.fail(.certificate)
             return try await apply(outcome, next, bound)
         }
         let correct: Bool
         do {
-            _ = try await pki.signingKey(of: newest, password: password)
+            _ = try await pki.signingKey(of: certificate, password: password)
             correct = true
         } catch KeyCustodyError.wrongPassword {
             correct = false

@@ -16,10 +16,11 @@ struct SequenceWebhookEvents: QoltanbaMigration {
         } else {
             try await sql.raw("ALTER TABLE webhook_events ADD COLUMN sequence INTEGER NOT NULL DEFAULT 0").run()
         }
+        // One pass over the table (not a numbering per row).
         try await sql.raw("""
-            UPDATE webhook_events SET sequence = (SELECT numbered.n FROM
-                (SELECT id, ROW_NUMBER() OVER (ORDER BY created_at, id) AS n FROM webhook_events) AS numbered
-                WHERE numbered.id = webhook_events.id)
+            UPDATE webhook_events SET sequence = numbered.n
+            FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY created_at, id) AS n FROM webhook_events) AS numbered
+            WHERE numbered.id = webhook_events.id
             """).run()
         if postgres {
             try await sql.raw("""
