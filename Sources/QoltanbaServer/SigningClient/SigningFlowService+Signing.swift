@@ -10,19 +10,15 @@ import X509
 extension SigningFlowService {
     // MARK: Certificate and signing
 
-    /// The signer's usable certificate: a returning signer's current one is reused; otherwise, with
-    /// the E-Document service's approval, a new one is issued (a reissue when they had one). A
-    /// first-time signer whose other flow got a certificate meanwhile enters its password instead.
+    /// The signer's usable certificate: the current one is reused (``useCurrent(_:_:_:)``);
+    /// otherwise, with the E-Document service's approval, a new one is issued (a reissue when they
+    /// had one).
     func prepareCertificate(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
         var next = next
         let session = bound.session
         let now = Date()
-        if let valid = try await stores.certificates.usable(iin: session.iin, at: now) {
-            guard next.flow.returning else { return try await continueAsReturning(bound, next) }
-            next.certificateID = valid.id
-            next.certificateEvent = "reused"
-            try await save(next, bound)
-            return .current
+        if let current = try await stores.certificates.usable(iin: session.iin, at: now) {
+            return try await useCurrent(current, bound, next)
         }
         let reissue = try await stores.certificates.hasCertificate(iin: session.iin)
         switch await providers.eDocument.approve(iin: session.iin, reissue: reissue) {
@@ -38,7 +34,13 @@ extension SigningFlowService {
         do {
             guard let model = try await pki.issue(
                 for: SignerIdentity(iin: session.iin, name: citizen.name), password: password, in: stores.certificates, now: now)
-            else { return try await lostIssuance(bound, next) }
+            else {
+                // Another flow of the signer stored one first (an IIN has one current certificate).
+                guard let current = try await stores.certificates.usable(iin: session.iin, at: Date()) else {
+                    return try await fail(bound, next, .certificate)
+                }
+                return try await useCurrent(current, bound, next)
+            }
             next.certificateID = model.id
             next.certificateEvent = reissue ? "reissued" : "issued"
             await TestPause.at(.certificateStored, testPause, logger: logger)
@@ -50,28 +52,20 @@ extension SigningFlowService {
         return .current
     }
 
-    /// Another flow of the same signer stored a certificate while this one was issuing its own: a
-    /// first-time signer's flow asks for that certificate's password; a returning signer's (two
-    /// reissues at once, after the same password opened the old key) signs with it.
-    private func lostIssuance(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
-        guard next.flow.returning else { return try await continueAsReturning(bound, next) }
-        guard let winner = try await stores.certificates.usable(iin: bound.session.iin, at: Date()) else {
-            return try await fail(bound, next, .certificate)
+    /// The IIN's current certificate, stored before this step or by another flow of the signer
+    /// meanwhile: a returning signer's flow signs with it (its password opened their key); a
+    /// first-time signer's enters that certificate's password first, as a returning signer's does,
+    /// and the password it kept is dropped.
+    private func useCurrent(_ current: SignerCertificateRecord, _ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
+        var next = next
+        if next.flow.returning {
+            next.certificateID = current.id
+            next.certificateEvent = "reused"
+        } else {
+            _ = next.flow.certificateTakenMeanwhile()
+            next.activation = nil
+            logger.info("signer's certificate issued by another flow meanwhile", metadata: ["session": "\(bound.session.id.apiString)"])
         }
-        var next = next
-        next.certificateID = winner.id
-        next.certificateEvent = "reused"
-        try await save(next, bound)
-        return .current
-    }
-
-    /// Another flow of this first-time signer got their certificate first: this one asks for that
-    /// certificate's password, as a returning signer's flow does; the password it kept is dropped.
-    private func continueAsReturning(_ bound: Bound, _ next: SigningClientFlow) async throws -> StepResult {
-        var next = next
-        _ = next.flow.certificateTakenMeanwhile()
-        next.activation = nil
-        logger.info("signer's certificate issued by another flow meanwhile", metadata: ["session": "\(bound.session.id.apiString)"])
         try await save(next, bound)
         return .current
     }
