@@ -155,7 +155,7 @@ public struct OrganizationStore: Sendable {
 
 extension APIKeyModel {
     /// The organization the key belongs to.
-    public var organizationID: UUID { $organization.id }
+    var organizationID: UUID { $organization.id }
 }
 
 /// An organization as stored: its name, its webhook and the origins `redirect_url` may point at.

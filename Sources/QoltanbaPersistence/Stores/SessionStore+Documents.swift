@@ -150,12 +150,12 @@ extension SessionStore {
 
 extension DocumentModel {
     /// The session the document belongs to.
-    public var sessionID: UUID { $session.id }
+    var sessionID: UUID { $session.id }
 }
 
 extension SessionStore {
     /// The `signers` column: the signers as JSON, nil for none.
-    public static func signersText(_ signers: [SignatureReport.Signer]) throws -> String? {
+    static func signersText(_ signers: [SignatureReport.Signer]) throws -> String? {
         signers.isEmpty ? nil : String(decoding: try JSONEncoder().encode(signers), as: UTF8.self)
     }
 }

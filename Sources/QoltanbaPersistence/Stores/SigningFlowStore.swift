@@ -42,11 +42,14 @@ public struct SigningFlowStore: Sendable {
         try await model.create(on: database)
     }
 
-    /// Writes what a step may change (never the version: claims and releases raise it).
+    /// Writes what a step may change (never the version: claims and releases raise it), in one
+    /// statement: the model is not loaded first, so only the fields ``copy(_:to:)`` sets are written.
     public func save(_ flow: SigningClientFlow) async throws {
-        guard let model = try await SigningFlowModel.find(flow.sessionID, on: database) else { return }
+        let model = SigningFlowModel()
+        model.id = flow.sessionID
+        model.$id.exists = true
         Self.copy(flow, to: model)
-        try await model.save(on: database)
+        try await model.update(on: database)
     }
 
     private static func copy(_ flow: SigningClientFlow, to model: SigningFlowModel) {

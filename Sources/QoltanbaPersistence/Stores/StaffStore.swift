@@ -125,7 +125,7 @@ public struct StaffStore: Sendable {
 
 extension StaffUserModel {
     /// The organization the account belongs to.
-    public var organizationID: UUID { $organization.id }
+    var organizationID: UUID { $organization.id }
 }
 
 /// A staff member's cabinet account as stored.

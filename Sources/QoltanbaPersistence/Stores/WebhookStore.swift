@@ -146,7 +146,7 @@ public struct WebhookStore: Sendable {
 
 extension WebhookEventModel {
     /// The organization whose webhook receives the event.
-    public var organizationID: UUID { $organization.id }
+    var organizationID: UUID { $organization.id }
 }
 
 /// An event of the webhook outbox: a session's status change for its organization's webhook.

@@ -18,6 +18,7 @@ enum SessionExpirySweeper {
         var expired = 0
         while true {
             let ids = try await repository.expiredActiveSessionIDs(now: now, limit: 200)
+            let before = expired
             for id in ids {
                 do {
                     guard try await repository.expireIfDue(id, now: now) else { continue }
@@ -29,7 +30,8 @@ enum SessionExpirySweeper {
                 expired += 1
                 logger.info("session expired", metadata: ["session.id": "\(id)"])
             }
-            if ids.count < 200 { return expired }
+            // A full batch of which none could be recorded (damaged rows) would come back the same.
+            if ids.count < 200 || expired == before { return expired }
         }
     }
 }
